@@ -1,0 +1,255 @@
+//! The `skillgap` command: parses arguments, installs logging, calls `skillgap-run`, and
+//! turns errors into a printed chain of causes and a documented exit code.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use skillgap_config::Pipeline;
+use skillgap_run::{OutputFormat, QuerySession, RunRequest, Semester, format_batches};
+
+/// skillgap — territorial diagnosis of competence gaps (France Travail / ateliers
+/// territoriaux de compétences): ingest offers, jobseekers, BMO, the training catalogue and
+/// bassin boundaries, publish documented Parquet tables and per-bassin gap sheets.
+#[derive(Parser)]
+#[command(name = "skillgap", version, about, long_about = None)]
+struct Cli {
+    /// Log format on standard error: `human` (default) or `json` (one object per line).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Human)]
+    log_format: LogFormat,
+    /// What to do.
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the pipeline: read every input, build and test the tables, publish atomically.
+    Run(RunArguments),
+    /// Query the published tables with SQL (read-only); without a query, read statements
+    /// ending in `;` from standard input.
+    Sql(SqlArguments),
+    /// List the published runs of an output directory (the current one marked `*`).
+    Runs(OutputArguments),
+    /// Generate synthetic inputs in their real formats.
+    #[command(subcommand)]
+    Fixtures(FixturesCommand),
+    /// Documentation generated from the table specifications.
+    #[command(subcommand)]
+    Docs(DocsCommand),
+}
+
+#[derive(Args)]
+struct PipelineArgument {
+    /// Pipeline file (default: the embedded demo pipeline, resolved from the current directory).
+    #[arg(long, short)]
+    pipeline: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct RunArguments {
+    #[command(flatten)]
+    pipeline: PipelineArgument,
+    /// Reference date D (YYYY-MM-DD); default: the pipeline's `dates.as_of`, else today (Europe/Paris).
+    #[arg(long)]
+    as_of: Option<String>,
+    /// Semester run (`2026-S1` sets D to 2026-07-01, `2026-S2` to 2027-01-01).
+    #[arg(long)]
+    semester: Option<String>,
+    /// Output directory, overriding the pipeline's `output.root`.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct OutputArguments {
+    #[command(flatten)]
+    pipeline: PipelineArgument,
+    /// Output directory, overriding the pipeline's `output.root`.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct SqlArguments {
+    #[command(flatten)]
+    output: OutputArguments,
+    /// Query an earlier run instead of the current one.
+    #[arg(long)]
+    run: Option<String>,
+    /// Result format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// The query, e.g. "SELECT * FROM gold.competence_gap LIMIT 10".
+    query: Option<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum FixturesCommand {
+    /// Write every input for a scale and seed (same seed → byte-identical files).
+    Generate {
+        /// `demo` (committed), `region` or `national`.
+        #[arg(long, default_value = "demo")]
+        scale: String,
+        /// Random seed.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum DocsCommand {
+    /// Print `docs/tables.md` (generated from `schemas/*.yml`).
+    Tables,
+}
+
+fn load_pipeline(argument: &PipelineArgument) -> anyhow::Result<Pipeline> {
+    Ok(match &argument.pipeline {
+        Some(path) => Pipeline::load(path)?,
+        None => Pipeline::embedded_demo(&std::env::current_dir().context("reading the current directory")?)?,
+    })
+}
+
+fn output_dir(arguments: &OutputArguments) -> anyhow::Result<PathBuf> {
+    Ok(match &arguments.out {
+        Some(out) => out.clone(),
+        None => load_pipeline(&arguments.pipeline)?.output_dir(),
+    })
+}
+
+fn install_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SKILLGAP_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Human => builder.with_ansi(std::io::stderr().is_terminal()).init(),
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).init(),
+    }
+}
+
+async fn execute(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Run(arguments) => {
+            let pipeline = load_pipeline(&arguments.pipeline)?;
+            let semester = arguments.semester.as_deref().map(str::parse::<Semester>).transpose()?;
+            let report = skillgap_run::run(RunRequest { pipeline, as_of: arguments.as_of, semester, output: arguments.out }).await?;
+            println!("Run {} published (D = {}).", report.manifest.run_id, report.manifest.as_of);
+            println!("  outputs:  {}", report.output_dir.join("current").display());
+            for output in &report.manifest.outputs {
+                println!("    {:<24} {:>9} rows", output.table, output.rows);
+            }
+            println!("  manifest: {}", report.output_dir.join("current/manifest.json").display());
+            println!("  query:    skillgap sql \"SELECT * FROM gold.competence_gap LIMIT 10\"");
+            Ok(())
+        }
+        Command::Sql(arguments) => {
+            let session = QuerySession::open(&output_dir(&arguments.output)?, arguments.run.as_deref()).await?;
+            let format = match arguments.format {
+                Format::Table => OutputFormat::Table,
+                Format::Csv => OutputFormat::Csv,
+                Format::Json => OutputFormat::Json,
+            };
+            match arguments.query {
+                Some(query) => {
+                    let batches = session.query(&query).await?;
+                    println!("{}", format_batches(&batches, format)?);
+                }
+                None => interactive(&session, format).await?,
+            }
+            Ok(())
+        }
+        Command::Runs(arguments) => {
+            let store = skillgap_run::Store::new(&output_dir(&arguments)?);
+            let current = store.current_run()?;
+            for run in store.runs()? {
+                println!("{} {run}", if Some(&run) == current.as_ref() { "*" } else { " " });
+            }
+            Ok(())
+        }
+        Command::Fixtures(FixturesCommand::Generate { scale, seed, out }) => {
+            let parsed = skillgap_fixtures::Scale::parse(&scale).ok_or_else(|| skillgap_fixtures::Error::UnknownScale(scale.clone()))?;
+            let summary = skillgap_fixtures::generate(parsed, seed, &out)?;
+            println!("Generated {scale} inputs (seed {seed}) in {}: {} bassins, {} communes, {} offers (+{} updates, {} malformed), {} sessions, {} outcome rows, {} jobseeker rows, {} BMO rows.", out.display(), summary.bassins, summary.communes, summary.offers, summary.offer_updates, summary.malformed_offers, summary.sessions, summary.outcomes, summary.jobseekers, summary.bmo);
+            Ok(())
+        }
+        Command::Docs(DocsCommand::Tables) => {
+            print!("{}", skillgap_models::render_tables_markdown()?);
+            Ok(())
+        }
+    }
+}
+
+async fn interactive(session: &QuerySession, format: OutputFormat) -> anyhow::Result<()> {
+    let prompt = std::io::stdin().is_terminal();
+    if prompt {
+        eprintln!("skillgap sql on {} — tables: {}. End statements with `;`, Ctrl-D to quit.", session.run_dir.display(), session.tables.join(", "));
+    }
+    let mut statement = String::new();
+    let mut lines = std::io::stdin().lock().lines();
+    loop {
+        if prompt {
+            eprint!("{}", if statement.is_empty() { "skillgap> " } else { "      ... " });
+            std::io::stderr().flush().ok();
+        }
+        let Some(line) = lines.next() else { break };
+        statement.push_str(&line.context("reading standard input")?);
+        statement.push('\n');
+        if statement.trim_end().ends_with(';') {
+            match session.query(statement.trim().trim_end_matches(';')).await {
+                Ok(batches) => println!("{}", format_batches(&batches, format)?),
+                Err(error) => eprintln!("error: {error}"),
+            }
+            statement.clear();
+        }
+    }
+    Ok(())
+}
+
+fn exit_code_of(error: &anyhow::Error) -> u8 {
+    if let Some(error) = error.downcast_ref::<skillgap_run::Error>() {
+        return error.exit_code() as u8;
+    }
+    if error.downcast_ref::<skillgap_config::Error>().is_some() {
+        return skillgap_run::ExitCode::BadConfiguration as u8;
+    }
+    skillgap_run::ExitCode::Internal as u8
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    install_logging(cli.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::from(skillgap_run::ExitCode::Internal as u8);
+        }
+    };
+    match runtime.block_on(execute(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            for cause in error.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::from(exit_code_of(&error))
+        }
+    }
+}

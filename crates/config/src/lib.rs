@@ -1,0 +1,16 @@
+//! The pipeline file format: where each input lives, the territorial grid, thresholds,
+//! reference-date rules and the output location. Pure serde + TOML, no DataFusion.
+//!
+//! A pipeline file is read with [`Pipeline::load`] (or [`Pipeline::embedded_demo`] for the
+//! embedded default). Every struct rejects unknown fields, so a typo is an error naming the
+//! file, line and field instead of a silently ignored setting.
+
+mod error;
+mod inputs;
+mod location;
+mod pipeline;
+
+pub use error::{Error, Result};
+pub use inputs::{BmoColumns, BmoInput, CsvInput, FileInput, FilesInput, Inputs, TerritoriesInputs};
+pub use location::{InputLocation, Roots};
+pub use pipeline::{Dates, Grid, GridKind, Output, Pipeline, Thresholds};

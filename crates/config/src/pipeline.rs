@@ -1,0 +1,303 @@
+//! The pipeline file itself: top-level sections, loading and validation.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::inputs::Inputs;
+use crate::location::{Roots, check_relative, resolve_root};
+
+/// The embedded default pipeline (a copy of `pipelines/demo.toml`).
+const EMBEDDED_DEMO: &str = include_str!("../../../pipelines/demo.toml");
+
+/// A pipeline file (`pipelines/<name>.toml`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pipeline {
+    /// Short name of the pipeline, used in logs and the manifest.
+    pub name: String,
+    /// One line telling what this pipeline is for.
+    #[serde(default)]
+    pub description: String,
+    /// Named storage roots; every input names one (default `data`).
+    pub roots: Roots,
+    /// Where each input lives.
+    pub inputs: Inputs,
+    /// The territorial grid.
+    #[serde(default)]
+    pub grid: Grid,
+    /// Reference-date rules.
+    #[serde(default)]
+    pub dates: Dates,
+    /// Publication thresholds.
+    #[serde(default)]
+    pub thresholds: Thresholds,
+    /// Where outputs are published.
+    pub output: Output,
+    /// Directory the relative roots are resolved against (the pipeline file's directory).
+    #[serde(skip)]
+    pub base_dir: PathBuf,
+    /// Where this pipeline was read from (a path, or `<embedded demo>`).
+    #[serde(skip)]
+    pub source: PathBuf,
+    /// The text of the pipeline file, for the manifest's hash.
+    #[serde(skip)]
+    pub text: String,
+}
+
+/// Which partition of communes the bassins are.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grid {
+    /// The kind of grid.
+    #[serde(default)]
+    pub kind: GridKind,
+    /// Name of the region, shown on the sheets and the index page.
+    #[serde(default = "default_region_label")]
+    pub region_label: String,
+}
+
+/// Kinds of territorial grid.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GridKind {
+    /// France Travail BMO bassins d'emploi: BMO rows join the grid directly.
+    #[default]
+    BmoBassins,
+    /// INSEE zones d'emploi 2020: BMO rows are spread with `bmo_bassins.csv`.
+    ZonesEmploi,
+    /// Any other partition of communes: BMO rows are spread with `bmo_bassins.csv`.
+    Custom,
+}
+
+/// Reference-date rules (`metrics.md` § Reference dates).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dates {
+    /// Time zone giving "today" when `--as-of` is not given.
+    #[serde(default = "default_timezone")]
+    pub timezone: String,
+    /// Reference date D (`YYYY-MM-DD`) used when `--as-of` is not given; absent means
+    /// today in `timezone`. The demo pins it to the fixtures' extraction date.
+    #[serde(default)]
+    pub as_of: Option<String>,
+}
+
+impl Default for Dates {
+    fn default() -> Self {
+        Self { timezone: default_timezone(), as_of: None }
+    }
+}
+
+/// Thresholds of `metrics.md`; the defaults are the specification's.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Thresholds {
+    /// A rate whose denominator is below this (or NULL) is NULL (`MIN_DENOM`).
+    #[serde(default = "default_min_denom")]
+    pub min_denom: f64,
+    /// Person counts from 1 to `min_count − 1` are never published (`MIN_COUNT`).
+    #[serde(default = "default_min_count")]
+    pub min_count: i64,
+    /// A run fails when one input's share of rejected rows exceeds this.
+    #[serde(default = "default_max_reject_ratio")]
+    pub max_reject_ratio: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Self {
+            min_denom: default_min_denom(),
+            min_count: default_min_count(),
+            max_reject_ratio: default_max_reject_ratio(),
+        }
+    }
+}
+
+/// Where and how outputs are published.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Output {
+    /// Output directory, relative to the pipeline file or absolute.
+    pub root: String,
+    /// How many published runs are kept besides the current one.
+    #[serde(default = "default_keep_runs")]
+    pub keep_runs: usize,
+}
+
+/// Default region label.
+pub fn default_region_label() -> String {
+    "Région".to_owned()
+}
+/// Default time zone: `Europe/Paris`.
+pub fn default_timezone() -> String {
+    "Europe/Paris".to_owned()
+}
+/// Default `MIN_DENOM`: 20.
+pub fn default_min_denom() -> f64 {
+    20.0
+}
+/// Default `MIN_COUNT`: 5.
+pub fn default_min_count() -> i64 {
+    5
+}
+/// Default `max_reject_ratio`: 5 %.
+pub fn default_max_reject_ratio() -> f64 {
+    0.05
+}
+/// Default number of kept runs: 7.
+pub fn default_keep_runs() -> usize {
+    7
+}
+
+impl Pipeline {
+    /// Reads and validates a pipeline file; relative roots resolve against its directory.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
+        let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Self::parse(&text, path, &base_dir)
+    }
+
+    /// The embedded default pipeline, resolved as if it were `<dir>/pipelines/demo.toml`.
+    pub fn embedded_demo(dir: &Path) -> Result<Self> {
+        Self::parse(EMBEDDED_DEMO, Path::new("<embedded demo>"), &dir.join("pipelines"))
+    }
+
+    /// Parses and validates pipeline text.
+    pub fn parse(text: &str, source: &Path, base_dir: &Path) -> Result<Self> {
+        let mut pipeline: Pipeline = toml::from_str(text)
+            .map_err(|error| Error::Parse { path: source.to_path_buf(), message: error.to_string() })?;
+        pipeline.base_dir = base_dir.to_path_buf();
+        pipeline.source = source.to_path_buf();
+        pipeline.text = text.to_owned();
+        pipeline.validate()?;
+        Ok(pipeline)
+    }
+
+    fn invalid(&self, field: &str, message: impl Into<String>) -> Error {
+        Error::Invalid { path: self.source.clone(), field: field.to_owned(), message: message.into() }
+    }
+
+    fn validate(&self) -> Result<()> {
+        let t = &self.thresholds;
+        if !(t.min_denom.is_finite() && t.min_denom >= 0.0) {
+            return Err(self.invalid("thresholds.min_denom", "must be a non-negative number"));
+        }
+        if t.min_count < 1 {
+            return Err(self.invalid("thresholds.min_count", "must be at least 1"));
+        }
+        if !(0.0..=1.0).contains(&t.max_reject_ratio) {
+            return Err(self.invalid("thresholds.max_reject_ratio", "must be between 0 and 1"));
+        }
+        if self.output.root.trim().is_empty() {
+            return Err(self.invalid("output.root", "is empty"));
+        }
+        for (field, root, path) in self.input_paths() {
+            if !self.roots.contains_key(&root) {
+                let known: Vec<&str> = self.roots.keys().map(String::as_str).collect();
+                return Err(self.invalid(&field, format!("names root `{root}`, which `[roots]` does not define (known: {})", known.join(", "))));
+            }
+            check_relative(&path).map_err(|message| self.invalid(&field, message))?;
+        }
+        let csv_delimiters = [
+            ("inputs.jobseekers.delimiter", self.inputs.jobseekers.delimiter),
+            ("inputs.bmo.delimiter", self.inputs.bmo.delimiter),
+            ("inputs.rome.delimiter", self.inputs.rome.delimiter),
+        ];
+        for (field, delimiter) in csv_delimiters {
+            if !delimiter.is_ascii() || delimiter == '"' || delimiter == '\n' {
+                return Err(self.invalid(field, format!("`{delimiter}` cannot be a CSV delimiter")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Every (field, root, path) of the inputs, for validation.
+    fn input_paths(&self) -> Vec<(String, String, String)> {
+        let i = &self.inputs;
+        let mut out = Vec::new();
+        for (index, path) in i.offers.paths.iter().enumerate() {
+            out.push((format!("inputs.offers.paths[{index}]"), i.offers.root.clone(), path.clone()));
+        }
+        if let Some(lheo) = &i.lheo {
+            for (index, path) in lheo.paths.iter().enumerate() {
+                out.push((format!("inputs.lheo.paths[{index}]"), lheo.root.clone(), path.clone()));
+            }
+        }
+        let mut csv = |name: &str, input: &crate::CsvInput| {
+            out.push((format!("inputs.{name}.path"), input.root.clone(), input.path.clone()));
+        };
+        csv("jobseekers", &i.jobseekers);
+        csv("territories.communes", &i.territories.communes);
+        csv("rome", &i.rome);
+        csv("rome_formacode", &i.rome_formacode);
+        csv("formacode", &i.formacode);
+        csv("nsf", &i.nsf);
+        if let Some(outcomes) = &i.session_outcomes {
+            csv("session_outcomes", outcomes);
+        }
+        if let Some(bmo_bassins) = &i.territories.bmo_bassins {
+            csv("territories.bmo_bassins", bmo_bassins);
+        }
+        out.push(("inputs.bmo.path".to_owned(), i.bmo.root.clone(), i.bmo.path.clone()));
+        if let Some(bassins) = &i.territories.bassins {
+            out.push(("inputs.territories.bassins.path".to_owned(), bassins.root.clone(), bassins.path.clone()));
+        }
+        out
+    }
+
+    /// The absolute or cwd-relative path of an input, checked to stay inside its root.
+    pub fn resolve(&self, root: &str, path: &str) -> Result<PathBuf> {
+        let directory = self
+            .roots
+            .get(root)
+            .ok_or_else(|| self.invalid("roots", format!("root `{root}` is not defined")))?;
+        check_relative(path).map_err(|message| self.invalid("inputs", message))?;
+        Ok(resolve_root(&self.base_dir, directory).join(path))
+    }
+
+    /// The output directory, resolved against the pipeline file's directory.
+    pub fn output_dir(&self) -> PathBuf {
+        resolve_root(&self.base_dir, &self.output.root)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_demo_parses_with_the_specification_defaults() {
+        let pipeline = Pipeline::embedded_demo(Path::new("/repo")).unwrap();
+        assert_eq!(pipeline.name, "demo");
+        assert_eq!(pipeline.thresholds.min_denom, 20.0);
+        assert_eq!(pipeline.thresholds.min_count, 5);
+        assert_eq!(pipeline.thresholds.max_reject_ratio, 0.05);
+        assert_eq!(pipeline.output_dir(), Path::new("/repo/pipelines/../out/demo"));
+    }
+
+    #[test]
+    fn an_unknown_field_is_an_error_naming_the_field_and_line() {
+        let text = EMBEDDED_DEMO.replace("[thresholds]", "[thresholds]\nmin_denum = 3");
+        let error = Pipeline::parse(&text, Path::new("x.toml"), Path::new(".")).unwrap_err().to_string();
+        assert!(error.contains("x.toml"), "{error}");
+        assert!(error.contains("min_denum"), "{error}");
+        assert!(error.contains("line"), "{error}");
+    }
+
+    #[test]
+    fn an_input_escaping_its_root_is_refused() {
+        let text = EMBEDDED_DEMO.replace("path = \"territories/communes.csv\"", "path = \"../../etc/passwd\"");
+        assert_ne!(text, EMBEDDED_DEMO);
+        let error = Pipeline::parse(&text, Path::new("x.toml"), Path::new(".")).unwrap_err().to_string();
+        assert!(error.contains("inputs.territories.communes.path"), "{error}");
+    }
+
+    #[test]
+    fn an_undefined_root_is_refused() {
+        let text = EMBEDDED_DEMO.replace("path = \"territories/communes.csv\"", "root = \"nowhere\"\npath = \"c.csv\"");
+        let error = Pipeline::parse(&text, Path::new("x.toml"), Path::new(".")).unwrap_err().to_string();
+        assert!(error.contains("nowhere"), "{error}");
+    }
+}

@@ -1,0 +1,52 @@
+//! Session contexts: parallel for staging, single-partition (hence bit-for-bit
+//! deterministic floating-point sums) for marts, both with text kept as `Utf8` so that
+//! outputs read the same in DuckDB, pyarrow and Polars.
+
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use datafusion::catalog::MemorySchemaProvider;
+use datafusion::datasource::MemTable;
+use datafusion::prelude::{SessionConfig, SessionContext};
+
+use crate::error::{Result, in_model};
+use crate::functions;
+
+/// Schemas every context has: `bronze`, `staging` (referentials), `silver`, `gold`.
+pub const SCHEMAS: [&str; 4] = ["bronze", "staging", "silver", "gold"];
+
+fn context(target_partitions: usize) -> SessionContext {
+    let config = SessionConfig::new()
+        .with_target_partitions(target_partitions)
+        .with_information_schema(true)
+        .set_bool("datafusion.sql_parser.map_string_types_to_utf8view", false)
+        .set_bool("datafusion.execution.parquet.schema_force_view_types", false);
+    let context = SessionContext::new_with_config(config);
+    if let Some(catalog) = context.catalog("datafusion") {
+        for schema in SCHEMAS {
+            let _ = catalog.register_schema(schema, Arc::new(MemorySchemaProvider::new()));
+        }
+    }
+    functions::register(&context);
+    context
+}
+
+/// A context for bronze → silver, using every core.
+pub fn staging_context() -> SessionContext {
+    context(std::thread::available_parallelism().map_or(2, usize::from))
+}
+
+/// A context for silver → gold: one partition, so that sums of floating-point values
+/// always add in the same order and two runs give identical tables.
+pub fn marts_context() -> SessionContext {
+    context(1)
+}
+
+/// Registers in-memory batches as `name` (for example `staging.rome`).
+pub fn register_batches(context: &SessionContext, name: &str, schema: SchemaRef, batches: Vec<RecordBatch>) -> Result<()> {
+    let table = MemTable::try_new(schema, vec![batches]).map_err(in_model(name))?;
+    let _ = context.deregister_table(name).map_err(in_model(name))?;
+    context.register_table(name, Arc::new(table)).map_err(in_model(name))?;
+    Ok(())
+}

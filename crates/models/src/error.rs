@@ -1,0 +1,39 @@
+//! The models' error type.
+
+/// Result alias of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What can go wrong in a model.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A DataFusion plan or execution error, with the model it happened in.
+    #[error("model {model}: {source}")]
+    DataFusion {
+        /// The model (table) being built.
+        model: String,
+        /// DataFusion's error.
+        #[source]
+        source: datafusion::error::DataFusionError,
+    },
+    /// An embedded table specification is invalid (a bug caught by the tests).
+    #[error("schemas/{table}.yml: {message}")]
+    Specification {
+        /// The table.
+        table: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A table's tests failed.
+    #[error("table {table} fails {} test(s): {}", failures.len(), failures.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    TestsFailed {
+        /// The table.
+        table: String,
+        /// Each failing test.
+        failures: Vec<crate::quality::TestFailure>,
+    },
+}
+
+/// Wraps a DataFusion error with the model's name.
+pub(crate) fn in_model(model: &str) -> impl FnOnce(datafusion::error::DataFusionError) -> Error + '_ {
+    move |source| Error::DataFusion { model: model.to_owned(), source }
+}

@@ -1,0 +1,169 @@
+//! Scalar functions that parse input text in SQL, returning NULL when the text is not
+//! readable (staging turns those NULLs into rejects with a reason).
+
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, BooleanArray, Date32Array, Int64Array, StringArray, TimestampMicrosecondArray};
+use arrow::datatypes::{DataType, TimeUnit};
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use datafusion::common::Result as DataFusionResult;
+use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility};
+use datafusion::prelude::SessionContext;
+
+/// A one-argument function from text to some Arrow array (identified by its name).
+#[derive(Debug)]
+struct TextFunction {
+    name: &'static str,
+    signature: Signature,
+    return_type: DataType,
+    function: fn(&StringArray) -> ArrayRef,
+}
+
+impl PartialEq for TextFunction {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for TextFunction {}
+
+impl std::hash::Hash for TextFunction {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+    }
+}
+
+impl ScalarUDFImpl for TextFunction {
+    fn name(&self) -> &str {
+        self.name
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _arg_types: &[DataType]) -> DataFusionResult<DataType> {
+        Ok(self.return_type.clone())
+    }
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> DataFusionResult<ColumnarValue> {
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let input = arrow::compute::cast(&arrays[0], &DataType::Utf8)?;
+        let text = input.as_any().downcast_ref::<StringArray>().ok_or_else(|| datafusion::error::DataFusionError::Internal(format!("{}: expected text", self.name)))?;
+        Ok(ColumnarValue::Array((self.function)(text)))
+    }
+}
+
+fn text_function(name: &'static str, return_type: DataType, function: fn(&StringArray) -> ArrayRef) -> ScalarUDF {
+    ScalarUDF::from(TextFunction { name, signature: Signature::string(1, Volatility::Immutable), return_type, function })
+}
+
+/// Parses an API timestamp (`2023-09-11T15:10:07.000Z`, with or without milliseconds, or
+/// with an offset) to UTC microseconds.
+pub fn parse_api_timestamp(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if let Ok(datetime) = DateTime::parse_from_rfc3339(text) {
+        return Some(datetime.timestamp_micros());
+    }
+    NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").ok().map(|naive| naive.and_utc().timestamp_micros())
+}
+
+/// Parses a person or project count: digits (spaces allowed as thousands separators);
+/// `*` (masked) and empty are unknown. Returns `Err(())` for unreadable or negative text.
+pub fn parse_count(text: Option<&str>) -> Result<Option<i64>, ()> {
+    let Some(text) = text.map(str::trim) else { return Ok(None) };
+    if text.is_empty() || text == "*" {
+        return Ok(None);
+    }
+    let digits: String = text.chars().filter(|c| !c.is_whitespace() && *c != '\u{202f}' && *c != '\u{a0}').collect();
+    let digits = digits.strip_suffix(".0").unwrap_or(&digits);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(());
+    }
+    digits.parse().map(Some).map_err(|_| ())
+}
+
+/// Months of a contract label such as « Contrat à durée déterminée - 6 Mois »; `None` for
+/// a duration in days or an unreadable one.
+pub fn contract_months(label: &str) -> Option<i64> {
+    let (_, duration) = label.rsplit_once(" - ")?;
+    let mut words = duration.split_whitespace();
+    let number: i64 = words.next()?.parse().ok()?;
+    let unit = words.next()?.to_lowercase();
+    (unit == "mois").then_some(number)
+}
+
+/// `YYYY-MM` to the first day of that month.
+pub fn parse_year_month(text: &str) -> Option<NaiveDate> {
+    let (year, month) = text.trim().split_once('-')?;
+    if year.len() != 4 || month.len() != 2 {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, 1)
+}
+
+fn days_since_epoch(date: NaiveDate) -> i32 {
+    (date - NaiveDate::default()).num_days() as i32
+}
+
+/// Registers the functions in a session.
+pub fn register(context: &SessionContext) {
+    context.register_udf(text_function("parse_api_timestamp", DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())), |text| {
+        let values: TimestampMicrosecondArray = text.iter().map(|v| v.and_then(parse_api_timestamp)).collect();
+        Arc::new(values.with_timezone("UTC"))
+    }));
+    context.register_udf(text_function("parse_count", DataType::Int64, |text| {
+        let values: Int64Array = text.iter().map(|v| parse_count(v).ok().flatten()).collect();
+        Arc::new(values)
+    }));
+    context.register_udf(text_function("is_bad_count", DataType::Boolean, |text| {
+        let values: BooleanArray = text.iter().map(|v| Some(parse_count(v).is_err())).collect();
+        Arc::new(values)
+    }));
+    context.register_udf(text_function("contract_months", DataType::Int64, |text| {
+        let values: Int64Array = text.iter().map(|v| v.and_then(contract_months)).collect();
+        Arc::new(values)
+    }));
+    context.register_udf(text_function("parse_year_month", DataType::Date32, |text| {
+        let values: Date32Array = text.iter().map(|v| v.and_then(parse_year_month).map(days_since_epoch)).collect();
+        Arc::new(values)
+    }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_timestamps_with_and_without_milliseconds() {
+        assert_eq!(parse_api_timestamp("2023-09-11T15:10:07.000Z"), parse_api_timestamp("2023-09-11T15:10:07Z"));
+        assert_eq!(parse_api_timestamp("1970-01-01T00:00:01Z"), Some(1_000_000));
+        assert_eq!(parse_api_timestamp("1970-01-01T01:00:01+01:00"), Some(1_000_000));
+        assert_eq!(parse_api_timestamp("2026-02-30T25:61:00Z"), None);
+        assert_eq!(parse_api_timestamp("hier"), None);
+    }
+
+    #[test]
+    fn counts_masks_and_bad_values() {
+        assert_eq!(parse_count(Some(" 12 ")), Ok(Some(12)));
+        assert_eq!(parse_count(Some("1 234")), Ok(Some(1234)));
+        assert_eq!(parse_count(Some("*")), Ok(None));
+        assert_eq!(parse_count(Some("")), Ok(None));
+        assert_eq!(parse_count(None), Ok(None));
+        assert_eq!(parse_count(Some("-3")), Err(()));
+        assert_eq!(parse_count(Some("douze")), Err(()));
+    }
+
+    #[test]
+    fn contract_durations() {
+        assert_eq!(contract_months("Contrat à durée déterminée - 6 Mois"), Some(6));
+        assert_eq!(contract_months("Contrat à durée déterminée - 18 Mois"), Some(18));
+        assert_eq!(contract_months("Contrat à durée déterminée - 15 Jour(s)"), None);
+        assert_eq!(contract_months("Contrat à durée déterminée"), None);
+        assert_eq!(contract_months("Mission intérimaire - 3 Mois"), Some(3));
+    }
+
+    #[test]
+    fn year_months() {
+        assert_eq!(parse_year_month("2026-06"), NaiveDate::from_ymd_opt(2026, 6, 1));
+        assert_eq!(parse_year_month("2026-13"), None);
+        assert_eq!(parse_year_month("2026-6"), None);
+    }
+}

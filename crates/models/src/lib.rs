@@ -1,0 +1,23 @@
+//! skillgap's transformations on Apache DataFusion: `staging/` types, validates,
+//! deduplicates and geocodes bronze rows into silver tables (and rejects), `marts/` computes
+//! one gold table per file from silver, and every table's YAML specification
+//! (`schemas/*.yml`, embedded) drives its column documentation and the SQL tests that run
+//! after each build. No I/O here: tables are registered and collected by the caller.
+
+mod context;
+mod error;
+mod functions;
+pub mod marts;
+mod parameters;
+mod quality;
+mod schemas;
+pub mod staging;
+
+pub use context::{marts_context, register_batches, staging_context};
+pub use error::{Error, Result};
+pub use parameters::Parameters;
+pub use quality::{TestFailure, run_table_tests};
+pub use schemas::{ColumnSpec, ColumnTest, TableSpec, TestSpec, render_tables_markdown, table_spec, table_specs, type_name};
+
+/// The bassin of offers and sessions that could not be placed.
+pub const HORS_BASSIN: &str = "HORS_BASSIN";

@@ -1,0 +1,120 @@
+//! `gold.competence_gap` — grain (bassin, code_rome): demand over W12 (offers, positions,
+//! durable offers), jobseekers of the selected month, BMO of the selected year, the
+//! three tension components with their thresholds, and the tension index, level and label
+//! (`metrics.md` § Tension).
+
+use datafusion::dataframe::DataFrame;
+use datafusion::prelude::SessionContext;
+
+use crate::HORS_BASSIN;
+use crate::error::{Result, in_model};
+use crate::parameters::Parameters;
+
+/// Standard-normal quintile cut points.
+pub const QUINTILE_CUTS: [f64; 4] = [-0.8416, -0.2533, 0.2533, 0.8416];
+
+/// Weights of the three components (DARES).
+pub const TENSION_WEIGHTS: [f64; 3] = [0.3, 0.2, 0.5];
+
+/// A standard deviation at or below this is treated as 0 (z = 0): floating-point noise on
+/// identical values must not become a tension signal.
+pub const ZERO_STDDEV: f64 = 1e-12;
+
+/// The SQL of the table.
+pub fn sql(parameters: &Parameters) -> String {
+    let d = Parameters::sql_date(parameters.as_of);
+    let w12 = Parameters::sql_date(parameters.w12_start());
+    let month = parameters.jobseekers_month();
+    let year = parameters.bmo_year();
+    let min_denom = parameters.min_denom;
+    let [c1, c2, c3, c4] = QUINTILE_CUTS;
+    let [w1, w2, w3] = TENSION_WEIGHTS;
+    let z = |column: &str, mean: &str, deviation: &str| format!("CASE WHEN {deviation} > {ZERO_STDDEV:e} THEN ({column} - {mean}) / {deviation} ELSE 0.0 END");
+    format!(
+        "WITH offers_w12 AS (
+            SELECT code_bassin, code_rome, COUNT(*) AS offres, SUM(postes) AS postes,
+                   SUM(CASE WHEN offre_durable THEN 1 ELSE 0 END) AS offres_durables
+            FROM silver.offers WHERE date_offre >= {w12} AND date_offre < {d}
+            GROUP BY code_bassin, code_rome
+         ), selected_month AS (
+            SELECT MAX(periode) AS periode FROM silver.jobseekers WHERE periode <= '{month}'
+         ), jobseekers AS (
+            SELECT j.code_bassin, j.code_rome, SUM(j.de_a) AS de_a, SUM(j.de_abc) AS de_abc,
+                   SUM(j.sorties_abc_12m) AS sorties_abc_12m, SUM(j.entrees_a_12m) AS entrees_a_12m
+            FROM silver.jobseekers j JOIN selected_month s ON j.periode = s.periode
+            GROUP BY j.code_bassin, j.code_rome
+         ), selected_year AS (
+            SELECT MAX(annee) AS annee FROM silver.bmo WHERE annee <= {year}
+         ), bmo AS (
+            SELECT b.code_bassin, r.code_rome,
+                   SUM(CAST(b.met AS DOUBLE) * b.poids) AS bmo_projets,
+                   SUM(CAST(b.xmet AS DOUBLE) * b.poids) AS bmo_difficiles,
+                   SUM(CAST(b.smet AS DOUBLE) * b.poids) AS bmo_saisonniers
+            FROM silver.bmo b
+            JOIN selected_year y ON b.annee = y.annee
+            JOIN staging.rome r ON r.code_metier_bmo = b.code_metier_bmo
+            GROUP BY b.code_bassin, r.code_rome
+         ), keys AS (
+            SELECT code_bassin, code_rome FROM offers_w12
+            UNION SELECT code_bassin, code_rome FROM jobseekers
+         ), base AS (
+            SELECT k.code_bassin, k.code_rome, r.libelle_rome, r.secteur,
+                   COALESCE(o.offres, 0) AS offres, COALESCE(o.postes, 0) AS postes, COALESCE(o.offres_durables, 0) AS offres_durables,
+                   j.de_a, j.de_abc, j.sorties_abc_12m, j.entrees_a_12m,
+                   b.bmo_projets, b.bmo_difficiles, b.bmo_saisonniers
+            FROM keys k
+            LEFT JOIN staging.rome r ON r.code_rome = k.code_rome
+            LEFT JOIN offers_w12 o ON o.code_bassin = k.code_bassin AND o.code_rome = k.code_rome
+            LEFT JOIN jobseekers j ON j.code_bassin = k.code_bassin AND j.code_rome = k.code_rome
+            LEFT JOIN bmo b ON b.code_bassin = k.code_bassin AND b.code_rome = k.code_rome
+         ), rates AS (
+            SELECT *,
+              CASE WHEN offres > 0 THEN CAST(offres_durables AS DOUBLE) / offres END AS part_durables,
+              CASE WHEN de_a >= {min_denom} THEN CAST(offres AS DOUBLE) / de_a END AS ratio_offres_de_a,
+              CASE WHEN entrees_a_12m >= {min_denom} THEN CAST(offres AS DOUBLE) / entrees_a_12m END AS ratio_offres_entrees_a,
+              CASE WHEN de_abc >= {min_denom} THEN CAST(sorties_abc_12m AS DOUBLE) / de_abc END AS taux_ecoulement,
+              CASE WHEN bmo_projets >= {min_denom} THEN bmo_difficiles / bmo_projets END AS part_difficiles
+            FROM base
+         ), flagged AS (
+            SELECT *, (code_bassin <> '{HORS_BASSIN}' AND ratio_offres_entrees_a IS NOT NULL AND taux_ecoulement IS NOT NULL AND part_difficiles IS NOT NULL) AS eligible
+            FROM rates
+         ), stats AS (
+            SELECT AVG(ratio_offres_entrees_a) AS m1, STDDEV_POP(ratio_offres_entrees_a) AS s1,
+                   AVG(taux_ecoulement) AS m2, STDDEV_POP(taux_ecoulement) AS s2,
+                   AVG(part_difficiles) AS m3, STDDEV_POP(part_difficiles) AS s3
+            FROM flagged WHERE eligible
+         ), scored AS (
+            SELECT f.*,
+              CASE WHEN f.eligible THEN
+                {w1} * {z1} + {w2} * {z2} + {w3} * {z3}
+              END AS indice_tension
+            FROM flagged f CROSS JOIN stats s
+         ), levelled AS (
+            SELECT *,
+              CASE WHEN indice_tension IS NULL THEN NULL
+                   WHEN indice_tension < {c1} THEN 1 WHEN indice_tension < {c2} THEN 2
+                   WHEN indice_tension < {c3} THEN 3 WHEN indice_tension < {c4} THEN 4 ELSE 5 END AS niveau_tension
+            FROM scored
+         )
+         SELECT code_bassin, code_rome, libelle_rome, secteur,
+                offres, postes, offres_durables, part_durables,
+                de_a, de_abc, sorties_abc_12m, entrees_a_12m,
+                ratio_offres_de_a, ratio_offres_entrees_a, taux_ecoulement,
+                bmo_projets, bmo_difficiles, bmo_saisonniers, part_difficiles,
+                indice_tension, CAST(niveau_tension AS BIGINT) AS niveau_tension,
+                CASE niveau_tension WHEN 1 THEN 'Pas de tension' WHEN 2 THEN 'Faible' WHEN 3 THEN 'Moyenne'
+                     WHEN 4 THEN 'Tension' WHEN 5 THEN 'Tension élevée' ELSE 'Données insuffisantes' END AS libelle_tension,
+                niveau_tension >= 4 AS en_tension,
+                postes AS besoin_12m
+         FROM levelled
+         ORDER BY code_bassin, code_rome",
+        z1 = z("f.ratio_offres_entrees_a", "s.m1", "s.s1"),
+        z2 = z("f.taux_ecoulement", "s.m2", "s.s2"),
+        z3 = z("f.part_difficiles", "s.m3", "s.s3"),
+    )
+}
+
+/// Builds `gold.competence_gap`.
+pub async fn competence_gap(context: &SessionContext, parameters: &Parameters) -> Result<DataFrame> {
+    context.sql(&sql(parameters)).await.map_err(in_model("gold.competence_gap"))
+}

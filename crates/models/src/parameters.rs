@@ -1,0 +1,78 @@
+//! Run parameters: the reference date D and its windows (`metrics.md` § Reference dates),
+//! and the thresholds.
+
+use chrono::{Datelike, Duration, Months, NaiveDate};
+
+/// What the models need to know about a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parameters {
+    /// Reference date D.
+    pub as_of: NaiveDate,
+    /// `MIN_DENOM`.
+    pub min_denom: f64,
+    /// `MIN_COUNT`.
+    pub min_count: i64,
+    /// Whether the grid is the BMO bassins (BMO rows join directly, weight 1).
+    pub grid_is_bmo_bassins: bool,
+}
+
+impl Parameters {
+    /// Start of W12 = D − 12 months (inclusive).
+    pub fn w12_start(&self) -> NaiveDate {
+        self.as_of.checked_sub_months(Months::new(12)).unwrap_or(self.as_of)
+    }
+
+    /// End of F6 = D + 6 months (exclusive).
+    pub fn f6_end(&self) -> NaiveDate {
+        self.as_of.checked_add_months(Months::new(6)).unwrap_or(self.as_of)
+    }
+
+    /// O = [D − 18 months, D − 6 months).
+    pub fn observable(&self) -> (NaiveDate, NaiveDate) {
+        let start = self.as_of.checked_sub_months(Months::new(18)).unwrap_or(self.as_of);
+        let end = self.as_of.checked_sub_months(Months::new(6)).unwrap_or(self.as_of);
+        (start, end)
+    }
+
+    /// The latest jobseekers `periode` allowed: the month of D − 1 day (`YYYY-MM`).
+    pub fn jobseekers_month(&self) -> String {
+        let day_before = self.as_of - Duration::days(1);
+        format!("{:04}-{:02}", day_before.year(), day_before.month())
+    }
+
+    /// The latest BMO year allowed: the year of D.
+    pub fn bmo_year(&self) -> i32 {
+        self.as_of.year()
+    }
+
+    /// `YYYY-MM-DD` of a date, for SQL literals.
+    pub fn sql_date(date: NaiveDate) -> String {
+        format!("DATE '{}'", date.format("%Y-%m-%d"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(y: i32, m: u32, d: u32) -> Parameters {
+        Parameters { as_of: NaiveDate::from_ymd_opt(y, m, d).unwrap(), min_denom: 20.0, min_count: 5, grid_is_bmo_bassins: true }
+    }
+
+    #[test]
+    fn windows_follow_the_specification() {
+        let p = at(2026, 7, 1);
+        assert_eq!(p.w12_start(), NaiveDate::from_ymd_opt(2025, 7, 1).unwrap());
+        assert_eq!(p.f6_end(), NaiveDate::from_ymd_opt(2027, 1, 1).unwrap());
+        assert_eq!(p.observable(), (NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(), NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()));
+        assert_eq!(p.jobseekers_month(), "2026-06");
+        assert_eq!(p.bmo_year(), 2026);
+    }
+
+    #[test]
+    fn month_ends_clamp() {
+        let p = at(2024, 2, 29);
+        assert_eq!(p.w12_start(), NaiveDate::from_ymd_opt(2023, 2, 28).unwrap());
+        assert_eq!(at(2026, 3, 15).jobseekers_month(), "2026-03");
+    }
+}

@@ -1,0 +1,80 @@
+//! The tables' tests, run as SQL after each build: the grain is unique, the declared
+//! columns are not NULL / within their accepted values / within bounds, and the table's
+//! invariants hold. Any failure fails the run before anything is published.
+
+use std::fmt;
+
+use arrow::array::AsArray;
+use arrow::datatypes::Int64Type;
+use datafusion::prelude::SessionContext;
+
+use crate::error::{Error, Result, in_model};
+use crate::parameters::Parameters;
+use crate::schemas::{ColumnTest, TableSpec, TestSpec, yaml_literal};
+
+/// One failing test.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestFailure {
+    /// What was tested.
+    pub test: String,
+    /// Rows that fail it.
+    pub failing_rows: i64,
+}
+
+impl fmt::Display for TestFailure {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "{} ({} failing row(s))", self.test, self.failing_rows)
+    }
+}
+
+/// The (name, SQL counting failing rows) of every test of a table.
+fn test_queries(spec: &TableSpec, table: &str) -> Vec<(String, String)> {
+    let mut queries = Vec::new();
+    let unique = |columns: &[String]| {
+        let list = columns.join(", ");
+        (format!("unique ({list})"), format!("SELECT COUNT(*) FROM (SELECT {list} FROM {table} GROUP BY {list} HAVING COUNT(*) > 1)"))
+    };
+    if !spec.grain.is_empty() {
+        queries.push(unique(&spec.grain));
+    }
+    for column in &spec.columns {
+        let name = &column.name;
+        for test in &column.tests {
+            queries.push(match test {
+                ColumnTest::NotNull => (format!("{name} not null"), format!("SELECT COUNT(*) FROM {table} WHERE {name} IS NULL")),
+                ColumnTest::AcceptedValues(values) => {
+                    let list = values.iter().map(yaml_literal).collect::<Vec<_>>().join(", ");
+                    (format!("{name} in ({list})"), format!("SELECT COUNT(*) FROM {table} WHERE {name} IS NOT NULL AND {name} NOT IN ({list})"))
+                }
+                ColumnTest::Between([low, high]) => (format!("{name} between {low} and {high}"), format!("SELECT COUNT(*) FROM {table} WHERE {name} < {low} OR {name} > {high}")),
+            });
+        }
+    }
+    for test in &spec.tests {
+        queries.push(match test {
+            TestSpec::Unique(columns) => unique(columns),
+            TestSpec::Invariant { name, condition } => (format!("invariant {name}"), format!("SELECT COUNT(*) FROM {table} WHERE ({condition}) = false")),
+        });
+    }
+    queries
+}
+
+/// Runs every test of `spec` against the registered table `table` (e.g.
+/// `gold.competence_gap`); `{min_denom}` in an invariant is the run's `MIN_DENOM`.
+pub async fn run_table_tests(context: &SessionContext, spec: &TableSpec, table: &str, parameters: &Parameters) -> Result<usize> {
+    let queries: Vec<(String, String)> = test_queries(spec, table).into_iter().map(|(name, sql)| (name, sql.replace("{min_denom}", &parameters.min_denom.to_string()))).collect();
+    let mut failures = Vec::new();
+    for (name, sql) in &queries {
+        let batches = context.sql(sql).await.map_err(in_model(table))?.collect().await.map_err(in_model(table))?;
+        let failing_rows = batches.first().filter(|b| b.num_rows() > 0).map_or(0, |b| b.column(0).as_primitive::<Int64Type>().value(0));
+        if failing_rows > 0 {
+            failures.push(TestFailure { test: name.clone(), failing_rows });
+        }
+    }
+    if failures.is_empty() {
+        tracing::info!(table, tests = queries.len(), "table tests passed");
+        Ok(queries.len())
+    } else {
+        Err(Error::TestsFailed { table: table.to_owned(), failures })
+    }
+}

@@ -1,0 +1,195 @@
+//! Table specifications (`schemas/<table>.yml`, embedded at build time): description,
+//! grain, every column's type, unit, definition and source, and the table's tests. They
+//! document the Parquet outputs (column comments), generate `docs/tables.md` and drive the
+//! SQL tests run after each build.
+
+use std::sync::OnceLock;
+
+use arrow::datatypes::DataType;
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// The embedded specifications, in publication order.
+const SPECIFICATIONS: &[(&str, &str)] = &[
+    ("offers", include_str!("../../../schemas/offers.yml")),
+    ("jobseekers", include_str!("../../../schemas/jobseekers.yml")),
+    ("bmo", include_str!("../../../schemas/bmo.yml")),
+    ("rejects", include_str!("../../../schemas/rejects.yml")),
+    ("competence_gap", include_str!("../../../schemas/competence_gap.yml")),
+];
+
+/// One table's specification.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableSpec {
+    /// Table name (without layer).
+    pub table: String,
+    /// `silver` or `gold`.
+    pub layer: String,
+    /// What the table is, for whom.
+    pub description: String,
+    /// The columns that identify a row (tested unique), empty for an event table.
+    #[serde(default)]
+    pub grain: Vec<String>,
+    /// Every column, in order.
+    pub columns: Vec<ColumnSpec>,
+    /// Table-level tests (`- unique: [...]`, `- invariant: {name, condition}`).
+    #[serde(default, with = "serde_yaml::with::singleton_map_recursive")]
+    pub tests: Vec<TestSpec>,
+}
+
+/// One column.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnSpec {
+    /// Column name.
+    pub name: String,
+    /// Type: `utf8`, `int64`, `int32`, `float64`, `boolean`, `date32`, `timestamp_utc`, `list<struct>`.
+    #[serde(rename = "type")]
+    pub data_type: String,
+    /// Unit (`offres`, `personnes`, `ratio`, `code`, …).
+    pub unit: String,
+    /// Definition, exact enough to recompute it.
+    pub definition: String,
+    /// Where it comes from.
+    pub source: String,
+    /// Column-level tests (`- not_null`, `- accepted_values: [...]`, `- between: [a, b]`).
+    #[serde(default, with = "serde_yaml::with::singleton_map_recursive")]
+    pub tests: Vec<ColumnTest>,
+}
+
+/// A column-level test.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum ColumnTest {
+    /// No NULL.
+    NotNull,
+    /// Only these values (NULL allowed unless `not_null` too).
+    AcceptedValues(Vec<serde_yaml::Value>),
+    /// `min ≤ value ≤ max` where not NULL.
+    Between([f64; 2]),
+}
+
+/// A table-level test.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum TestSpec {
+    /// These columns together identify a row.
+    Unique(Vec<String>),
+    /// A condition every row satisfies (a row where it is NULL passes).
+    Invariant {
+        /// Short name.
+        name: String,
+        /// SQL boolean expression over the table's columns.
+        condition: String,
+    },
+}
+
+/// All specifications, parsed once.
+pub fn table_specs() -> Result<&'static [TableSpec]> {
+    static SPECS: OnceLock<std::result::Result<Vec<TableSpec>, (String, String)>> = OnceLock::new();
+    let parsed = SPECS.get_or_init(|| {
+        SPECIFICATIONS
+            .iter()
+            .map(|(table, text)| serde_yaml::from_str::<TableSpec>(text).map_err(|error| ((*table).to_owned(), error.to_string())))
+            .collect()
+    });
+    parsed.as_deref().map_err(|(table, message)| Error::Specification { table: table.clone(), message: message.clone() })
+}
+
+/// One table's specification.
+pub fn table_spec(table: &str) -> Result<&'static TableSpec> {
+    table_specs()?.iter().find(|spec| spec.table == table).ok_or_else(|| Error::Specification { table: table.to_owned(), message: "no such specification".to_owned() })
+}
+
+/// The specification's name of an Arrow type.
+pub fn type_name(data_type: &DataType) -> String {
+    match data_type {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => "utf8".to_owned(),
+        DataType::Int64 => "int64".to_owned(),
+        DataType::Int32 => "int32".to_owned(),
+        DataType::Float64 => "float64".to_owned(),
+        DataType::Boolean => "boolean".to_owned(),
+        DataType::Date32 => "date32".to_owned(),
+        DataType::Timestamp(_, Some(zone)) if zone.as_ref() == "UTC" => "timestamp_utc".to_owned(),
+        DataType::List(field) if matches!(field.data_type(), DataType::Struct(_)) => "list<struct>".to_owned(),
+        DataType::List(field) => format!("list<{}>", type_name(field.data_type())),
+        other => other.to_string(),
+    }
+}
+
+/// `docs/tables.md`, generated from the specifications.
+pub fn render_tables_markdown() -> Result<String> {
+    let mut out = String::from("# Output tables\n\n<!-- Generated from schemas/*.yml by `skillgap docs tables`; do not edit by hand. -->\n\n");
+    out.push_str("Each table is published as Parquet under `<output>/current/<layer>/<table>/` and documented here from its specification in `schemas/`. The Parquet files carry the same column descriptions as field metadata.\n\n");
+    for spec in table_specs()? {
+        out.push_str(&format!("## {}.{}\n\n{}\n\n", spec.layer, spec.table, spec.description.trim()));
+        if !spec.grain.is_empty() {
+            out.push_str(&format!("**Grain:** one row per ({}).\n\n", spec.grain.join(", ")));
+        }
+        out.push_str("| column | type | unit | definition | source | tests |\n|---|---|---|---|---|---|\n");
+        for column in &spec.columns {
+            let tests: Vec<String> = column
+                .tests
+                .iter()
+                .map(|test| match test {
+                    ColumnTest::NotNull => "not null".to_owned(),
+                    ColumnTest::AcceptedValues(values) => format!("in {}", values.iter().map(yaml_literal).collect::<Vec<_>>().join(", ")),
+                    ColumnTest::Between([low, high]) => format!("between {low} and {high}"),
+                })
+                .collect();
+            out.push_str(&format!(
+                "| `{}` | {} | {} | {} | {} | {} |\n",
+                column.name,
+                column.data_type,
+                column.unit,
+                column.definition.trim().replace('\n', " ").replace('|', "\\|"),
+                column.source.trim().replace('\n', " ").replace('|', "\\|"),
+                tests.join("; ")
+            ));
+        }
+        let table_tests: Vec<String> = spec
+            .tests
+            .iter()
+            .map(|test| match test {
+                TestSpec::Unique(columns) => format!("unique ({})", columns.join(", ")),
+                TestSpec::Invariant { name, condition } => format!("{name}: `{}`", condition.trim().replace('|', "\\|")),
+            })
+            .collect();
+        if !table_tests.is_empty() {
+            out.push_str(&format!("\n**Tests:** {}.\n", table_tests.join("; ")));
+        }
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// A YAML scalar as an SQL literal.
+pub(crate) fn yaml_literal(value: &serde_yaml::Value) -> String {
+    match value {
+        serde_yaml::Value::String(text) => format!("'{}'", text.replace('\'', "''")),
+        serde_yaml::Value::Bool(flag) => flag.to_string(),
+        serde_yaml::Value::Number(number) => number.to_string(),
+        _ => "NULL".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_specification_parses_and_documents_every_column() {
+        for spec in table_specs().unwrap() {
+            assert!(!spec.columns.is_empty(), "{}", spec.table);
+            assert!(["silver", "gold"].contains(&spec.layer.as_str()), "{}", spec.table);
+            for column in &spec.columns {
+                assert!(!column.definition.trim().is_empty() && !column.source.trim().is_empty() && !column.unit.trim().is_empty(), "{}.{}", spec.table, column.name);
+            }
+            for key in &spec.grain {
+                assert!(spec.columns.iter().any(|c| &c.name == key), "{}: grain column {key} is not a column", spec.table);
+            }
+        }
+    }
+}

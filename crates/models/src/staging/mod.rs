@@ -1,0 +1,42 @@
+//! Bronze → silver: typing, validation against referentials, deduplication and
+//! geocoding. Each model returns its kept rows and its rejects (same columns as the
+//! readers' rejects: `input`, `source_file`, `location`, `reason`, `detail`, `raw_value`).
+
+mod bmo;
+mod jobseekers;
+mod offers;
+mod referentials;
+
+use datafusion::dataframe::DataFrame;
+use datafusion::prelude::SessionContext;
+
+use crate::error::{Result, in_model};
+
+pub use bmo::bmo;
+pub use jobseekers::jobseekers;
+pub use offers::offers;
+pub use referentials::{communes, rome};
+
+/// Rows kept by a staging model and the rows it rejected.
+pub struct Staged {
+    /// Kept, typed rows.
+    pub rows: DataFrame,
+    /// Rejected rows, with their reason.
+    pub rejects: DataFrame,
+}
+
+/// Runs the two queries of a staging model.
+async fn staged(context: &SessionContext, model: &str, rows: &str, rejects: &str) -> Result<Staged> {
+    let rows = context.sql(rows).await.map_err(in_model(model))?;
+    let rejects = context.sql(rejects).await.map_err(in_model(model))?;
+    Ok(Staged { rows, rejects })
+}
+
+/// The SQL of a reject row of a CSV input: its line, reason, detail and raw fields.
+fn csv_reject_columns(input: &str, fields: &[&str]) -> String {
+    let raw: Vec<String> = fields.iter().map(|f| format!("COALESCE({f}, '')")).collect();
+    format!(
+        "'{input}' AS input, source_file, 'line ' || CAST(source_line AS VARCHAR) AS location, reject_reason AS reason, reject_detail AS detail, concat_ws(',', {}) AS raw_value",
+        raw.join(", ")
+    )
+}

@@ -1,0 +1,90 @@
+//! `silver.offers`: typed, validated against the ROME referential, deduplicated (the
+//! greatest `dateActualisation` wins, ties to the one read last) and placed in a bassin
+//! (commune code, arrondissements mapped to their commune → postal code when it maps to
+//! one bassin only → `HORS_BASSIN`).
+
+use datafusion::prelude::SessionContext;
+
+use super::{Staged, staged};
+use crate::HORS_BASSIN;
+use crate::error::Result;
+
+/// The commune of a municipal arrondissement (Paris, Lyon, Marseille), else the code.
+pub(crate) fn commune_of(column: &str) -> String {
+    format!(
+        "CASE WHEN {column} BETWEEN '75101' AND '75120' THEN '75056'
+              WHEN {column} BETWEEN '69381' AND '69389' THEN '69123'
+              WHEN {column} BETWEEN '13201' AND '13216' THEN '13055'
+              ELSE {column} END"
+    )
+}
+
+/// Builds `silver.offers` and the offers' staging rejects.
+pub async fn offers(context: &SessionContext) -> Result<Staged> {
+    let classified = "WITH typed AS (
+            SELECT b.*,
+              parse_api_timestamp(b.date_creation) AS created_at,
+              parse_api_timestamp(b.date_actualisation) AS actualised_at,
+              r.code_rome AS known_rome
+            FROM bronze.offers b LEFT JOIN staging.rome r ON r.code_rome = b.rome_code
+         ), classified AS (
+            SELECT *,
+              CASE WHEN rome_code IS NULL OR known_rome IS NULL THEN 'bad_rome'
+                   WHEN created_at IS NULL THEN 'bad_date'
+                   WHEN date_actualisation IS NOT NULL AND actualised_at IS NULL THEN 'bad_date' END AS reject_reason,
+              CASE WHEN rome_code IS NULL THEN 'the offer has no romeCode'
+                   WHEN known_rome IS NULL THEN 'romeCode ' || rome_code || ' is not in the ROME referential'
+                   WHEN created_at IS NULL THEN 'dateCreation is missing or not a date: ' || COALESCE(date_creation, 'NULL')
+                   WHEN date_actualisation IS NOT NULL AND actualised_at IS NULL THEN 'dateActualisation is not a date: ' || date_actualisation END AS reject_detail
+            FROM typed
+         )";
+    let rows = format!(
+        "{classified}, latest AS (
+            SELECT *, ROW_NUMBER() OVER (PARTITION BY id ORDER BY COALESCE(actualised_at, created_at) DESC, record_order DESC) AS version_rank
+            FROM classified WHERE reject_reason IS NULL
+         ), postal AS (
+            SELECT code_postal, MIN(code_bassin) AS code_bassin FROM staging.communes
+            WHERE code_postal IS NOT NULL GROUP BY code_postal HAVING COUNT(DISTINCT code_bassin) = 1
+         )
+         SELECT
+            o.id AS offer_id,
+            o.intitule,
+            o.created_at,
+            COALESCE(o.actualised_at, o.created_at) AS updated_at,
+            CAST(o.created_at AS DATE) AS date_offre,
+            o.rome_code AS code_rome,
+            o.appellation_libelle,
+            o.type_contrat,
+            o.type_contrat_libelle,
+            contract_months(o.type_contrat_libelle) AS duree_contrat_mois,
+            (o.type_contrat = 'CDI' OR (o.type_contrat = 'CDD' AND COALESCE(contract_months(o.type_contrat_libelle), 0) >= 6)) IS TRUE AS offre_durable,
+            o.duree_travail_libelle_converti AS temps_travail,
+            o.nombre_postes,
+            CASE WHEN o.nombre_postes IS NULL OR o.nombre_postes <= 0 THEN CAST(1 AS BIGINT) ELSE o.nombre_postes END AS postes,
+            o.alternance,
+            o.lieu_commune AS code_commune,
+            o.lieu_code_postal AS code_postal,
+            o.lieu_latitude AS latitude,
+            o.lieu_longitude AS longitude,
+            o.lieu_libelle,
+            COALESCE(c.code_bassin, p.code_bassin, '{HORS_BASSIN}') AS code_bassin,
+            CASE WHEN c.code_bassin IS NOT NULL THEN 'commune' WHEN p.code_bassin IS NOT NULL THEN 'code_postal' ELSE 'none' END AS geo_method,
+            o.secteur_activite,
+            o.qualification_code,
+            o.entreprise_nom,
+            o.competences,
+            o.formations,
+            o.source_file,
+            o.source_location
+         FROM latest o
+         LEFT JOIN staging.communes c ON c.code_commune = {commune}
+         LEFT JOIN postal p ON p.code_postal = o.lieu_code_postal
+         WHERE o.version_rank = 1
+         ORDER BY offer_id",
+        commune = commune_of("o.lieu_commune")
+    );
+    let rejects = format!(
+        "{classified} SELECT 'offers' AS input, source_file, source_location AS location, reject_reason AS reason, reject_detail AS detail, raw AS raw_value FROM classified WHERE reject_reason IS NOT NULL"
+    );
+    staged(context, "silver.offers", &rows, &rejects).await
+}

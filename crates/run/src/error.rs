@@ -1,0 +1,98 @@
+//! The run's error type and the documented process exit codes.
+
+/// Result alias of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Process exit codes (documented in `docs/operations.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ExitCode {
+    /// Success.
+    Success = 0,
+    /// An unexpected failure (a bug).
+    Internal = 1,
+    /// The pipeline file or the command line is invalid.
+    BadConfiguration = 2,
+    /// An input's share of rejected rows is over `max_reject_ratio`.
+    RejectsOverThreshold = 3,
+    /// An input is missing or unreadable (file absent, column missing, unparsable document).
+    SourceUnavailable = 4,
+    /// Writing or publishing the outputs failed.
+    PublishFailed = 5,
+    /// Another run holds the output's lock.
+    Locked = 6,
+    /// A table's tests failed: nothing was published.
+    TestsFailed = 7,
+}
+
+/// What can stop a run.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The pipeline file is invalid.
+    #[error(transparent)]
+    Config(#[from] skillgap_config::Error),
+    /// A command-line value is invalid.
+    #[error("{0}")]
+    Argument(String),
+    /// An input cannot be read.
+    #[error("input {input}: {source}")]
+    Source {
+        /// The input name.
+        input: String,
+        /// The reader's error.
+        #[source]
+        source: skillgap_sources::Error,
+    },
+    /// Too many rows of an input were rejected.
+    #[error("input {input}: {rejected} of {read} rows rejected ({ratio:.1} %), over the pipeline's max_reject_ratio of {max:.1} %; nothing was published. Reasons: {reasons}")]
+    TooManyRejects {
+        /// The input.
+        input: String,
+        /// Rejected rows.
+        rejected: u64,
+        /// Rows read.
+        read: u64,
+        /// Percentage rejected.
+        ratio: f64,
+        /// Allowed percentage.
+        max: f64,
+        /// Reject counts by reason, with an example location each.
+        reasons: String,
+    },
+    /// A model or a table test failed.
+    #[error(transparent)]
+    Model(#[from] skillgap_models::Error),
+    /// Writing or publishing failed.
+    #[error(transparent)]
+    Sink(#[from] skillgap_sinks::Error),
+    /// Something that should not happen (a task panicked).
+    #[error("internal error: {0}")]
+    Internal(String),
+    /// A query failed.
+    #[error("query: {0}")]
+    Query(#[source] datafusion::error::DataFusionError),
+    /// The manifest could not be written.
+    #[error("writing the manifest {path}: {message}")]
+    Manifest {
+        /// The file.
+        path: String,
+        /// What failed.
+        message: String,
+    },
+}
+
+impl Error {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            Self::Config(_) | Self::Argument(_) => ExitCode::BadConfiguration,
+            Self::Source { .. } => ExitCode::SourceUnavailable,
+            Self::TooManyRejects { .. } => ExitCode::RejectsOverThreshold,
+            Self::Model(skillgap_models::Error::TestsFailed { .. }) => ExitCode::TestsFailed,
+            Self::Model(_) | Self::Query(_) | Self::Internal(_) => ExitCode::Internal,
+            Self::Sink(skillgap_sinks::Error::Locked { .. }) => ExitCode::Locked,
+            Self::Sink(skillgap_sinks::Error::NothingPublished { .. } | skillgap_sinks::Error::UnknownRun { .. }) => ExitCode::BadConfiguration,
+            Self::Sink(_) | Self::Manifest { .. } => ExitCode::PublishFailed,
+        }
+    }
+}

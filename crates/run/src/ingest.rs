@@ -1,0 +1,151 @@
+//! Reading every configured input into bronze Parquet files of the run's staging
+//! directory (`bronze/<input>/part-0.parquet`), with the readers' rejects and the
+//! per-file descriptions (size, checksum) for the manifest.
+
+use std::path::{Path, PathBuf};
+
+use arrow::array::RecordBatch;
+use skillgap_config::{CsvInput, Pipeline};
+use skillgap_sinks::TableFile;
+use skillgap_sources::{BMO_COLUMNS, CsvTable, InputFile, OfferReader, RejectsBuilder, describe_file, expand_paths, offers_schema, read_bmo, read_csv};
+
+use crate::error::{Error, Result};
+
+/// One input as read.
+#[derive(Debug, Clone)]
+pub struct IngestedInput {
+    /// Input name (`offers`, `jobseekers`, …).
+    pub name: String,
+    /// Its vintage from the pipeline file.
+    pub vintage: Option<String>,
+    /// The files read, each with its display path (`root:relative/path`).
+    pub files: Vec<(String, InputFile)>,
+    /// Records read (rows kept by the reader + its rejects).
+    pub records: u64,
+}
+
+/// Everything ingestion produced.
+pub struct Ingested {
+    /// Inputs in reading order.
+    pub inputs: Vec<IngestedInput>,
+    /// Rows the readers could not read at all.
+    pub reader_rejects: RecordBatch,
+}
+
+/// The columns of each CSV input: (input name, required, optional).
+const CSV_LAYOUTS: [(&str, &[&str], &[&str]); 6] = [
+    ("communes", &["code_commune", "libelle_commune", "code_bassin"], &["code_postal"]),
+    ("rome", &["code_rome", "libelle_rome", "code_metier_bmo", "code_fap", "secteur"], &[]),
+    ("rome_formacode", &["code_rome", "formacode"], &[]),
+    ("formacode", &["formacode", "libelle", "code_nsf"], &[]),
+    ("nsf", &["code_nsf", "libelle_nsf"], &[]),
+    ("jobseekers", &["periode", "code_territoire", "type_territoire", "code_rome", "de_a", "de_abc", "sorties_abc_12m", "entrees_a_12m"], &[]),
+];
+
+fn display_path(pipeline: &Pipeline, root: &str, path: &Path) -> String {
+    let base = pipeline.resolve(root, ".").unwrap_or_default();
+    let relative = path.strip_prefix(&base).unwrap_or(path);
+    format!("{root}:{}", relative.display())
+}
+
+fn source_error(input: &str) -> impl FnOnce(skillgap_sources::Error) -> Error + '_ {
+    move |source| Error::Source { input: input.to_owned(), source }
+}
+
+fn describe(input: &str, pipeline: &Pipeline, root: &str, files: &[PathBuf]) -> Result<Vec<(String, InputFile)>> {
+    files.iter().map(|path| Ok((display_path(pipeline, root, path), describe_file(path).map_err(source_error(input))?))).collect()
+}
+
+fn write_batches(bronze: &Path, name: &str, schema: &arrow::datatypes::SchemaRef, batches: &[RecordBatch]) -> Result<()> {
+    let mut file = TableFile::create(&bronze.join(name).join("part-0.parquet"), schema, None)?;
+    for batch in batches {
+        file.write(batch)?;
+    }
+    file.finish()?;
+    Ok(())
+}
+
+fn csv_input<'a>(pipeline: &'a Pipeline, name: &str) -> &'a CsvInput {
+    let inputs = &pipeline.inputs;
+    match name {
+        "communes" => &inputs.territories.communes,
+        "rome" => &inputs.rome,
+        "rome_formacode" => &inputs.rome_formacode,
+        "formacode" => &inputs.formacode,
+        "nsf" => &inputs.nsf,
+        _ => &inputs.jobseekers,
+    }
+}
+
+/// Reads every input into `bronze` (a directory of the run's staging area).
+pub fn ingest(pipeline: &Pipeline, bronze: &Path) -> Result<Ingested> {
+    let mut rejects = RejectsBuilder::default();
+    let mut inputs = Vec::new();
+
+    for (name, required, optional) in CSV_LAYOUTS {
+        let input = csv_input(pipeline, name);
+        let path = pipeline.resolve(&input.root, &input.path)?;
+        let files = expand_paths(name, std::slice::from_ref(&path)).map_err(source_error(name))?;
+        let table = CsvTable::new(name, input.delimiter as u8, required, optional);
+        let before = rejects.len();
+        let mut batches = Vec::new();
+        let described = describe(name, pipeline, &input.root, &files)?;
+        for (file, (shown, _)) in files.iter().zip(&described) {
+            batches.extend(read_csv(&table, file, shown, &mut rejects).map_err(source_error(name))?);
+        }
+        write_batches(bronze, name, &table.schema(), &batches)?;
+        let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+        inputs.push(IngestedInput { name: name.to_owned(), vintage: input.vintage.clone(), files: described, records: (rows + rejects.len() - before) as u64 });
+        tracing::info!(input = name, rows, "read");
+    }
+
+    let bmo = &pipeline.inputs.bmo;
+    let path = pipeline.resolve(&bmo.root, &bmo.path)?;
+    let files = expand_paths("bmo", std::slice::from_ref(&path)).map_err(source_error("bmo"))?;
+    let described = describe("bmo", pipeline, &bmo.root, &files)?;
+    let columns = &bmo.columns;
+    let configured = [&columns.annee, &columns.code_metier, &columns.nom_metier, &columns.region, &columns.departement, &columns.bassin, &columns.nom_bassin, &columns.met, &columns.xmet, &columns.smet].map(Clone::clone);
+    let before = rejects.len();
+    let mut batches = Vec::new();
+    for (file, (shown, _)) in files.iter().zip(&described) {
+        batches.extend(read_bmo(file, shown, bmo.delimiter as u8, &configured, &mut rejects).map_err(source_error("bmo"))?);
+    }
+    let bmo_schema = CsvTable { input: "bmo", delimiter: b';', columns: BMO_COLUMNS.iter().map(|c| (*c, (*c).to_owned(), true)).collect() }.schema();
+    write_batches(bronze, "bmo", &bmo_schema, &batches)?;
+    let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    inputs.push(IngestedInput { name: "bmo".to_owned(), vintage: bmo.vintage.clone(), files: described, records: (rows + rejects.len() - before) as u64 });
+    tracing::info!(input = "bmo", rows, "read");
+
+    let offers = &pipeline.inputs.offers;
+    let mut paths = Vec::new();
+    for path in &offers.paths {
+        paths.push(pipeline.resolve(&offers.root, path)?);
+    }
+    let files = expand_paths("offers", &paths).map_err(source_error("offers"))?;
+    let described = describe("offers", pipeline, &offers.root, &files)?;
+    let mut reader = OfferReader::new();
+    let mut file = TableFile::create(&bronze.join("offers").join("part-0.parquet"), &offers_schema(), None)?;
+    let mut write_error = None;
+    {
+        let mut sink = |batch: RecordBatch| -> skillgap_sources::Result<()> {
+            if write_error.is_none() {
+                if let Err(error) = file.write(&batch) {
+                    write_error = Some(error);
+                }
+            }
+            Ok(())
+        };
+        for (path, (shown, _)) in files.iter().zip(&described) {
+            reader.read_file(path, shown, &mut rejects, &mut sink).map_err(source_error("offers"))?;
+        }
+        reader.flush(&mut sink).map_err(source_error("offers"))?;
+    }
+    if let Some(error) = write_error {
+        return Err(error.into());
+    }
+    let written = file.finish()?;
+    inputs.push(IngestedInput { name: "offers".to_owned(), vintage: offers.vintage.clone(), files: described, records: reader.records });
+    tracing::info!(input = "offers", records = reader.records, rows = written.rows, megabytes = reader.bytes as f64 / 1e6, "read");
+
+    Ok(Ingested { inputs, reader_rejects: rejects.finish() })
+}

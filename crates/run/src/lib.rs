@@ -1,0 +1,19 @@
+//! One skillgap run from end to end — resolve the reference date, read every input into
+//! bronze Parquet, stage silver tables with their rejects, build the gold marts, run every
+//! table's tests, write the manifest and publish atomically — plus read-only SQL over
+//! published runs. The CLI only parses arguments and calls into this crate.
+
+mod error;
+mod ingest;
+mod manifest;
+mod pipeline_run;
+mod query;
+mod reference_date;
+mod transform;
+
+pub use error::{Error, ExitCode, Result};
+pub use manifest::{InputReport, Manifest, OutputReport, StageReport};
+pub use pipeline_run::{RunReport, RunRequest, run};
+pub use query::{OutputFormat, QuerySession, format_batches};
+pub use reference_date::{Semester, resolve_reference_date};
+pub use skillgap_sinks::Store;

@@ -1,0 +1,96 @@
+//! The run manifest (`manifest.json` in each run directory): what was read (locations,
+//! vintages, sizes, checksums, row counts), what was written, how long each stage took,
+//! with which code and pipeline. It never holds a secret: only input locations relative
+//! to their named roots.
+
+use serde::{Deserialize, Serialize};
+
+/// The manifest of one published run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Run id (start time, UTC).
+    pub run_id: String,
+    /// Reference date D.
+    pub as_of: String,
+    /// Semester of a semester run (`2026-S1`).
+    pub semester: Option<String>,
+    /// skillgap version.
+    pub code_version: String,
+    /// Pipeline name.
+    pub pipeline: String,
+    /// SHA-256 of the pipeline file's text.
+    pub pipeline_sha256: String,
+    /// Start and end (UTC, RFC 3339).
+    pub started_at: String,
+    /// End of the run.
+    pub finished_at: String,
+    /// The run that was current before this one.
+    pub previous_run: Option<String>,
+    /// Thresholds used.
+    pub thresholds: Thresholds,
+    /// Every input.
+    pub inputs: Vec<InputReport>,
+    /// Every output table.
+    pub outputs: Vec<OutputReport>,
+    /// Stage durations.
+    pub stages: Vec<StageReport>,
+}
+
+/// Thresholds of the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Thresholds {
+    /// `MIN_DENOM`.
+    pub min_denom: f64,
+    /// `MIN_COUNT`.
+    pub min_count: i64,
+    /// `max_reject_ratio`.
+    pub max_reject_ratio: f64,
+}
+
+/// One input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InputReport {
+    /// Input name.
+    pub name: String,
+    /// Vintage from the pipeline file.
+    pub vintage: Option<String>,
+    /// Files: location (`root:path`), bytes, SHA-256.
+    pub files: Vec<InputFileReport>,
+    /// Records read.
+    pub rows_read: u64,
+    /// Records rejected.
+    pub rows_rejected: u64,
+    /// Records kept (before deduplication).
+    pub rows_kept: u64,
+}
+
+/// One input file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InputFileReport {
+    /// `root:relative/path`.
+    pub location: String,
+    /// Stored size.
+    pub bytes: u64,
+    /// SHA-256 of the stored bytes.
+    pub sha256: String,
+}
+
+/// One output table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputReport {
+    /// `layer.table`.
+    pub table: String,
+    /// Rows.
+    pub rows: u64,
+    /// Files relative to the run directory, with their sizes.
+    pub files: Vec<(String, u64)>,
+}
+
+/// One stage's duration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageReport {
+    /// Stage name.
+    pub stage: String,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+}

@@ -1,0 +1,196 @@
+//! Bronze → silver → gold on DataFusion, with the reject-ratio gate and every table's
+//! tests (grain, columns, invariants, declared types) before anything is published.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, AsArray, RecordBatch};
+use arrow::datatypes::{Field, Schema, SchemaRef};
+use datafusion::dataframe::DataFrame;
+use datafusion::prelude::{ParquetReadOptions, SessionContext};
+use futures::StreamExt;
+use skillgap_models::{Parameters, TableSpec, marts, register_batches, run_table_tests, staging, table_spec, type_name};
+use skillgap_sinks::{TableDocumentation, TableFile, WrittenTable};
+use skillgap_sources::rejects_schema;
+
+use crate::error::{Error, Result};
+use crate::ingest::Ingested;
+use crate::manifest::OutputReport;
+
+/// What the build produced.
+pub struct Built {
+    /// Every written table.
+    pub outputs: Vec<OutputReport>,
+    /// Rejected rows per input.
+    pub rejected: BTreeMap<String, u64>,
+}
+
+fn model_error(model: &str) -> impl FnOnce(datafusion::error::DataFusionError) -> Error + '_ {
+    move |source| Error::Model(skillgap_models::Error::DataFusion { model: model.to_owned(), source })
+}
+
+fn documentation(spec: &TableSpec) -> TableDocumentation {
+    TableDocumentation {
+        name: format!("{}.{}", spec.layer, spec.table),
+        description: spec.description.clone(),
+        columns: spec.columns.iter().map(|c| (c.name.clone(), c.definition.clone())).collect::<HashMap<_, _>>(),
+    }
+}
+
+/// Checks that a table's columns are exactly its specification's, in order and type.
+fn check_schema(spec: &TableSpec, schema: &Schema) -> Result<()> {
+    let actual: Vec<(String, String)> = schema.fields().iter().map(|f| (f.name().clone(), type_name(f.data_type()))).collect();
+    let declared: Vec<(String, String)> = spec.columns.iter().map(|c| (c.name.clone(), c.data_type.clone())).collect();
+    if actual != declared {
+        let render = |columns: &[(String, String)]| columns.iter().map(|(n, t)| format!("{n}: {t}")).collect::<Vec<_>>().join(", ");
+        return Err(skillgap_models::Error::Specification { table: spec.table.clone(), message: format!("the built table's columns ({}) differ from the specification's ({})", render(&actual), render(&declared)) }.into());
+    }
+    Ok(())
+}
+
+/// Streams a DataFrame into `<run>/<layer>/<table>/part-0.parquet`.
+async fn write_table(run_dir: &Path, spec: &TableSpec, frame: DataFrame) -> Result<(WrittenTable, SchemaRef)> {
+    let name = format!("{}.{}", spec.layer, spec.table);
+    let mut stream = frame.execute_stream().await.map_err(model_error(&name))?;
+    let schema = stream.schema();
+    check_schema(spec, &schema)?;
+    let path = run_dir.join(&spec.layer).join(&spec.table).join("part-0.parquet");
+    let mut file = TableFile::create(&path, &schema, Some(&documentation(spec)))?;
+    while let Some(batch) = stream.next().await {
+        file.write(&batch.map_err(model_error(&name))?)?;
+    }
+    let written = file.finish()?;
+    tracing::info!(table = %name, rows = written.rows, bytes = written.bytes, "written");
+    Ok((written, schema))
+}
+
+fn report(run_dir: &Path, spec: &TableSpec, written: &WrittenTable) -> OutputReport {
+    OutputReport {
+        table: format!("{}.{}", spec.layer, spec.table),
+        rows: written.rows,
+        files: vec![(written.path.strip_prefix(run_dir).unwrap_or(&written.path).display().to_string(), written.bytes)],
+    }
+}
+
+/// Every field nullable, so that reader and staging rejects stack in one table.
+fn uniform_rejects(batches: Vec<RecordBatch>) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    let schema: SchemaRef = Arc::new(Schema::new(rejects_schema().fields().iter().map(|f| Field::new(f.name(), f.data_type().clone(), true)).collect::<Vec<_>>()));
+    let mut out = Vec::new();
+    for batch in batches {
+        let columns: Vec<ArrayRef> = (0..batch.num_columns()).map(|i| batch.column(i).clone()).collect();
+        let columns: Vec<ArrayRef> = columns.iter().map(|c| arrow::compute::cast(c, &arrow::datatypes::DataType::Utf8)).collect::<std::result::Result<_, _>>().map_err(|e| model_error("silver.rejects")(e.into()))?;
+        out.push(RecordBatch::try_new(schema.clone(), columns).map_err(|e| model_error("silver.rejects")(e.into()))?);
+    }
+    Ok((schema, out))
+}
+
+async fn collect(frame: DataFrame, model: &str) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
+    let batches = frame.collect().await.map_err(model_error(model))?;
+    Ok((schema, batches))
+}
+
+/// Builds silver and gold into `run_dir`, gating on rejects and tests.
+pub async fn build(run_dir: &Path, ingested: &Ingested, parameters: &Parameters, max_reject_ratio: f64) -> Result<Built> {
+    let staging_context = skillgap_models::staging_context();
+    let bronze = run_dir.join("bronze");
+    for input in &ingested.inputs {
+        let name = format!("bronze.{}", input.name);
+        staging_context.register_parquet(name.as_str(), bronze.join(&input.name).display().to_string().as_str(), ParquetReadOptions::default()).await.map_err(model_error(&name))?;
+    }
+
+    // Referentials, kept in memory for both contexts.
+    let mut referentials: Vec<(&str, SchemaRef, Vec<RecordBatch>)> = Vec::new();
+    let mut rejects_batches = vec![ingested.reader_rejects.clone()];
+    for (name, model) in [("staging.rome", staging::rome(&staging_context).await?), ("staging.communes", staging::communes(&staging_context).await?)] {
+        let (schema, batches) = collect(model.rows, name).await?;
+        register_batches(&staging_context, name, schema.clone(), batches.clone())?;
+        rejects_batches.extend(collect(model.rejects, name).await?.1);
+        referentials.push((name, schema, batches));
+    }
+
+    // Silver.
+    let mut outputs = Vec::new();
+    let silver = [
+        ("offers", staging::offers(&staging_context).await?),
+        ("jobseekers", staging::jobseekers(&staging_context).await?),
+        ("bmo", staging::bmo(&staging_context, parameters).await?),
+    ];
+    for (table, model) in silver {
+        let spec = table_spec(table)?;
+        let (written, _) = write_table(run_dir, spec, model.rows).await?;
+        outputs.push(report(run_dir, spec, &written));
+        rejects_batches.extend(collect(model.rejects, table).await?.1);
+    }
+    let (schema, batches) = uniform_rejects(rejects_batches)?;
+    register_batches(&staging_context, "staging.all_rejects", schema, batches)?;
+    let rejects = staging_context
+        .sql("SELECT * FROM staging.all_rejects ORDER BY input, source_file, length(location), location, reason, raw_value")
+        .await
+        .map_err(model_error("silver.rejects"))?;
+    let spec = table_spec("rejects")?;
+    let (written, _) = write_table(run_dir, spec, rejects).await?;
+    outputs.push(report(run_dir, spec, &written));
+
+    // The reject-ratio gate.
+    let counts = staging_context
+        .sql("SELECT input, reason, COUNT(*) AS n, MIN(source_file || ' ' || location) AS example FROM staging.all_rejects GROUP BY input, reason ORDER BY input, n DESC, reason")
+        .await
+        .map_err(model_error("silver.rejects"))?
+        .collect()
+        .await
+        .map_err(model_error("silver.rejects"))?;
+    let mut rejected: BTreeMap<String, u64> = BTreeMap::new();
+    let mut reasons: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for batch in &counts {
+        let (inputs, why, n, example) = (batch.column(0).as_string::<i32>(), batch.column(1).as_string::<i32>(), batch.column(2).as_primitive::<arrow::datatypes::Int64Type>(), batch.column(3).as_string::<i32>());
+        for row in 0..batch.num_rows() {
+            *rejected.entry(inputs.value(row).to_owned()).or_default() += n.value(row) as u64;
+            reasons.entry(inputs.value(row).to_owned()).or_default().push(format!("{} × {} (e.g. {})", n.value(row), why.value(row), example.value(row)));
+        }
+    }
+    for input in &ingested.inputs {
+        let count = rejected.get(&input.name).copied().unwrap_or(0);
+        if input.records > 0 && count as f64 / input.records as f64 > max_reject_ratio {
+            return Err(Error::TooManyRejects {
+                input: input.name.clone(),
+                rejected: count,
+                read: input.records,
+                ratio: 100.0 * count as f64 / input.records as f64,
+                max: 100.0 * max_reject_ratio,
+                reasons: reasons.get(&input.name).map(|r| r.join(", ")).unwrap_or_default(),
+            });
+        }
+    }
+
+    // Gold, from silver files only, in a single-partition context.
+    let marts_context = skillgap_models::marts_context();
+    for (name, schema, batches) in referentials {
+        register_batches(&marts_context, name, schema, batches)?;
+    }
+    register_layer(&marts_context, run_dir, "silver", &["offers", "jobseekers", "bmo", "rejects"]).await?;
+    for table in marts::GOLD_TABLES {
+        let spec = table_spec(table)?;
+        let frame = marts::build(&marts_context, table, parameters).await?;
+        let (written, _) = write_table(run_dir, spec, frame).await?;
+        outputs.push(report(run_dir, spec, &written));
+    }
+    register_layer(&marts_context, run_dir, "gold", &marts::GOLD_TABLES).await?;
+
+    // Tests of every written table.
+    for output in &outputs {
+        let (_, table) = output.table.split_once('.').unwrap_or(("", &output.table));
+        run_table_tests(&marts_context, table_spec(table)?, &output.table, parameters).await?;
+    }
+    Ok(Built { outputs, rejected })
+}
+
+async fn register_layer(context: &SessionContext, run_dir: &Path, layer: &str, tables: &[&str]) -> Result<()> {
+    for table in tables {
+        let name = format!("{layer}.{table}");
+        let path = run_dir.join(layer).join(table);
+        context.register_parquet(name.as_str(), path.display().to_string().as_str(), ParquetReadOptions::default()).await.map_err(model_error(&name))?;
+    }
+    Ok(())
+}

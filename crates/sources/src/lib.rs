@@ -1,0 +1,22 @@
+//! Readers of every skillgap input (offers JSON, CSV tables, territories) into Arrow
+//! record batches: each row carries its source file and location, and rows that cannot be
+//! read at all (unparsable JSON, a record without id, a short CSV row) become reject rows
+//! with a reason code instead of being dropped. No DataFusion here: typing, validation
+//! against referentials and deduplication happen in `skillgap-models`' staging.
+
+mod bmo;
+mod csv_table;
+mod error;
+mod files;
+mod offers;
+mod rejects;
+
+pub use bmo::{BMO_COLUMNS, read_bmo};
+pub use csv_table::{CsvTable, read_csv};
+pub use error::{Error, Result};
+pub use files::{InputFile, describe_file, expand_paths, open_decompressed};
+pub use offers::{OfferReader, offers_schema};
+pub use rejects::{RejectsBuilder, rejects_schema};
+
+/// Rows per record batch produced by the readers.
+pub const BATCH_ROWS: usize = 8192;
