@@ -186,7 +186,19 @@ async fn execute(command: Command) -> anyhow::Result<()> {
         Command::Fixtures(FixturesCommand::Generate { scale, seed, out }) => {
             let parsed = skillgap_fixtures::Scale::parse(&scale).ok_or_else(|| skillgap_fixtures::Error::UnknownScale(scale.clone()))?;
             let summary = skillgap_fixtures::generate(parsed, seed, &out)?;
-            println!("Generated {scale} inputs (seed {seed}) in {}: {} bassins, {} communes, {} offers (+{} updates, {} malformed), {} sessions, {} outcome rows, {} jobseeker rows, {} BMO rows.", out.display(), summary.bassins, summary.communes, summary.offers, summary.offer_updates, summary.malformed_offers, summary.sessions, summary.outcomes, summary.jobseekers, summary.bmo);
+            println!(
+                "Generated {scale} inputs (seed {seed}) in {}: {} bassins, {} communes, {} offers (+{} updates, {} malformed), {} sessions, {} outcome rows, {} jobseeker rows, {} BMO rows.",
+                out.display(),
+                summary.bassins,
+                summary.communes,
+                summary.offers,
+                summary.offer_updates,
+                summary.malformed_offers,
+                summary.sessions,
+                summary.outcomes,
+                summary.jobseekers,
+                summary.bmo
+            );
             Ok(())
         }
         Command::Docs(DocsCommand::Tables) => {

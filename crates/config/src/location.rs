@@ -49,10 +49,22 @@ pub(crate) fn check_relative(path: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Resolves a root directory against the pipeline file's directory.
+/// Resolves a root directory against the pipeline file's directory, folding `..`
+/// lexically so that paths shown to users read `…/out/demo`, not `…/pipelines/../out/demo`.
 pub(crate) fn resolve_root(base_dir: &Path, root: &str) -> PathBuf {
     let root = Path::new(root);
-    if root.is_absolute() { root.to_path_buf() } else { base_dir.join(root) }
+    let joined = if root.is_absolute() { root.to_path_buf() } else { base_dir.join(root) };
+    let mut out = PathBuf::new();
+    for component in joined.components() {
+        match component {
+            Component::ParentDir if matches!(out.components().next_back(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -63,6 +75,13 @@ mod tests {
     fn relative_paths_inside_the_root_are_accepted() {
         assert!(check_relative("offers/api").is_ok());
         assert!(check_relative("./communes.csv").is_ok());
+    }
+
+    #[test]
+    fn roots_are_folded_lexically() {
+        assert_eq!(resolve_root(Path::new("/repo/pipelines"), "../out/demo"), Path::new("/repo/out/demo"));
+        assert_eq!(resolve_root(Path::new("pipelines"), "../../x"), Path::new("../x"));
+        assert_eq!(resolve_root(Path::new("/repo"), "/data"), Path::new("/data"));
     }
 
     #[test]

@@ -107,11 +107,7 @@ pub struct Thresholds {
 
 impl Default for Thresholds {
     fn default() -> Self {
-        Self {
-            min_denom: default_min_denom(),
-            min_count: default_min_count(),
-            max_reject_ratio: default_max_reject_ratio(),
-        }
+        Self { min_denom: default_min_denom(), min_count: default_min_count(), max_reject_ratio: default_max_reject_ratio() }
     }
 }
 
@@ -166,8 +162,7 @@ impl Pipeline {
 
     /// Parses and validates pipeline text.
     pub fn parse(text: &str, source: &Path, base_dir: &Path) -> Result<Self> {
-        let mut pipeline: Pipeline = toml::from_str(text)
-            .map_err(|error| Error::Parse { path: source.to_path_buf(), message: error.to_string() })?;
+        let mut pipeline: Pipeline = toml::from_str(text).map_err(|error| Error::Parse { path: source.to_path_buf(), message: error.to_string() })?;
         pipeline.base_dir = base_dir.to_path_buf();
         pipeline.source = source.to_path_buf();
         pipeline.text = text.to_owned();
@@ -249,10 +244,7 @@ impl Pipeline {
 
     /// The absolute or cwd-relative path of an input, checked to stay inside its root.
     pub fn resolve(&self, root: &str, path: &str) -> Result<PathBuf> {
-        let directory = self
-            .roots
-            .get(root)
-            .ok_or_else(|| self.invalid("roots", format!("root `{root}` is not defined")))?;
+        let directory = self.roots.get(root).ok_or_else(|| self.invalid("roots", format!("root `{root}` is not defined")))?;
         check_relative(path).map_err(|message| self.invalid("inputs", message))?;
         Ok(resolve_root(&self.base_dir, directory).join(path))
     }
@@ -274,7 +266,7 @@ mod tests {
         assert_eq!(pipeline.thresholds.min_denom, 20.0);
         assert_eq!(pipeline.thresholds.min_count, 5);
         assert_eq!(pipeline.thresholds.max_reject_ratio, 0.05);
-        assert_eq!(pipeline.output_dir(), Path::new("/repo/pipelines/../out/demo"));
+        assert_eq!(pipeline.output_dir(), Path::new("/repo/out/demo"));
     }
 
     #[test]

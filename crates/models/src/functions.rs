@@ -46,7 +46,10 @@ impl ScalarUDFImpl for TextFunction {
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> DataFusionResult<ColumnarValue> {
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         let input = arrow::compute::cast(&arrays[0], &DataType::Utf8)?;
-        let text = input.as_any().downcast_ref::<StringArray>().ok_or_else(|| datafusion::error::DataFusionError::Internal(format!("{}: expected text", self.name)))?;
+        let text = input
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .ok_or_else(|| datafusion::error::DataFusionError::Internal(format!("{}: expected text", self.name)))?;
         Ok(ColumnarValue::Array((self.function)(text)))
     }
 }

@@ -46,7 +46,9 @@ fn test_queries(spec: &TableSpec, table: &str) -> Vec<(String, String)> {
                     let list = values.iter().map(yaml_literal).collect::<Vec<_>>().join(", ");
                     (format!("{name} in ({list})"), format!("SELECT COUNT(*) FROM {table} WHERE {name} IS NOT NULL AND {name} NOT IN ({list})"))
                 }
-                ColumnTest::Between([low, high]) => (format!("{name} between {low} and {high}"), format!("SELECT COUNT(*) FROM {table} WHERE {name} < {low} OR {name} > {high}")),
+                ColumnTest::Between([low, high]) => {
+                    (format!("{name} between {low} and {high}"), format!("SELECT COUNT(*) FROM {table} WHERE {name} < {low} OR {name} > {high}"))
+                }
             });
         }
     }
@@ -62,7 +64,8 @@ fn test_queries(spec: &TableSpec, table: &str) -> Vec<(String, String)> {
 /// Runs every test of `spec` against the registered table `table` (e.g.
 /// `gold.competence_gap`); `{min_denom}` in an invariant is the run's `MIN_DENOM`.
 pub async fn run_table_tests(context: &SessionContext, spec: &TableSpec, table: &str, parameters: &Parameters) -> Result<usize> {
-    let queries: Vec<(String, String)> = test_queries(spec, table).into_iter().map(|(name, sql)| (name, sql.replace("{min_denom}", &parameters.min_denom.to_string()))).collect();
+    let queries: Vec<(String, String)> =
+        test_queries(spec, table).into_iter().map(|(name, sql)| (name, sql.replace("{min_denom}", &parameters.min_denom.to_string()))).collect();
     let mut failures = Vec::new();
     for (name, sql) in &queries {
         let batches = context.sql(sql).await.map_err(in_model(table))?.collect().await.map_err(in_model(table))?;

@@ -90,17 +90,17 @@ pub enum TestSpec {
 pub fn table_specs() -> Result<&'static [TableSpec]> {
     static SPECS: OnceLock<std::result::Result<Vec<TableSpec>, (String, String)>> = OnceLock::new();
     let parsed = SPECS.get_or_init(|| {
-        SPECIFICATIONS
-            .iter()
-            .map(|(table, text)| serde_yaml::from_str::<TableSpec>(text).map_err(|error| ((*table).to_owned(), error.to_string())))
-            .collect()
+        SPECIFICATIONS.iter().map(|(table, text)| serde_yaml::from_str::<TableSpec>(text).map_err(|error| ((*table).to_owned(), error.to_string()))).collect()
     });
     parsed.as_deref().map_err(|(table, message)| Error::Specification { table: table.clone(), message: message.clone() })
 }
 
 /// One table's specification.
 pub fn table_spec(table: &str) -> Result<&'static TableSpec> {
-    table_specs()?.iter().find(|spec| spec.table == table).ok_or_else(|| Error::Specification { table: table.to_owned(), message: "no such specification".to_owned() })
+    table_specs()?
+        .iter()
+        .find(|spec| spec.table == table)
+        .ok_or_else(|| Error::Specification { table: table.to_owned(), message: "no such specification".to_owned() })
 }
 
 /// The specification's name of an Arrow type.
@@ -185,7 +185,12 @@ mod tests {
             assert!(!spec.columns.is_empty(), "{}", spec.table);
             assert!(["silver", "gold"].contains(&spec.layer.as_str()), "{}", spec.table);
             for column in &spec.columns {
-                assert!(!column.definition.trim().is_empty() && !column.source.trim().is_empty() && !column.unit.trim().is_empty(), "{}.{}", spec.table, column.name);
+                assert!(
+                    !column.definition.trim().is_empty() && !column.source.trim().is_empty() && !column.unit.trim().is_empty(),
+                    "{}.{}",
+                    spec.table,
+                    column.name
+                );
             }
             for key in &spec.grain {
                 assert!(spec.columns.iter().any(|c| &c.name == key), "{}: grain column {key} is not a column", spec.table);

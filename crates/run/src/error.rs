@@ -44,7 +44,9 @@ pub enum Error {
         source: skillgap_sources::Error,
     },
     /// Too many rows of an input were rejected.
-    #[error("input {input}: {rejected} of {read} rows rejected ({ratio:.1} %), over the pipeline's max_reject_ratio of {max:.1} %; nothing was published. Reasons: {reasons}")]
+    #[error(
+        "input {input}: {rejected} of {read} rows rejected ({ratio:.1} %), over the pipeline's max_reject_ratio of {max:.1} %; nothing was published. Reasons: {reasons}"
+    )]
     TooManyRejects {
         /// The input.
         input: String,

@@ -104,7 +104,19 @@ pub fn ingest(pipeline: &Pipeline, bronze: &Path) -> Result<Ingested> {
     let files = expand_paths("bmo", std::slice::from_ref(&path)).map_err(source_error("bmo"))?;
     let described = describe("bmo", pipeline, &bmo.root, &files)?;
     let columns = &bmo.columns;
-    let configured = [&columns.annee, &columns.code_metier, &columns.nom_metier, &columns.region, &columns.departement, &columns.bassin, &columns.nom_bassin, &columns.met, &columns.xmet, &columns.smet].map(Clone::clone);
+    let configured = [
+        &columns.annee,
+        &columns.code_metier,
+        &columns.nom_metier,
+        &columns.region,
+        &columns.departement,
+        &columns.bassin,
+        &columns.nom_bassin,
+        &columns.met,
+        &columns.xmet,
+        &columns.smet,
+    ]
+    .map(Clone::clone);
     let before = rejects.len();
     let mut batches = Vec::new();
     for (file, (shown, _)) in files.iter().zip(&described) {

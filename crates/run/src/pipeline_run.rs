@@ -66,7 +66,8 @@ pub async fn run(request: RunRequest) -> Result<RunReport> {
     }
     let run_directory = store.begin_run(&lock, &run_id)?;
     tracing::info!(run = %run_id, as_of = %as_of, pipeline = %pipeline.name, output = %output_dir.display(), "run started");
-    let context = RunContext { pipeline: &pipeline, parameters: &parameters, run_directory: &run_directory, semester: request.semester, previous_run, started_at };
+    let context =
+        RunContext { pipeline: &pipeline, parameters: &parameters, run_directory: &run_directory, semester: request.semester, previous_run, started_at };
     match stages(&context).await {
         Ok(manifest) => {
             let run_dir = publish(&store, &lock, run_directory, &manifest, pipeline.output.keep_runs)?;
@@ -103,7 +104,9 @@ async fn stages(context: &RunContext<'_>) -> Result<Manifest> {
     stage_reports.push(StageReport { stage: "ingest".to_owned(), seconds: clock.elapsed().as_secs_f64() });
 
     let clock = Instant::now();
-    let built = build(&run_dir, &ingested, context.parameters, context.pipeline.thresholds.max_reject_ratio).instrument(tracing::info_span!("stage", name = "transform")).await?;
+    let built = build(&run_dir, &ingested, context.parameters, context.pipeline.thresholds.max_reject_ratio)
+        .instrument(tracing::info_span!("stage", name = "transform"))
+        .await?;
     stage_reports.push(StageReport { stage: "transform".to_owned(), seconds: clock.elapsed().as_secs_f64() });
 
     let inputs = ingested
@@ -114,7 +117,11 @@ async fn stages(context: &RunContext<'_>) -> Result<Manifest> {
             InputReport {
                 name: input.name.clone(),
                 vintage: input.vintage.clone(),
-                files: input.files.iter().map(|(location, file)| InputFileReport { location: location.clone(), bytes: file.bytes, sha256: file.sha256.clone() }).collect(),
+                files: input
+                    .files
+                    .iter()
+                    .map(|(location, file)| InputFileReport { location: location.clone(), bytes: file.bytes, sha256: file.sha256.clone() })
+                    .collect(),
                 rows_read: input.records,
                 rows_rejected,
                 rows_kept: input.records.saturating_sub(rows_rejected),

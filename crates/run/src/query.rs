@@ -48,7 +48,8 @@ impl QuerySession {
         for layer in LAYERS {
             let directory = run_dir.join(layer);
             let Ok(entries) = std::fs::read_dir(&directory) else { continue };
-            let mut names: Vec<String> = entries.filter_map(std::result::Result::ok).filter(|e| e.path().is_dir()).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+            let mut names: Vec<String> =
+                entries.filter_map(std::result::Result::ok).filter(|e| e.path().is_dir()).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
             names.sort();
             for name in names {
                 let qualified = format!("{layer}.{name}");

@@ -44,7 +44,11 @@ fn check_schema(spec: &TableSpec, schema: &Schema) -> Result<()> {
     let declared: Vec<(String, String)> = spec.columns.iter().map(|c| (c.name.clone(), c.data_type.clone())).collect();
     if actual != declared {
         let render = |columns: &[(String, String)]| columns.iter().map(|(n, t)| format!("{n}: {t}")).collect::<Vec<_>>().join(", ");
-        return Err(skillgap_models::Error::Specification { table: spec.table.clone(), message: format!("the built table's columns ({}) differ from the specification's ({})", render(&actual), render(&declared)) }.into());
+        return Err(skillgap_models::Error::Specification {
+            table: spec.table.clone(),
+            message: format!("the built table's columns ({}) differ from the specification's ({})", render(&actual), render(&declared)),
+        }
+        .into());
     }
     Ok(())
 }
@@ -75,11 +79,16 @@ fn report(run_dir: &Path, spec: &TableSpec, written: &WrittenTable) -> OutputRep
 
 /// Every field nullable, so that reader and staging rejects stack in one table.
 fn uniform_rejects(batches: Vec<RecordBatch>) -> Result<(SchemaRef, Vec<RecordBatch>)> {
-    let schema: SchemaRef = Arc::new(Schema::new(rejects_schema().fields().iter().map(|f| Field::new(f.name(), f.data_type().clone(), true)).collect::<Vec<_>>()));
+    let schema: SchemaRef =
+        Arc::new(Schema::new(rejects_schema().fields().iter().map(|f| Field::new(f.name(), f.data_type().clone(), true)).collect::<Vec<_>>()));
     let mut out = Vec::new();
     for batch in batches {
         let columns: Vec<ArrayRef> = (0..batch.num_columns()).map(|i| batch.column(i).clone()).collect();
-        let columns: Vec<ArrayRef> = columns.iter().map(|c| arrow::compute::cast(c, &arrow::datatypes::DataType::Utf8)).collect::<std::result::Result<_, _>>().map_err(|e| model_error("silver.rejects")(e.into()))?;
+        let columns: Vec<ArrayRef> = columns
+            .iter()
+            .map(|c| arrow::compute::cast(c, &arrow::datatypes::DataType::Utf8))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| model_error("silver.rejects")(e.into()))?;
         out.push(RecordBatch::try_new(schema.clone(), columns).map_err(|e| model_error("silver.rejects")(e.into()))?);
     }
     Ok((schema, out))
@@ -97,7 +106,10 @@ pub async fn build(run_dir: &Path, ingested: &Ingested, parameters: &Parameters,
     let bronze = run_dir.join("bronze");
     for input in &ingested.inputs {
         let name = format!("bronze.{}", input.name);
-        staging_context.register_parquet(name.as_str(), bronze.join(&input.name).display().to_string().as_str(), ParquetReadOptions::default()).await.map_err(model_error(&name))?;
+        staging_context
+            .register_parquet(name.as_str(), bronze.join(&input.name).display().to_string().as_str(), ParquetReadOptions::default())
+            .await
+            .map_err(model_error(&name))?;
     }
 
     // Referentials, kept in memory for both contexts.
@@ -144,7 +156,12 @@ pub async fn build(run_dir: &Path, ingested: &Ingested, parameters: &Parameters,
     let mut rejected: BTreeMap<String, u64> = BTreeMap::new();
     let mut reasons: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for batch in &counts {
-        let (inputs, why, n, example) = (batch.column(0).as_string::<i32>(), batch.column(1).as_string::<i32>(), batch.column(2).as_primitive::<arrow::datatypes::Int64Type>(), batch.column(3).as_string::<i32>());
+        let (inputs, why, n, example) = (
+            batch.column(0).as_string::<i32>(),
+            batch.column(1).as_string::<i32>(),
+            batch.column(2).as_primitive::<arrow::datatypes::Int64Type>(),
+            batch.column(3).as_string::<i32>(),
+        );
         for row in 0..batch.num_rows() {
             *rejected.entry(inputs.value(row).to_owned()).or_default() += n.value(row) as u64;
             reasons.entry(inputs.value(row).to_owned()).or_default().push(format!("{} × {} (e.g. {})", n.value(row), why.value(row), example.value(row)));

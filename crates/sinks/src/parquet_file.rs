@@ -65,7 +65,8 @@ impl TableFile {
             ]));
         }
         let file = File::create(path).map_err(io("creating", path))?;
-        let writer = ArrowWriter::try_new(file, schema.clone(), Some(properties.build())).map_err(|source| Error::Parquet { path: path.to_path_buf(), source })?;
+        let writer =
+            ArrowWriter::try_new(file, schema.clone(), Some(properties.build())).map_err(|source| Error::Parquet { path: path.to_path_buf(), source })?;
         Ok(Self { path: path.to_path_buf(), writer, schema, rows: 0 })
     }
 
@@ -118,8 +119,10 @@ mod tests {
     fn rows_and_documentation_survive_a_round_trip() {
         let dir = tempfile::tempdir().unwrap();
         let schema: SchemaRef = Arc::new(Schema::new(vec![Field::new("code", DataType::Utf8, false), Field::new("n", DataType::Int64, true)]));
-        let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(StringArray::from(vec!["a", "b"])), Arc::new(Int64Array::from(vec![Some(1), None]))]).unwrap();
-        let documentation = TableDocumentation { name: "gold.t".into(), description: "A table.".into(), columns: HashMap::from([("n".to_owned(), "A count.".to_owned())]) };
+        let batch =
+            RecordBatch::try_new(schema.clone(), vec![Arc::new(StringArray::from(vec!["a", "b"])), Arc::new(Int64Array::from(vec![Some(1), None]))]).unwrap();
+        let documentation =
+            TableDocumentation { name: "gold.t".into(), description: "A table.".into(), columns: HashMap::from([("n".to_owned(), "A count.".to_owned())]) };
         let path = dir.path().join("gold/t/part-0.parquet");
         let mut file = TableFile::create(&path, &schema, Some(&documentation)).unwrap();
         file.write(&batch).unwrap();

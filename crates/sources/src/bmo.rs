@@ -11,7 +11,8 @@ use crate::files::open_decompressed;
 use crate::rejects::RejectsBuilder;
 
 /// Canonical BMO columns, in the order of the configured names passed to [`read_bmo`].
-pub const BMO_COLUMNS: [&str; 10] = ["annee", "code_metier_bmo", "nom_metier_bmo", "code_region", "code_departement", "code_bassin_bmo", "nom_bassin_bmo", "met", "xmet", "smet"];
+pub const BMO_COLUMNS: [&str; 10] =
+    ["annee", "code_metier_bmo", "nom_metier_bmo", "code_region", "code_departement", "code_bassin_bmo", "nom_bassin_bmo", "met", "xmet", "smet"];
 
 /// Whether a header matches a configured name, `PREFIX*` meaning `PREFIX` + two digits.
 fn matches(header: &str, configured: &str) -> bool {
@@ -25,7 +26,8 @@ fn matches(header: &str, configured: &str) -> bool {
 pub fn read_bmo(path: &Path, display_path: &str, delimiter: u8, configured: &[String; 10], rejects: &mut RejectsBuilder) -> Result<Vec<RecordBatch>> {
     let mut first_line = String::new();
     std::io::BufRead::read_line(&mut open_decompressed(path)?, &mut first_line).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
-    let headers: Vec<String> = first_line.trim_end().split(char::from(delimiter)).map(|h| h.trim().trim_matches('"').trim_start_matches('\u{feff}').to_owned()).collect();
+    let headers: Vec<String> =
+        first_line.trim_end().split(char::from(delimiter)).map(|h| h.trim().trim_matches('"').trim_start_matches('\u{feff}').to_owned()).collect();
     let mut columns = Vec::new();
     for (canonical, name) in BMO_COLUMNS.iter().zip(configured) {
         let header = headers.iter().find(|h| matches(h, name)).cloned().unwrap_or_else(|| name.clone());

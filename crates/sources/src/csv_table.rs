@@ -63,7 +63,11 @@ pub fn read_csv(table: &CsvTable<'_>, path: &Path, display_path: &str, rejects: 
         match header.iter().position(|h| h == wanted) {
             Some(position) => positions.push(Some(position)),
             None if *required => {
-                return Err(Error::MissingColumn { path: path.to_path_buf(), column: format!("{wanted}{}", if wanted == canonical { String::new() } else { format!(" (for {canonical})") }), found: header.join(", ") });
+                return Err(Error::MissingColumn {
+                    path: path.to_path_buf(),
+                    column: format!("{wanted}{}", if wanted == canonical { String::new() } else { format!(" (for {canonical})") }),
+                    found: header.join(", "),
+                });
             }
             None => positions.push(None),
         }
@@ -89,7 +93,14 @@ pub fn read_csv(table: &CsvTable<'_>, path: &Path, display_path: &str, rejects: 
             continue; // blank line
         }
         if record.len() != header.len() {
-            rejects.push(table.input, display_path, &format!("line {line}"), "bad_row", &format!("{} fields where the header has {}", record.len(), header.len()), Some(&raw()));
+            rejects.push(
+                table.input,
+                display_path,
+                &format!("line {line}"),
+                "bad_row",
+                &format!("{} fields where the header has {}", record.len(), header.len()),
+                Some(&raw()),
+            );
             continue;
         }
         let mut values = Vec::with_capacity(positions.len());

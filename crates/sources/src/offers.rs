@@ -173,7 +173,15 @@ impl OfferReader {
         self.read_lines(chained, path, display_path, rejects, sink)
     }
 
-    fn read_value(&mut self, document: Value, path: &Path, display_path: &str, prefix: &str, rejects: &mut RejectsBuilder, sink: &mut dyn FnMut(RecordBatch) -> Result<()>) -> Result<()> {
+    fn read_value(
+        &mut self,
+        document: Value,
+        path: &Path,
+        display_path: &str,
+        prefix: &str,
+        rejects: &mut RejectsBuilder,
+        sink: &mut dyn FnMut(RecordBatch) -> Result<()>,
+    ) -> Result<()> {
         match document {
             Value::Array(items) => {
                 for (index, item) in items.into_iter().enumerate() {
@@ -195,7 +203,14 @@ impl OfferReader {
     }
 
     /// NDJSON (or a one-line API page): one JSON value per line.
-    fn read_lines(&mut self, mut reader: Box<dyn BufRead + Send>, path: &Path, display_path: &str, rejects: &mut RejectsBuilder, sink: &mut dyn FnMut(RecordBatch) -> Result<()>) -> Result<()> {
+    fn read_lines(
+        &mut self,
+        mut reader: Box<dyn BufRead + Send>,
+        path: &Path,
+        display_path: &str,
+        rejects: &mut RejectsBuilder,
+        sink: &mut dyn FnMut(RecordBatch) -> Result<()>,
+    ) -> Result<()> {
         let mut line = Vec::new();
         let mut number = 0u64;
         loop {
@@ -209,7 +224,14 @@ impl OfferReader {
             let location = format!("line {number}");
             if !complete {
                 self.records += 1;
-                rejects.push(INPUT, display_path, &location, "bad_json", &format!("line longer than {MAX_LINE_BYTES} bytes ({read} bytes)"), Some(&String::from_utf8_lossy(&line[..line.len().min(200)])));
+                rejects.push(
+                    INPUT,
+                    display_path,
+                    &location,
+                    "bad_json",
+                    &format!("line longer than {MAX_LINE_BYTES} bytes ({read} bytes)"),
+                    Some(&String::from_utf8_lossy(&line[..line.len().min(200)])),
+                );
                 continue;
             }
             let trimmed = line.trim_ascii();
@@ -236,7 +258,15 @@ impl OfferReader {
         Ok(())
     }
 
-    fn push_offer(&mut self, value: Value, raw: Option<String>, display_path: &str, location: &str, rejects: &mut RejectsBuilder, sink: &mut dyn FnMut(RecordBatch) -> Result<()>) -> Result<()> {
+    fn push_offer(
+        &mut self,
+        value: Value,
+        raw: Option<String>,
+        display_path: &str,
+        location: &str,
+        rejects: &mut RejectsBuilder,
+        sink: &mut dyn FnMut(RecordBatch) -> Result<()>,
+    ) -> Result<()> {
         self.records += 1;
         let raw = raw.unwrap_or_else(|| value.to_string());
         if !value.is_object() {

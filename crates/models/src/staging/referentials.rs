@@ -8,7 +8,9 @@ use crate::error::Result;
 
 /// A ROME code is a letter and four digits.
 pub(crate) fn is_rome_code(column: &str) -> String {
-    format!("(char_length({column}) = 5 AND upper(substr({column}, 1, 1)) BETWEEN 'A' AND 'Z' AND try_cast(substr({column}, 2, 4) AS INT) IS NOT NULL AND substr({column}, 2, 4) NOT LIKE '%-%')")
+    format!(
+        "(char_length({column}) = 5 AND upper(substr({column}, 1, 1)) BETWEEN 'A' AND 'Z' AND try_cast(substr({column}, 2, 4) AS INT) IS NOT NULL AND substr({column}, 2, 4) NOT LIKE '%-%')"
+    )
 }
 
 /// `staging.rome` from `bronze.rome`.
@@ -26,8 +28,13 @@ pub async fn rome(context: &SessionContext) -> Result<Staged> {
          )",
         valid = is_rome_code("code_rome")
     );
-    let rows = format!("{classified} SELECT upper(code_rome) AS code_rome, libelle_rome, code_metier_bmo, code_fap, secteur FROM classified WHERE reject_reason IS NULL");
-    let rejects = format!("{classified} SELECT {} FROM classified WHERE reject_reason IS NOT NULL", csv_reject_columns("rome", &["code_rome", "libelle_rome", "code_metier_bmo", "code_fap", "secteur"]));
+    let rows = format!(
+        "{classified} SELECT upper(code_rome) AS code_rome, libelle_rome, code_metier_bmo, code_fap, secteur FROM classified WHERE reject_reason IS NULL"
+    );
+    let rejects = format!(
+        "{classified} SELECT {} FROM classified WHERE reject_reason IS NOT NULL",
+        csv_reject_columns("rome", &["code_rome", "libelle_rome", "code_metier_bmo", "code_fap", "secteur"])
+    );
     staged(context, "staging.rome", &rows, &rejects).await
 }
 
@@ -45,6 +52,9 @@ pub async fn communes(context: &SessionContext) -> Result<Staged> {
             FROM numbered
          )";
     let rows = format!("{classified} SELECT code_commune, libelle_commune, code_bassin, code_postal FROM classified WHERE reject_reason IS NULL");
-    let rejects = format!("{classified} SELECT {} FROM classified WHERE reject_reason IS NOT NULL", csv_reject_columns("communes", &["code_commune", "libelle_commune", "code_bassin", "code_postal"]));
+    let rejects = format!(
+        "{classified} SELECT {} FROM classified WHERE reject_reason IS NOT NULL",
+        csv_reject_columns("communes", &["code_commune", "libelle_commune", "code_bassin", "code_postal"])
+    );
     staged(context, "staging.communes", &rows, &rejects).await
 }

@@ -1,0 +1,57 @@
+# skillgap — the two commands are `make demo` and `make test`; the rest are helpers.
+# Everything runs offline except `make test`'s one-time installation of test tools
+# (Python packages from PyPI into .venv).
+
+CARGO   ?= cargo
+PYTHON  ?= python3
+VENV    := .venv
+BIN     := target/debug/skillgap
+PIPELINE ?= pipelines/demo.toml
+
+.PHONY: demo test build test-deps test-rust test-python fixtures docs lint clean
+
+## demo: build, run the pipeline on the committed fixtures, say where the outputs are.
+demo: build
+	$(BIN) run --pipeline $(PIPELINE)
+	@echo
+	@echo "Query the gold tables:  $(BIN) sql \"SELECT code_bassin, code_rome, offres, libelle_tension FROM gold.competence_gap LIMIT 10\""
+	@echo "or with DuckDB:         SELECT * FROM read_parquet('out/demo/current/gold/competence_gap/*.parquet');"
+
+build:
+	$(CARGO) build --locked -p skillgap-cli
+
+## test: install what the tests need, then run every test (Rust and Python).
+test: test-deps build test-rust test-python
+
+test-deps: $(VENV)/.installed
+
+$(VENV)/.installed: tests/python/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
+	touch $@
+
+test-rust:
+	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
+		$(CARGO) nextest run --locked --workspace --no-fail-fast; \
+	else \
+		$(CARGO) test --locked --workspace --no-fail-fast; \
+	fi
+
+test-python: build
+	SKILLGAP_BIN=$(CURDIR)/$(BIN) $(VENV)/bin/python -m pytest -q tests/python
+
+## fixtures: regenerate the committed demo fixtures (review the diff before committing).
+fixtures: build
+	rm -rf fixtures/demo
+	$(BIN) fixtures generate --scale demo --seed 42 --out fixtures/demo
+
+## docs: regenerate docs/tables.md from schemas/*.yml.
+docs: build
+	$(BIN) docs tables > docs/tables.md
+
+lint:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) fmt --all -- --check
+
+clean:
+	rm -rf out target $(VENV)

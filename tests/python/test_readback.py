@@ -1,0 +1,85 @@
+"""Data engineers' view: DuckDB and pyarrow read every published table with the documented
+one-line query, and agree with `skillgap sql` and the manifest on row counts, and with
+`schemas/*.yml` on column names and types."""
+
+import json
+import os
+import pathlib
+import subprocess
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+REPOSITORY = pathlib.Path(__file__).resolve().parents[2]
+BINARY = os.environ.get("SKILLGAP_BIN", str(REPOSITORY / "target" / "debug" / "skillgap"))
+
+ARROW_TYPES = {
+    "utf8": "string",
+    "int64": "int64",
+    "int32": "int32",
+    "float64": "double",
+    "boolean": "bool",
+    "date32": "date32[day]",
+    "timestamp_utc": "timestamp[us, tz=UTC]",
+}
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    subprocess.run([BINARY, "run", "--out", str(out)], cwd=REPOSITORY, check=True, capture_output=True, env={**os.environ, "SKILLGAP_LOG": "warn"})
+    return out
+
+
+def tables(out):
+    current = out / "current"
+    for layer in ("silver", "gold"):
+        for table in sorted((current / layer).iterdir()):
+            yield layer, table.name
+
+
+def skillgap_count(out, layer, table):
+    result = subprocess.run([BINARY, "sql", "--out", str(out), "--format", "json", f"SELECT COUNT(*) AS n FROM {layer}.{table}"], check=True, capture_output=True, text=True)
+    return json.loads(result.stdout.strip().splitlines()[0])["n"]
+
+
+def test_duckdb_and_pyarrow_read_every_table_like_skillgap(published):
+    manifest = json.loads((published / "current" / "manifest.json").read_text())
+    manifest_rows = {output["table"]: output["rows"] for output in manifest["outputs"]}
+    seen = 0
+    for layer, table in tables(published):
+        # The documented one-line DuckDB query.
+        path = published / "current" / layer / table / "*.parquet"
+        duckdb_rows = duckdb.sql(f"SELECT COUNT(*) FROM read_parquet('{path}')").fetchone()[0]
+        arrow_table = pq.read_table(published / "current" / layer / table)
+        assert duckdb_rows == arrow_table.num_rows == skillgap_count(published, layer, table) == manifest_rows[f"{layer}.{table}"], f"{layer}.{table}"
+        seen += 1
+    assert seen == 5
+
+
+def test_column_names_types_and_descriptions_match_the_specifications(published):
+    for layer, table in tables(published):
+        spec = yaml.safe_load((REPOSITORY / "schemas" / f"{table}.yml").read_text())
+        schema = pq.read_schema(next((published / "current" / layer / table).glob("*.parquet")))
+        assert [field.name for field in schema] == [column["name"] for column in spec["columns"]], table
+        for field, column in zip(schema, spec["columns"]):
+            expected = ARROW_TYPES.get(column["type"])
+            if expected is None:
+                assert str(field.type).startswith("list<"), (table, field.name, field.type)
+            else:
+                assert str(field.type) == expected, (table, field.name, str(field.type), expected)
+            assert field.metadata[b"description"].decode() == column["definition"], (table, field.name)
+        described = duckdb.sql(f"DESCRIBE SELECT * FROM read_parquet('{published / 'current' / layer / table / '*.parquet'}')").fetchall()
+        duckdb_types = {row[0]: row[1] for row in described}
+        assert set(duckdb_types) == {column["name"] for column in spec["columns"]}
+
+
+def test_gold_values_agree_between_duckdb_and_skillgap(published):
+    path = published / "current" / "gold" / "competence_gap" / "*.parquet"
+    duckdb_totals = duckdb.sql(f"SELECT SUM(offres), SUM(postes), COUNT(*) FILTER (WHERE en_tension), ROUND(SUM(indice_tension), 9) FROM read_parquet('{path}')").fetchone()
+    result = subprocess.run([BINARY, "sql", "--out", str(published), "--format", "json", "SELECT SUM(offres) AS a, SUM(postes) AS b, COUNT(*) FILTER (WHERE en_tension) AS c, ROUND(SUM(indice_tension), 9) AS d FROM gold.competence_gap"], check=True, capture_output=True, text=True)
+    ours = json.loads(result.stdout.strip())
+    assert (ours["a"], ours["b"], ours["c"]) == duckdb_totals[:3]
+    assert abs(ours["d"] - duckdb_totals[3]) < 1e-6
