@@ -5,7 +5,8 @@
 CARGO   ?= cargo
 PYTHON  ?= python3
 VENV    := .venv
-BIN     := target/debug/skillgap
+TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)
+BIN     := $(TARGET_DIR)/debug/skillgap
 PIPELINE ?= pipelines/demo.toml
 
 .PHONY: demo test build test-deps test-rust test-python fixtures docs lint clean
@@ -38,7 +39,7 @@ test-rust:
 	fi
 
 test-python: build
-	SKILLGAP_BIN=$(CURDIR)/$(BIN) $(VENV)/bin/python -m pytest -q tests/python
+	SKILLGAP_BIN=$(abspath $(BIN)) $(VENV)/bin/python -m pytest -q tests/python
 
 ## fixtures: regenerate the committed demo fixtures (review the diff before committing).
 fixtures: build
