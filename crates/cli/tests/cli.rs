@@ -1,6 +1,8 @@
 //! The `skillgap` binary as a user runs it: help on every subcommand, a run then queries,
 //! read-only SQL, and exit codes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

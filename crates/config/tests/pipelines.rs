@@ -1,5 +1,7 @@
 //! Every pipeline file of the repository parses and validates.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::Path;
 
 #[test]

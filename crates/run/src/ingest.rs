@@ -140,10 +140,10 @@ pub fn ingest(pipeline: &Pipeline, bronze: &Path) -> Result<Ingested> {
     let mut write_error = None;
     {
         let mut sink = |batch: RecordBatch| -> skillgap_sources::Result<()> {
-            if write_error.is_none() {
-                if let Err(error) = file.write(&batch) {
-                    write_error = Some(error);
-                }
+            if write_error.is_none()
+                && let Err(error) = file.write(&batch)
+            {
+                write_error = Some(error);
             }
             Ok(())
         };

@@ -1,6 +1,8 @@
 //! Bad input never panics, never publishes half a run, and says which file (and line or
 //! field) is wrong, with the documented exit code.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::path::Path;

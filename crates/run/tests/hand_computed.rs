@@ -3,6 +3,8 @@
 //! the comments — windows' edge dates, postal-code placement, an offer updated twice,
 //! masked counts, thresholds and the tension formula.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use arrow::array::RecordBatch;

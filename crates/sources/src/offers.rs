@@ -104,7 +104,7 @@ impl Default for OfferReader {
     }
 }
 
-fn text_at<'a>(value: &'a Value, path: &[&str]) -> Option<String> {
+fn text_at(value: &Value, path: &[&str]) -> Option<String> {
     let mut current = value;
     for key in path {
         current = current.get(key)?;
@@ -163,11 +163,11 @@ impl OfferReader {
         let mut limited = reader.take(DOCUMENT_PROBE_BYTES as u64 + 1);
         limited.read_to_end(&mut head).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
         let reader = limited.into_inner();
-        if head.len() <= DOCUMENT_PROBE_BYTES {
-            if let Ok(document) = serde_json::from_slice::<Value>(&head) {
-                self.bytes += head.len() as u64;
-                return self.read_value(document, path, display_path, "", rejects, sink);
-            }
+        if head.len() <= DOCUMENT_PROBE_BYTES
+            && let Ok(document) = serde_json::from_slice::<Value>(&head)
+        {
+            self.bytes += head.len() as u64;
+            return self.read_value(document, path, display_path, "", rejects, sink);
         }
         let chained: Box<dyn BufRead + Send> = Box::new(std::io::BufReader::new(std::io::Cursor::new(head).chain(reader)));
         self.read_lines(chained, path, display_path, rejects, sink)

@@ -1,6 +1,7 @@
 //! Shared helpers of the run crate's integration tests: writing a tiny pipeline in a
 //! temporary directory and reading result columns back.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
