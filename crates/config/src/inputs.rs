@@ -1,5 +1,7 @@
 //! The `[inputs]` section: one entry per input of `inputs.md`.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 
 use crate::location::default_root;
@@ -39,9 +41,9 @@ pub struct Inputs {
 pub struct TerritoriesInputs {
     /// `communes.csv`: `code_commune`, `libelle_commune`, `code_bassin`, optional `code_postal`.
     pub communes: CsvInput,
-    /// `bassins.geojson`: one (Multi)Polygon per bassin.
+    /// `bassins.geojson`: one (Multi)Polygon per bassin, used to place points.
     #[serde(default)]
-    pub bassins: Option<FileInput>,
+    pub bassins: Option<GeoJsonInput>,
     /// `bmo_bassins.csv`: BMO bassin → grid bassin with weights, when the grid is not the
     /// BMO bassins.
     #[serde(default)]
@@ -62,20 +64,6 @@ pub struct FilesInput {
     pub vintage: Option<String>,
 }
 
-/// A single file.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileInput {
-    /// Name of the root in `[roots]`.
-    #[serde(default = "default_root")]
-    pub root: String,
-    /// Path inside the root.
-    pub path: String,
-    /// Vintage of the data, recorded in the manifest.
-    #[serde(default)]
-    pub vintage: Option<String>,
-}
-
 /// A CSV file.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -91,6 +79,43 @@ pub struct CsvInput {
     /// Field delimiter, one ASCII character.
     #[serde(default = "default_delimiter")]
     pub delimiter: char,
+    /// Header names in this file for columns that do not use the canonical name, e.g.
+    /// `{ code_commune = "CODGEO", code_bassin = "ZE2020" }` for INSEE's table.
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+}
+
+/// A GeoJSON FeatureCollection of bassin polygons.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GeoJsonInput {
+    /// Name of the root in `[roots]`.
+    #[serde(default = "default_root")]
+    pub root: String,
+    /// Path inside the root.
+    pub path: String,
+    /// Vintage of the grid, recorded in the manifest.
+    #[serde(default)]
+    pub vintage: Option<String>,
+    /// Feature property holding the bassin code.
+    #[serde(default = "default_code_property")]
+    pub code_property: String,
+    /// Feature property holding the bassin label.
+    #[serde(default = "default_label_property")]
+    pub label_property: String,
+    /// Feature property holding the département code.
+    #[serde(default = "default_departement_property")]
+    pub departement_property: String,
+}
+
+fn default_code_property() -> String {
+    "code_bassin".to_owned()
+}
+fn default_label_property() -> String {
+    "libelle_bassin".to_owned()
+}
+fn default_departement_property() -> String {
+    "code_departement".to_owned()
 }
 
 /// The BMO CSV, whose column names vary by year.

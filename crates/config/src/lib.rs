@@ -11,6 +11,6 @@ mod location;
 mod pipeline;
 
 pub use error::{Error, Result};
-pub use inputs::{BmoColumns, BmoInput, CsvInput, FileInput, FilesInput, Inputs, TerritoriesInputs};
+pub use inputs::{BmoColumns, BmoInput, CsvInput, FilesInput, GeoJsonInput, Inputs, TerritoriesInputs};
 pub use location::{InputLocation, Roots};
 pub use pipeline::{Dates, Grid, GridKind, Output, Pipeline, Thresholds};

@@ -185,6 +185,9 @@ impl Pipeline {
         if !(0.0..=1.0).contains(&t.max_reject_ratio) {
             return Err(self.invalid("thresholds.max_reject_ratio", "must be between 0 and 1"));
         }
+        if self.grid.kind != GridKind::BmoBassins && self.inputs.territories.bmo_bassins.is_none() {
+            return Err(self.invalid("inputs.territories.bmo_bassins", "is required when grid.kind is not bmo_bassins: it spreads BMO bassins onto the grid"));
+        }
         if self.output.root.trim().is_empty() {
             return Err(self.invalid("output.root", "is empty"));
         }

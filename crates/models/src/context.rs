@@ -29,6 +29,7 @@ fn context(target_partitions: usize) -> SessionContext {
         }
     }
     functions::register(&context);
+    crate::geocoding::register_geocoder(&context, Arc::default());
     context
 }
 

@@ -7,6 +7,7 @@
 mod context;
 mod error;
 mod functions;
+mod geocoding;
 pub mod marts;
 mod parameters;
 mod quality;
@@ -15,6 +16,7 @@ pub mod staging;
 
 pub use context::{marts_context, register_batches, staging_context};
 pub use error::{Error, Result};
+pub use geocoding::{BassinIndex, register_geocoder};
 pub use parameters::Parameters;
 pub use quality::{TestFailure, run_table_tests};
 pub use schemas::{ColumnSpec, ColumnTest, TableSpec, TestSpec, render_tables_markdown, table_spec, table_specs, type_name};

@@ -43,6 +43,14 @@ pub enum Error {
         #[source]
         source: skillgap_sources::Error,
     },
+    /// An input is readable but unusable as a whole.
+    #[error("input {input}: {message}")]
+    Input {
+        /// The input name.
+        input: String,
+        /// What is wrong.
+        message: String,
+    },
     /// Too many rows of an input were rejected.
     #[error(
         "input {input}: {rejected} of {read} rows rejected ({ratio:.1} %), over the pipeline's max_reject_ratio of {max:.1} %; nothing was published. Reasons: {reasons}"
@@ -88,7 +96,7 @@ impl Error {
     pub fn exit_code(&self) -> ExitCode {
         match self {
             Self::Config(_) | Self::Argument(_) => ExitCode::BadConfiguration,
-            Self::Source { .. } => ExitCode::SourceUnavailable,
+            Self::Source { .. } | Self::Input { .. } => ExitCode::SourceUnavailable,
             Self::TooManyRejects { .. } => ExitCode::RejectsOverThreshold,
             Self::Model(skillgap_models::Error::TestsFailed { .. }) => ExitCode::TestsFailed,
             Self::Model(_) | Self::Query(_) | Self::Internal(_) => ExitCode::Internal,

@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 use arrow::array::RecordBatch;
 use skillgap_config::{CsvInput, Pipeline};
 use skillgap_sinks::TableFile;
-use skillgap_sources::{BMO_COLUMNS, CsvTable, InputFile, OfferReader, RejectsBuilder, describe_file, expand_paths, offers_schema, read_bmo, read_csv};
+use skillgap_sources::{
+    BMO_COLUMNS, BassinProperties, BassinShape, CsvTable, InputFile, OfferReader, RejectsBuilder, describe_file, expand_paths, offers_schema, read_bassins,
+    read_bmo, read_csv,
+};
 
 use crate::error::{Error, Result};
 
@@ -30,7 +33,14 @@ pub struct Ingested {
     pub inputs: Vec<IngestedInput>,
     /// Rows the readers could not read at all.
     pub reader_rejects: RecordBatch,
+    /// The grid's polygons, when configured.
+    pub bassins: Vec<BassinShape>,
+    /// Whether a BMO bassin → grid crosswalk was read (`bronze.bmo_bassins`).
+    pub has_bmo_crosswalk: bool,
 }
+
+/// The columns of the optional BMO crosswalk.
+const BMO_CROSSWALK: (&str, &[&str], &[&str]) = ("bmo_bassins", &["code_bassin_bmo", "code_bassin", "poids"], &[]);
 
 /// The columns of each CSV input: (input name, required, optional).
 const CSV_LAYOUTS: [(&str, &[&str], &[&str]); 6] = [
@@ -65,16 +75,34 @@ fn write_batches(bronze: &Path, name: &str, schema: &arrow::datatypes::SchemaRef
     Ok(())
 }
 
-fn csv_input<'a>(pipeline: &'a Pipeline, name: &str) -> &'a CsvInput {
+fn csv_input<'a>(pipeline: &'a Pipeline, name: &str) -> Option<&'a CsvInput> {
     let inputs = &pipeline.inputs;
     match name {
-        "communes" => &inputs.territories.communes,
-        "rome" => &inputs.rome,
-        "rome_formacode" => &inputs.rome_formacode,
-        "formacode" => &inputs.formacode,
-        "nsf" => &inputs.nsf,
-        _ => &inputs.jobseekers,
+        "communes" => Some(&inputs.territories.communes),
+        "rome" => Some(&inputs.rome),
+        "rome_formacode" => Some(&inputs.rome_formacode),
+        "formacode" => Some(&inputs.formacode),
+        "nsf" => Some(&inputs.nsf),
+        "bmo_bassins" => inputs.territories.bmo_bassins.as_ref(),
+        _ => Some(&inputs.jobseekers),
     }
+}
+
+/// The table layout of a CSV input with the pipeline's header names applied.
+fn csv_table<'a>(name: &'a str, input: &CsvInput, required: &[&'a str], optional: &[&'a str]) -> Result<CsvTable<'a>> {
+    for key in input.columns.keys() {
+        if !required.contains(&key.as_str()) && !optional.contains(&key.as_str()) {
+            let known: Vec<&str> = required.iter().chain(optional).copied().collect();
+            return Err(Error::Argument(format!("inputs.{name}.columns: `{key}` is not a column of {name} (its columns are: {})", known.join(", "))));
+        }
+    }
+    let mut table = CsvTable::new(name, input.delimiter as u8, required, optional);
+    for (canonical, header, _) in &mut table.columns {
+        if let Some(mapped) = input.columns.get(*canonical) {
+            header.clone_from(mapped);
+        }
+    }
+    Ok(table)
 }
 
 /// Reads every input into `bronze` (a directory of the run's staging area).
@@ -82,11 +110,12 @@ pub fn ingest(pipeline: &Pipeline, bronze: &Path) -> Result<Ingested> {
     let mut rejects = RejectsBuilder::default();
     let mut inputs = Vec::new();
 
-    for (name, required, optional) in CSV_LAYOUTS {
-        let input = csv_input(pipeline, name);
+    let has_bmo_crosswalk = pipeline.inputs.territories.bmo_bassins.is_some();
+    for (name, required, optional) in CSV_LAYOUTS.into_iter().chain(std::iter::once(BMO_CROSSWALK)) {
+        let Some(input) = csv_input(pipeline, name) else { continue };
         let path = pipeline.resolve(&input.root, &input.path)?;
         let files = expand_paths(name, std::slice::from_ref(&path)).map_err(source_error(name))?;
-        let table = CsvTable::new(name, input.delimiter as u8, required, optional);
+        let table = csv_table(name, input, required, optional)?;
         let before = rejects.len();
         let mut batches = Vec::new();
         let described = describe(name, pipeline, &input.root, &files)?;
@@ -159,5 +188,15 @@ pub fn ingest(pipeline: &Pipeline, bronze: &Path) -> Result<Ingested> {
     inputs.push(IngestedInput { name: "offers".to_owned(), vintage: offers.vintage.clone(), files: described, records: reader.records });
     tracing::info!(input = "offers", records = reader.records, rows = written.rows, megabytes = reader.bytes as f64 / 1e6, "read");
 
-    Ok(Ingested { inputs, reader_rejects: rejects.finish() })
+    let mut bassins = Vec::new();
+    if let Some(grid) = &pipeline.inputs.territories.bassins {
+        let path = pipeline.resolve(&grid.root, &grid.path)?;
+        let properties = BassinProperties { code: &grid.code_property, label: &grid.label_property, departement: &grid.departement_property };
+        bassins = read_bassins(&path, &properties).map_err(source_error("bassins"))?;
+        let described = describe("bassins", pipeline, &grid.root, std::slice::from_ref(&path))?;
+        inputs.push(IngestedInput { name: "bassins".to_owned(), vintage: grid.vintage.clone(), files: described, records: bassins.len() as u64 });
+        tracing::info!(input = "bassins", bassins = bassins.len(), "read");
+    }
+
+    Ok(Ingested { inputs, reader_rejects: rejects.finish(), bassins, has_bmo_crosswalk })
 }

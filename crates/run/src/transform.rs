@@ -10,7 +10,7 @@ use arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion::dataframe::DataFrame;
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
 use futures::StreamExt;
-use skillgap_models::{Parameters, TableSpec, marts, register_batches, run_table_tests, staging, table_spec, type_name};
+use skillgap_models::{BassinIndex, Parameters, TableSpec, marts, register_batches, register_geocoder, run_table_tests, staging, table_spec, type_name};
 use skillgap_sinks::{TableDocumentation, TableFile, WrittenTable};
 use skillgap_sources::rejects_schema;
 
@@ -104,7 +104,7 @@ async fn collect(frame: DataFrame, model: &str) -> Result<(SchemaRef, Vec<Record
 pub async fn build(run_dir: &Path, ingested: &Ingested, parameters: &Parameters, max_reject_ratio: f64) -> Result<Built> {
     let staging_context = skillgap_models::staging_context();
     let bronze = run_dir.join("bronze");
-    for input in &ingested.inputs {
+    for input in ingested.inputs.iter().filter(|input| bronze.join(&input.name).is_dir()) {
         let name = format!("bronze.{}", input.name);
         staging_context
             .register_parquet(name.as_str(), bronze.join(&input.name).display().to_string().as_str(), ParquetReadOptions::default())
@@ -112,14 +112,54 @@ pub async fn build(run_dir: &Path, ingested: &Ingested, parameters: &Parameters,
             .map_err(model_error(&name))?;
     }
 
-    // Referentials, kept in memory for both contexts.
+    // Referentials and the grid, kept in memory for both contexts.
     let mut referentials: Vec<(&str, SchemaRef, Vec<RecordBatch>)> = Vec::new();
     let mut rejects_batches = vec![ingested.reader_rejects.clone()];
-    for (name, model) in [("staging.rome", staging::rome(&staging_context).await?), ("staging.communes", staging::communes(&staging_context).await?)] {
+    let grid = !ingested.bassins.is_empty();
+    if grid {
+        let (schema, batches) = bassins_table(&ingested.bassins)?;
+        register_batches(&staging_context, "staging.bassins", schema.clone(), batches.clone())?;
+        referentials.push(("staging.bassins", schema, batches));
+        let index = BassinIndex::new(ingested.bassins.iter().map(|b| (b.code.clone(), b.geometry.clone())).collect());
+        tracing::info!(polygons = index.len(), "bassin polygons indexed");
+        register_geocoder(&staging_context, Arc::new(index));
+    }
+    for (name, model) in [("staging.rome", staging::rome(&staging_context).await?), ("staging.communes", staging::communes(&staging_context, grid).await?)] {
         let (schema, batches) = collect(model.rows, name).await?;
         register_batches(&staging_context, name, schema.clone(), batches.clone())?;
         rejects_batches.extend(collect(model.rejects, name).await?.1);
         referentials.push((name, schema, batches));
+    }
+    if !grid {
+        let frame = staging_context.sql("SELECT DISTINCT code_bassin, CAST(NULL AS VARCHAR) AS libelle_bassin, CAST(NULL AS VARCHAR) AS code_departement FROM staging.communes ORDER BY code_bassin").await.map_err(model_error("staging.bassins"))?;
+        let (schema, batches) = collect(frame, "staging.bassins").await?;
+        register_batches(&staging_context, "staging.bassins", schema.clone(), batches.clone())?;
+        referentials.push(("staging.bassins", schema, batches));
+    }
+    let empty = staging_context
+        .sql("SELECT b.code_bassin FROM staging.bassins b LEFT JOIN (SELECT DISTINCT code_bassin FROM staging.communes) c ON c.code_bassin = b.code_bassin WHERE c.code_bassin IS NULL ORDER BY 1")
+        .await
+        .map_err(model_error("staging.bassins"))?
+        .collect()
+        .await
+        .map_err(model_error("staging.bassins"))?;
+    for batch in &empty {
+        for code in batch.column(0).as_string::<i32>().iter().flatten() {
+            tracing::warn!(bassin = code, "this bassin of the GeoJSON has no commune in communes.csv: only points can be placed in it");
+        }
+    }
+    if ingested.has_bmo_crosswalk {
+        let model = staging::bmo_bassins(&staging_context).await?;
+        let (schema, batches) = collect(model.rows, "staging.bmo_bassins").await?;
+        register_batches(&staging_context, "staging.bmo_bassins", schema, batches)?;
+        rejects_batches.extend(collect(model.rejects, "staging.bmo_bassins").await?.1);
+        let errors = staging::crosswalk_weight_errors(&staging_context).await?;
+        if !errors.is_empty() {
+            return Err(Error::Input {
+                input: "bmo_bassins".to_owned(),
+                message: format!("the weights of each BMO bassin must sum to 1, but {}", errors.join("; ")),
+            });
+        }
     }
 
     // Silver.
@@ -201,6 +241,22 @@ pub async fn build(run_dir: &Path, ingested: &Ingested, parameters: &Parameters,
         run_table_tests(&marts_context, table_spec(table)?, &output.table, parameters).await?;
     }
     Ok(Built { outputs, rejected })
+}
+
+/// `staging.bassins` from the GeoJSON's features.
+fn bassins_table(bassins: &[skillgap_sources::BassinShape]) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    let schema: SchemaRef = Arc::new(Schema::new(vec![
+        Field::new("code_bassin", arrow::datatypes::DataType::Utf8, false),
+        Field::new("libelle_bassin", arrow::datatypes::DataType::Utf8, true),
+        Field::new("code_departement", arrow::datatypes::DataType::Utf8, true),
+    ]));
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(arrow::array::StringArray::from_iter_values(bassins.iter().map(|b| b.code.as_str()))),
+        Arc::new(arrow::array::StringArray::from_iter(bassins.iter().map(|b| b.label.as_deref()))),
+        Arc::new(arrow::array::StringArray::from_iter(bassins.iter().map(|b| b.departement.as_deref()))),
+    ];
+    let batch = RecordBatch::try_new(schema.clone(), columns).map_err(|e| model_error("staging.bassins")(e.into()))?;
+    Ok((schema, vec![batch]))
 }
 
 async fn register_layer(context: &SessionContext, run_dir: &Path, layer: &str, tables: &[&str]) -> Result<()> {

@@ -1,4 +1,4 @@
-//! Readers of every skillgap input (offers JSON, CSV tables, territories) into Arrow
+//! Readers of every skillgap input (offers JSON, CSV tables, bassin polygons) into Arrow
 //! record batches: each row carries its source file and location, and rows that cannot be
 //! read at all (unparsable JSON, a record without id, a short CSV row) become reject rows
 //! with a reason code instead of being dropped. No DataFusion here: typing, validation
@@ -10,6 +10,7 @@ mod error;
 mod files;
 mod offers;
 mod rejects;
+mod territories;
 
 pub use bmo::{BMO_COLUMNS, read_bmo};
 pub use csv_table::{CsvTable, read_csv};
@@ -17,6 +18,7 @@ pub use error::{Error, Result};
 pub use files::{InputFile, describe_file, expand_paths, open_decompressed};
 pub use offers::{OfferReader, offers_schema};
 pub use rejects::{RejectsBuilder, rejects_schema};
+pub use territories::{BassinProperties, BassinShape, read_bassins};
 
 /// Rows per record batch produced by the readers.
 pub const BATCH_ROWS: usize = 8192;

@@ -1,13 +1,13 @@
 //! `silver.offers`: typed, validated against the ROME referential, deduplicated (the
 //! greatest `dateActualisation` wins, ties to the one read last) and placed in a bassin
 //! (commune code, arrondissements mapped to their commune → postal code when it maps to
-//! one bassin only → `HORS_BASSIN`).
+//! one bassin only → point in a bassin polygon → `HORS_BASSIN`).
 
 use datafusion::prelude::SessionContext;
 
 use super::{Staged, staged};
-use crate::HORS_BASSIN;
 use crate::error::Result;
+use crate::geocoding::placement_sql;
 
 /// The commune of a municipal arrondissement (Paris, Lyon, Marseille), else the code.
 pub(crate) fn commune_of(column: &str) -> String {
@@ -21,6 +21,7 @@ pub(crate) fn commune_of(column: &str) -> String {
 
 /// Builds `silver.offers` and the offers' staging rejects.
 pub async fn offers(context: &SessionContext) -> Result<Staged> {
+    let (code_bassin, geo_method) = placement_sql("c.code_bassin", "p.code_bassin", "o.lieu_longitude", "o.lieu_latitude");
     let classified = "WITH typed AS (
             SELECT b.*,
               parse_api_timestamp(b.date_creation) AS created_at,
@@ -67,8 +68,8 @@ pub async fn offers(context: &SessionContext) -> Result<Staged> {
             o.lieu_latitude AS latitude,
             o.lieu_longitude AS longitude,
             o.lieu_libelle,
-            COALESCE(c.code_bassin, p.code_bassin, '{HORS_BASSIN}') AS code_bassin,
-            CASE WHEN c.code_bassin IS NOT NULL THEN 'commune' WHEN p.code_bassin IS NOT NULL THEN 'code_postal' ELSE 'none' END AS geo_method,
+            {code_bassin} AS code_bassin,
+            {geo_method} AS geo_method,
             o.secteur_activite,
             o.qualification_code,
             o.entreprise_nom,
@@ -81,7 +82,7 @@ pub async fn offers(context: &SessionContext) -> Result<Staged> {
          LEFT JOIN postal p ON p.code_postal = o.lieu_code_postal
          WHERE o.version_rank = 1
          ORDER BY offer_id",
-        commune = commune_of("o.lieu_commune")
+        commune = commune_of("o.lieu_commune"),
     );
     let rejects = format!(
         "{classified} SELECT 'offers' AS input, source_file, source_location AS location, reject_reason AS reason, reject_detail AS detail, raw AS raw_value FROM classified WHERE reject_reason IS NOT NULL"

@@ -1,6 +1,7 @@
 //! Referentials: ROME (with BMO métier, FAP family and sector) and the communes of the
 //! grid. Invalid codes and duplicate keys are rejects; the first occurrence wins.
 
+use arrow::array::AsArray;
 use datafusion::prelude::SessionContext;
 
 use super::{Staged, csv_reject_columns, staged};
@@ -39,22 +40,64 @@ pub async fn rome(context: &SessionContext) -> Result<Staged> {
 }
 
 /// `staging.communes` from `bronze.communes`: a commune listed twice is a reject (the first
-/// listing wins), so that no commune is ever in two bassins.
-pub async fn communes(context: &SessionContext) -> Result<Staged> {
-    let classified = "WITH numbered AS (
+/// listing wins), so that no commune is ever in two bassins; with a polygon grid
+/// (`staging.bassins` registered first), a commune of an unknown bassin is a reject too.
+pub async fn communes(context: &SessionContext, grid_registered: bool) -> Result<Staged> {
+    let (grid_join, unknown) =
+        if grid_registered { ("LEFT JOIN staging.bassins g ON g.code_bassin = n.code_bassin", "g.code_bassin IS NULL") } else { ("", "false") };
+    let classified = format!(
+        "WITH numbered AS (
             SELECT *, ROW_NUMBER() OVER (PARTITION BY code_commune ORDER BY source_file, source_line) AS occurrence FROM bronze.communes
          ), classified AS (
-            SELECT *,
-              CASE WHEN code_commune IS NULL OR code_bassin IS NULL THEN 'missing_value'
-                   WHEN occurrence > 1 THEN 'duplicate_key' END AS reject_reason,
-              CASE WHEN code_commune IS NULL OR code_bassin IS NULL THEN 'code_commune and code_bassin are required'
-                   WHEN occurrence > 1 THEN 'commune already assigned to a bassin earlier in the file' END AS reject_detail
-            FROM numbered
-         )";
+            SELECT n.*,
+              CASE WHEN n.code_commune IS NULL OR n.code_bassin IS NULL THEN 'missing_value'
+                   WHEN n.occurrence > 1 THEN 'duplicate_key'
+                   WHEN {unknown} THEN 'unknown_bassin' END AS reject_reason,
+              CASE WHEN n.code_commune IS NULL OR n.code_bassin IS NULL THEN 'code_commune and code_bassin are required'
+                   WHEN n.occurrence > 1 THEN 'commune already assigned to a bassin earlier in the file'
+                   WHEN {unknown} THEN 'bassin ' || n.code_bassin || ' is not in the bassins GeoJSON' END AS reject_detail
+            FROM numbered n {grid_join}
+         )"
+    );
     let rows = format!("{classified} SELECT code_commune, libelle_commune, code_bassin, code_postal FROM classified WHERE reject_reason IS NULL");
     let rejects = format!(
         "{classified} SELECT {} FROM classified WHERE reject_reason IS NOT NULL",
         csv_reject_columns("communes", &["code_commune", "libelle_commune", "code_bassin", "code_postal"])
     );
     staged(context, "staging.communes", &rows, &rejects).await
+}
+
+/// `staging.bmo_bassins` from `bronze.bmo_bassins`: BMO bassin → grid bassin with a weight
+/// in [0, 1] (padded to 4 characters like the BMO file). The weights of one BMO bassin must
+/// sum to 1: [`crosswalk_weight_errors`] lists those that do not.
+pub async fn bmo_bassins(context: &SessionContext) -> Result<Staged> {
+    let classified = "WITH typed AS (
+            SELECT x.*, lpad(x.code_bassin_bmo, 4, '0') AS bassin_bmo, try_cast(replace(x.poids, ',', '.') AS DOUBLE) AS weight, g.code_bassin AS known
+            FROM bronze.bmo_bassins x LEFT JOIN staging.bassins g ON g.code_bassin = x.code_bassin
+         ), classified AS (
+            SELECT *,
+              CASE WHEN code_bassin_bmo IS NULL OR code_bassin IS NULL THEN 'missing_value'
+                   WHEN weight IS NULL OR weight < 0 OR weight > 1 THEN 'bad_count'
+                   WHEN known IS NULL THEN 'unknown_bassin' END AS reject_reason,
+              CASE WHEN code_bassin_bmo IS NULL OR code_bassin IS NULL THEN 'code_bassin_bmo and code_bassin are required'
+                   WHEN weight IS NULL OR weight < 0 OR weight > 1 THEN 'poids must be a number between 0 and 1'
+                   WHEN known IS NULL THEN 'bassin ' || code_bassin || ' is not in the grid' END AS reject_detail
+            FROM typed
+         )";
+    let rows = format!("{classified} SELECT bassin_bmo AS code_bassin_bmo, code_bassin, weight AS poids FROM classified WHERE reject_reason IS NULL");
+    let rejects = format!(
+        "{classified} SELECT {} FROM classified WHERE reject_reason IS NOT NULL",
+        csv_reject_columns("bmo_bassins", &["code_bassin_bmo", "code_bassin", "poids"])
+    );
+    staged(context, "staging.bmo_bassins", &rows, &rejects).await
+}
+
+/// BMO bassins whose crosswalk weights do not sum to 1 (± 1e-6): "code: sum" lines.
+pub async fn crosswalk_weight_errors(context: &SessionContext) -> Result<Vec<String>> {
+    let frame = context
+        .sql("SELECT code_bassin_bmo || ' sums to ' || CAST(SUM(poids) AS VARCHAR) FROM staging.bmo_bassins GROUP BY code_bassin_bmo HAVING abs(SUM(poids) - 1.0) > 1e-6 ORDER BY code_bassin_bmo")
+        .await
+        .map_err(crate::error::in_model("staging.bmo_bassins"))?;
+    let batches = frame.collect().await.map_err(crate::error::in_model("staging.bmo_bassins"))?;
+    Ok(batches.iter().flat_map(|b| b.column(0).as_string::<i32>().iter().flatten().map(str::to_owned).collect::<Vec<_>>()).collect())
 }
