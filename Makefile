@@ -9,7 +9,7 @@ TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)
 BIN     := $(TARGET_DIR)/debug/skillgap
 PIPELINE ?= pipelines/demo.toml
 
-.PHONY: demo test build test-deps test-rust test-python fixtures docs lint clean
+.PHONY: demo test build test-deps test-rust test-python fixtures docs lint clean hdf
 
 ## demo: build, run the pipeline on the committed fixtures, say where the outputs are.
 demo: build
@@ -40,6 +40,12 @@ test-rust:
 
 test-python: build
 	SKILLGAP_BIN=$(abspath $(BIN)) $(VENV)/bin/python -m pytest -q tests/python
+
+## hdf: the real Hauts-de-France grid (../shared/data) with generated activity.
+SHARED ?= ../shared/data
+hdf: build
+	$(BIN) fixtures generate --scale demo --seed 42 --grid-communes $(SHARED)/communes_ze2020_hdf.csv --grid-zones $(SHARED)/zones_emploi_hdf.geojson --out out/hauts-de-france/inputs
+	$(BIN) run --pipeline pipelines/hauts-de-france.toml
 
 ## fixtures: regenerate the committed demo fixtures (review the diff before committing).
 fixtures: build

@@ -112,6 +112,19 @@ enum FixturesCommand {
         /// Output directory.
         #[arg(long)]
         out: PathBuf,
+        /// Generate activity on a real grid: INSEE's commune → zone table (CODGEO, LIBGEO,
+        /// ZE2020, DEP); needs --grid-zones. The grid files themselves are not copied.
+        #[arg(long, requires = "grid_zones")]
+        grid_communes: Option<PathBuf>,
+        /// The real grid's zone polygons (GeoJSON).
+        #[arg(long, requires = "grid_communes")]
+        grid_zones: Option<PathBuf>,
+        /// Feature property of the zone code in --grid-zones.
+        #[arg(long, default_value = "ze2020")]
+        zone_code_property: String,
+        /// Feature property of the zone label in --grid-zones.
+        #[arg(long, default_value = "libze2020")]
+        zone_label_property: String,
     },
 }
 
@@ -183,9 +196,16 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Fixtures(FixturesCommand::Generate { scale, seed, out }) => {
+        Command::Fixtures(FixturesCommand::Generate { scale, seed, out, grid_communes, grid_zones, zone_code_property, zone_label_property }) => {
             let parsed = skillgap_fixtures::Scale::parse(&scale).ok_or_else(|| skillgap_fixtures::Error::UnknownScale(scale.clone()))?;
-            let summary = skillgap_fixtures::generate(parsed, seed, &out)?;
+            let summary = match (&grid_communes, &grid_zones) {
+                (Some(communes_csv), Some(zones_geojson)) => {
+                    let grid =
+                        skillgap_fixtures::RealGrid { communes_csv, zones_geojson, code_property: &zone_code_property, label_property: &zone_label_property };
+                    skillgap_fixtures::generate_on_real_grid(parsed, seed, &grid, &out)?
+                }
+                _ => skillgap_fixtures::generate(parsed, seed, &out)?,
+            };
             println!(
                 "Generated {scale} inputs (seed {seed}) in {}: {} bassins, {} communes, {} offers (+{} updates, {} malformed), {} sessions, {} outcome rows, {} jobseeker rows, {} BMO rows.",
                 out.display(),
