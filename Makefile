@@ -9,7 +9,7 @@ TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)
 BIN     := $(TARGET_DIR)/debug/skillgap
 PIPELINE ?= pipelines/demo.toml
 
-.PHONY: demo test build test-deps test-rust test-python fixtures docs lint clean hdf
+.PHONY: demo test build test-deps test-rust test-python fixtures docs lint clean hdf bench
 
 ## demo: build, run the pipeline on the committed fixtures, say where the outputs are.
 demo: build
@@ -40,6 +40,12 @@ test-rust:
 
 test-python: build
 	SKILLGAP_BIN=$(abspath $(BIN)) $(VENV)/bin/python -m pytest -q tests/python
+
+## bench: benchmarks beside the reference tools (DuckDB, geopandas), written to docs/benchmarks.md.
+bench: test-deps
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+	$(CARGO) build --locked --release -p skillgap-bench
+	$(VENV)/bin/python bench/run.py
 
 ## hdf: the real Hauts-de-France grid (../shared/data) with generated activity.
 SHARED ?= ../shared/data

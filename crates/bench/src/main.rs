@@ -1,0 +1,93 @@
+//! Benchmark drivers for `make bench`, kept out of the `skillgap` binary. Each prints one
+//! JSON object of measurements on standard output; `bench/run.py` runs them beside the
+//! reference tools on the same files and writes `docs/benchmarks.md`.
+//!
+//! `skillgap-bench geocode ZONES.geojson CODE_PROPERTY POINTS N SEED RESULTS`: writes N
+//! seeded points over the zones' bounding box to POINTS (CSV), places them with the
+//! pipeline's `bassin_at_point` SQL function, writes one code per line to RESULTS.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use arrow::array::{Array, AsArray, Float64Array, RecordBatch};
+use arrow::datatypes::{DataType, Field, Schema};
+use rand::{Rng, SeedableRng};
+use skillgap_models::{BassinIndex, register_batches, register_geocoder};
+use skillgap_sources::{BassinProperties, read_bassins};
+
+async fn geocode(arguments: &[String]) -> anyhow::Result<serde_json::Value> {
+    let [zones, code_property, points_path, count, seed, results_path] = arguments else {
+        bail!("usage: skillgap-bench geocode ZONES.geojson CODE_PROPERTY POINTS.csv N SEED RESULTS.txt");
+    };
+    let count: usize = count.parse().context("N")?;
+    let seed: u64 = seed.parse().context("SEED")?;
+    let properties = BassinProperties { code: code_property, ..BassinProperties::default() };
+    let bassins = read_bassins(std::path::Path::new(zones), &properties)?;
+    let (mut min_x, mut min_y, mut max_x, mut max_y) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for bassin in &bassins {
+        for polygon in &bassin.geometry.0 {
+            for c in polygon.exterior().coords() {
+                (min_x, min_y, max_x, max_y) = (min_x.min(c.x), min_y.min(c.y), max_x.max(c.x), max_y.max(c.y));
+            }
+        }
+    }
+    // Points rounded to 6 decimals and written first: both tools read the same numbers.
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut file = std::io::BufWriter::new(std::fs::File::create(points_path)?);
+    writeln!(file, "longitude,latitude")?;
+    let (mut longitudes, mut latitudes) = (Vec::with_capacity(count), Vec::with_capacity(count));
+    for _ in 0..count {
+        let longitude: f64 = format!("{:.6}", rng.random_range(min_x..max_x)).parse()?;
+        let latitude: f64 = format!("{:.6}", rng.random_range(min_y..max_y)).parse()?;
+        writeln!(file, "{longitude:.6},{latitude:.6}")?;
+        longitudes.push(longitude);
+        latitudes.push(latitude);
+    }
+    file.flush()?;
+
+    let clock = Instant::now();
+    let index = BassinIndex::new(bassins.into_iter().map(|b| (b.code, b.geometry)).collect());
+    let build_seconds = clock.elapsed().as_secs_f64();
+    // One partition: results come back in input order, and the comparison with geopandas
+    // (single-threaded) is like for like.
+    let context = skillgap_models::marts_context();
+    register_geocoder(&context, Arc::new(index));
+    let schema = Arc::new(Schema::new(vec![Field::new("longitude", DataType::Float64, false), Field::new("latitude", DataType::Float64, false)]));
+    let mut batches = Vec::new();
+    for (lon, lat) in longitudes.chunks(8192).zip(latitudes.chunks(8192)) {
+        batches.push(RecordBatch::try_new(schema.clone(), vec![Arc::new(Float64Array::from(lon.to_vec())), Arc::new(Float64Array::from(lat.to_vec()))])?);
+    }
+    let partitions = context.state().config().target_partitions();
+    register_batches(&context, "points", schema, batches)?;
+    let clock = Instant::now();
+    let result = context.sql("SELECT bassin_at_point(longitude, latitude) AS code FROM points").await?.collect().await?;
+    let locate_seconds = clock.elapsed().as_secs_f64();
+    let mut out = std::io::BufWriter::new(std::fs::File::create(results_path)?);
+    let mut placed = 0;
+    for batch in &result {
+        let codes = batch.column(0).as_string::<i32>();
+        for row in 0..codes.len() {
+            if codes.is_null(row) {
+                writeln!(out,)?;
+            } else {
+                placed += 1;
+                writeln!(out, "{}", codes.value(row))?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(serde_json::json!({"points": count, "placed": placed, "index_seconds": build_seconds, "locate_seconds": locate_seconds, "partitions": partitions}))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let arguments: Vec<String> = std::env::args().skip(1).collect();
+    let report = match arguments.first().map(String::as_str) {
+        Some("geocode") => geocode(&arguments[1..]).await?,
+        _ => bail!("usage: skillgap-bench geocode …"),
+    };
+    println!("{report}");
+    Ok(())
+}
