@@ -9,6 +9,7 @@ mod manifest;
 mod pipeline_run;
 mod query;
 mod reference_date;
+mod reject_gate;
 mod transform;
 
 pub use error::{Error, ExitCode, Result};

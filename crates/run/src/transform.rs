@@ -17,6 +17,7 @@ use skillgap_sources::rejects_schema;
 use crate::error::{Error, Result};
 use crate::ingest::Ingested;
 use crate::manifest::OutputReport;
+use crate::reject_gate::check_reject_ratios;
 
 /// What the build produced.
 pub struct Built {
@@ -26,7 +27,12 @@ pub struct Built {
     pub rejected: BTreeMap<String, u64>,
 }
 
-fn model_error(model: &str) -> impl FnOnce(datafusion::error::DataFusionError) -> Error + '_ {
+/// Runs a query and collects its batches.
+pub(crate) async fn query(context: &SessionContext, model: &str, sql: &str) -> Result<Vec<RecordBatch>> {
+    context.sql(sql).await.map_err(model_error(model))?.collect().await.map_err(model_error(model))
+}
+
+pub(crate) fn model_error(model: &str) -> impl FnOnce(datafusion::error::DataFusionError) -> Error + '_ {
     move |source| Error::Model(skillgap_models::Error::DataFusion { model: model.to_owned(), source })
 }
 
@@ -136,13 +142,7 @@ pub async fn build(run_dir: &Path, ingested: &Ingested, parameters: &Parameters,
         register_batches(&staging_context, "staging.bassins", schema.clone(), batches.clone())?;
         referentials.push(("staging.bassins", schema, batches));
     }
-    let empty = staging_context
-        .sql("SELECT b.code_bassin FROM staging.bassins b LEFT JOIN (SELECT DISTINCT code_bassin FROM staging.communes) c ON c.code_bassin = b.code_bassin WHERE c.code_bassin IS NULL ORDER BY 1")
-        .await
-        .map_err(model_error("staging.bassins"))?
-        .collect()
-        .await
-        .map_err(model_error("staging.bassins"))?;
+    let empty = query(&staging_context, "staging.bassins", "SELECT b.code_bassin FROM staging.bassins b LEFT JOIN (SELECT DISTINCT code_bassin FROM staging.communes) c ON c.code_bassin = b.code_bassin WHERE c.code_bassin IS NULL ORDER BY 1").await?;
     for batch in &empty {
         for code in batch.column(0).as_string::<i32>().iter().flatten() {
             tracing::warn!(bassin = code, "this bassin of the GeoJSON has no commune in communes.csv: only points can be placed in it");
@@ -185,41 +185,7 @@ pub async fn build(run_dir: &Path, ingested: &Ingested, parameters: &Parameters,
     let (written, _) = write_table(run_dir, spec, rejects).await?;
     outputs.push(report(run_dir, spec, &written));
 
-    // The reject-ratio gate.
-    let counts = staging_context
-        .sql("SELECT input, reason, COUNT(*) AS n, MIN(source_file || ' ' || location) AS example FROM staging.all_rejects GROUP BY input, reason ORDER BY input, n DESC, reason")
-        .await
-        .map_err(model_error("silver.rejects"))?
-        .collect()
-        .await
-        .map_err(model_error("silver.rejects"))?;
-    let mut rejected: BTreeMap<String, u64> = BTreeMap::new();
-    let mut reasons: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for batch in &counts {
-        let (inputs, why, n, example) = (
-            batch.column(0).as_string::<i32>(),
-            batch.column(1).as_string::<i32>(),
-            batch.column(2).as_primitive::<arrow::datatypes::Int64Type>(),
-            batch.column(3).as_string::<i32>(),
-        );
-        for row in 0..batch.num_rows() {
-            *rejected.entry(inputs.value(row).to_owned()).or_default() += n.value(row) as u64;
-            reasons.entry(inputs.value(row).to_owned()).or_default().push(format!("{} × {} (e.g. {})", n.value(row), why.value(row), example.value(row)));
-        }
-    }
-    for input in &ingested.inputs {
-        let count = rejected.get(&input.name).copied().unwrap_or(0);
-        if input.records > 0 && count as f64 / input.records as f64 > max_reject_ratio {
-            return Err(Error::TooManyRejects {
-                input: input.name.clone(),
-                rejected: count,
-                read: input.records,
-                ratio: 100.0 * count as f64 / input.records as f64,
-                max: 100.0 * max_reject_ratio,
-                reasons: reasons.get(&input.name).map(|r| r.join(", ")).unwrap_or_default(),
-            });
-        }
-    }
+    let rejected = check_reject_ratios(&staging_context, &ingested.inputs, max_reject_ratio).await?;
 
     // Gold, from silver files only, in a single-partition context.
     let marts_context = skillgap_models::marts_context();

@@ -62,10 +62,8 @@ fn ring(value: &Value, context: &dyn Fn(String) -> Error) -> Result<LineString<f
             _ => return Err(context(format!("position {index} of a ring is not a pair of numbers: {position}"))),
         }
     }
-    if coordinates.first() != coordinates.last() {
-        if let Some(&first) = coordinates.first() {
-            coordinates.push(first);
-        }
+    if let Some(&first) = coordinates.first().filter(|first| Some(*first) != coordinates.last()) {
+        coordinates.push(first);
     }
     if coordinates.len() < 4 {
         return Err(context(format!("a ring has {} positions; a closed ring needs at least 4", positions.len())));
