@@ -130,7 +130,14 @@ pub async fn build(run_dir: &Path, ingested: &Ingested, parameters: &Parameters,
         tracing::info!(polygons = index.len(), "bassin polygons indexed");
         register_geocoder(&staging_context, Arc::new(index));
     }
-    for (name, model) in [("staging.rome", staging::rome(&staging_context).await?), ("staging.communes", staging::communes(&staging_context, grid).await?)] {
+    for name in ["staging.rome", "staging.communes", "staging.nsf", "staging.formacode", "staging.rome_formacode"] {
+        let model = match name {
+            "staging.rome" => staging::rome(&staging_context).await?,
+            "staging.communes" => staging::communes(&staging_context, grid).await?,
+            "staging.nsf" => staging::nsf(&staging_context).await?,
+            "staging.formacode" => staging::formacode(&staging_context).await?,
+            _ => staging::rome_formacode(&staging_context).await?,
+        };
         let (schema, batches) = collect(model.rows, name).await?;
         register_batches(&staging_context, name, schema.clone(), batches.clone())?;
         rejects_batches.extend(collect(model.rejects, name).await?.1);

@@ -15,7 +15,7 @@ use crate::error::{Result, in_model};
 pub use bmo::bmo;
 pub use jobseekers::jobseekers;
 pub use offers::offers;
-pub use referentials::{bmo_bassins, communes, crosswalk_weight_errors, rome};
+pub use referentials::{bmo_bassins, communes, crosswalk_weight_errors, formacode, nsf, rome, rome_formacode};
 
 /// Rows kept by a staging model and the rows it rejected.
 pub struct Staged {

@@ -14,29 +14,120 @@ pub(crate) fn is_rome_code(column: &str) -> String {
     )
 }
 
-/// `staging.rome` from `bronze.rome`.
-pub async fn rome(context: &SessionContext) -> Result<Staged> {
+/// A referential keyed by one column: rows failing a check, or repeating a key, are
+/// rejects (the first occurrence in file order wins).
+struct Referential<'a> {
+    /// Input name (`bronze.<input>` is read).
+    input: &'a str,
+    /// The key column.
+    key: &'a str,
+    /// Extra joins (aliases other than `n`), for checks against other referentials.
+    joins: &'a str,
+    /// (SQL condition that rejects, reason, SQL detail) in order of precedence.
+    checks: &'a [(&'a str, &'a str, &'a str)],
+    /// Output columns (SQL over `n`, with aliases).
+    columns: &'a str,
+    /// Raw columns shown in rejects.
+    raw: &'a [&'a str],
+}
+
+async fn keyed(context: &SessionContext, referential: &Referential<'_>) -> Result<Staged> {
+    let Referential { input, key, joins, checks, columns, raw } = referential;
+    let mut reason = String::from("CASE");
+    let mut detail = String::from("CASE");
+    for (condition, code, explanation) in
+        checks.iter().chain(std::iter::once(&("n.occurrence > 1", "duplicate_key", "'the key is already defined earlier in the file'")))
+    {
+        reason.push_str(&format!(" WHEN {condition} THEN '{code}'"));
+        detail.push_str(&format!(" WHEN {condition} THEN {explanation}"));
+    }
     let classified = format!(
         "WITH numbered AS (
-            SELECT *, ROW_NUMBER() OVER (PARTITION BY code_rome ORDER BY source_file, source_line) AS occurrence FROM bronze.rome
+            SELECT *, ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY source_file, source_line) AS occurrence FROM bronze.{input}
          ), classified AS (
-            SELECT *,
-              CASE WHEN code_rome IS NULL OR NOT {valid} THEN 'bad_rome'
-                   WHEN occurrence > 1 THEN 'duplicate_key' END AS reject_reason,
-              CASE WHEN code_rome IS NULL OR NOT {valid} THEN 'code_rome is not a ROME code (a letter and four digits)'
-                   WHEN occurrence > 1 THEN 'code_rome already defined earlier in the file' END AS reject_detail
-            FROM numbered
-         )",
-        valid = is_rome_code("code_rome")
+            SELECT n.*, {reason} END AS reject_reason, {detail} END AS reject_detail FROM numbered n {joins}
+         )"
     );
-    let rows = format!(
-        "{classified} SELECT upper(code_rome) AS code_rome, libelle_rome, code_metier_bmo, code_fap, secteur FROM classified WHERE reject_reason IS NULL"
-    );
-    let rejects = format!(
-        "{classified} SELECT {} FROM classified WHERE reject_reason IS NOT NULL",
-        csv_reject_columns("rome", &["code_rome", "libelle_rome", "code_metier_bmo", "code_fap", "secteur"])
-    );
-    staged(context, "staging.rome", &rows, &rejects).await
+    let rows = format!("{classified} SELECT {columns} FROM classified n WHERE reject_reason IS NULL ORDER BY 1");
+    let rejects = format!("{classified} SELECT {} FROM classified WHERE reject_reason IS NOT NULL", csv_reject_columns(input, raw));
+    staged(context, &format!("staging.{input}"), &rows, &rejects).await
+}
+
+/// `staging.rome` from `bronze.rome`.
+pub async fn rome(context: &SessionContext) -> Result<Staged> {
+    let invalid = format!("n.code_rome IS NULL OR NOT {}", is_rome_code("n.code_rome"));
+    keyed(
+        context,
+        &Referential {
+            input: "rome",
+            key: "code_rome",
+            joins: "",
+            checks: &[(&invalid, "bad_rome", "'code_rome is not a ROME code (a letter and four digits)'")],
+            columns: "upper(n.code_rome) AS code_rome, n.libelle_rome, n.code_metier_bmo, n.code_fap, n.secteur",
+            raw: &["code_rome", "libelle_rome", "code_metier_bmo", "code_fap", "secteur"],
+        },
+    )
+    .await
+}
+
+/// `staging.nsf` from `bronze.nsf`: NSF specialties (3 characters).
+pub async fn nsf(context: &SessionContext) -> Result<Staged> {
+    keyed(
+        context,
+        &Referential {
+            input: "nsf",
+            key: "code_nsf",
+            joins: "",
+            checks: &[("n.code_nsf IS NULL OR char_length(n.code_nsf) <> 3", "bad_nsf", "'code_nsf must have 3 characters'")],
+            columns: "n.code_nsf, n.libelle_nsf",
+            raw: &["code_nsf", "libelle_nsf"],
+        },
+    )
+    .await
+}
+
+/// `staging.formacode` from `bronze.formacode` (after `staging.nsf`): 5-digit codes whose
+/// NSF, when given, is known.
+pub async fn formacode(context: &SessionContext) -> Result<Staged> {
+    keyed(
+        context,
+        &Referential {
+            input: "formacode",
+            key: "formacode",
+            joins: "LEFT JOIN staging.nsf s ON s.code_nsf = n.code_nsf",
+            checks: &[
+                (
+                    "n.formacode IS NULL OR char_length(n.formacode) <> 5 OR try_cast(n.formacode AS INT) IS NULL",
+                    "bad_formacode",
+                    "'formacode must be 5 digits'",
+                ),
+                ("n.code_nsf IS NOT NULL AND s.code_nsf IS NULL", "bad_nsf", "'code_nsf ' || n.code_nsf || ' is not in nsf.csv'"),
+            ],
+            columns: "n.formacode, n.libelle, n.code_nsf",
+            raw: &["formacode", "libelle", "code_nsf"],
+        },
+    )
+    .await
+}
+
+/// `staging.rome_formacode` (after `staging.rome` and `staging.formacode`): pairs of known
+/// codes, each pair once.
+pub async fn rome_formacode(context: &SessionContext) -> Result<Staged> {
+    keyed(
+        context,
+        &Referential {
+            input: "rome_formacode",
+            key: "code_rome, formacode",
+            joins: "LEFT JOIN staging.rome r ON r.code_rome = n.code_rome LEFT JOIN staging.formacode f ON f.formacode = n.formacode",
+            checks: &[
+                ("r.code_rome IS NULL", "bad_rome", "'code_rome ' || COALESCE(n.code_rome, 'NULL') || ' is not in the ROME referential'"),
+                ("f.formacode IS NULL", "bad_formacode", "'formacode ' || COALESCE(n.formacode, 'NULL') || ' is not in formacode.csv'"),
+            ],
+            columns: "n.code_rome, n.formacode",
+            raw: &["code_rome", "formacode"],
+        },
+    )
+    .await
 }
 
 /// `staging.communes` from `bronze.communes`: a commune listed twice is a reject (the first
