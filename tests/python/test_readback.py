@@ -56,7 +56,7 @@ def test_duckdb_and_pyarrow_read_every_table_like_skillgap(published):
         arrow_table = pq.read_table(published / "current" / layer / table)
         assert duckdb_rows == arrow_table.num_rows == skillgap_count(published, layer, table) == manifest_rows[f"{layer}.{table}"], f"{layer}.{table}"
         seen += 1
-    assert seen == 5
+    assert seen == 6
 
 
 def test_column_names_types_and_descriptions_match_the_specifications(published):

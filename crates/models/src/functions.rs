@@ -102,6 +102,31 @@ pub fn parse_year_month(text: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, 1)
 }
 
+/// An LHEO date (`YYYYMMDD`): `00000000` and `99999999` are unknown; a `00` day or month
+/// is the first one for a start (`end = false`) and the last one for an end.
+pub fn parse_lheo_date(text: &str, end: bool) -> Option<NaiveDate> {
+    let text = text.trim();
+    if text.len() != 8 || !text.bytes().all(|b| b.is_ascii_digit()) || text == "00000000" || text == "99999999" {
+        return None;
+    }
+    let year: i32 = text[..4].parse().ok()?;
+    let month: u32 = text[4..6].parse().ok()?;
+    let day: u32 = text[6..].parse().ok()?;
+    if year == 0 || month > 12 {
+        return None;
+    }
+    let month = match (month, end) {
+        (0, false) => 1,
+        (0, true) => 12,
+        (m, _) => m,
+    };
+    if day == 0 {
+        let first = NaiveDate::from_ymd_opt(year, month, 1)?;
+        return if end { first.checked_add_months(chrono::Months::new(1)).map(|next| next - chrono::Duration::days(1)) } else { Some(first) };
+    }
+    NaiveDate::from_ymd_opt(year, month, day)
+}
+
 fn days_since_epoch(date: NaiveDate) -> i32 {
     (date - NaiveDate::default()).num_days() as i32
 }
@@ -122,6 +147,14 @@ pub fn register(context: &SessionContext) {
     }));
     context.register_udf(text_function("contract_months", DataType::Int64, |text| {
         let values: Int64Array = text.iter().map(|v| v.and_then(contract_months)).collect();
+        Arc::new(values)
+    }));
+    context.register_udf(text_function("parse_lheo_start", DataType::Date32, |text| {
+        let values: Date32Array = text.iter().map(|v| v.and_then(|t| parse_lheo_date(t, false)).map(days_since_epoch)).collect();
+        Arc::new(values)
+    }));
+    context.register_udf(text_function("parse_lheo_end", DataType::Date32, |text| {
+        let values: Date32Array = text.iter().map(|v| v.and_then(|t| parse_lheo_date(t, true)).map(days_since_epoch)).collect();
         Arc::new(values)
     }));
     context.register_udf(text_function("parse_year_month", DataType::Date32, |text| {
@@ -161,6 +194,22 @@ mod tests {
         assert_eq!(contract_months("Contrat à durée déterminée - 15 Jour(s)"), None);
         assert_eq!(contract_months("Contrat à durée déterminée"), None);
         assert_eq!(contract_months("Mission intérimaire - 3 Mois"), Some(3));
+    }
+
+    #[test]
+    fn lheo_dates_with_unknown_days_and_months() {
+        let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        assert_eq!(parse_lheo_date("20260315", false), date(2026, 3, 15));
+        assert_eq!(parse_lheo_date("20260300", false), date(2026, 3, 1));
+        assert_eq!(parse_lheo_date("20260200", true), date(2026, 2, 28));
+        assert_eq!(parse_lheo_date("20240200", true), date(2024, 2, 29));
+        assert_eq!(parse_lheo_date("20260000", false), date(2026, 1, 1));
+        assert_eq!(parse_lheo_date("20260000", true), date(2026, 12, 31));
+        assert_eq!(parse_lheo_date("00000000", false), None);
+        assert_eq!(parse_lheo_date("99999999", true), None);
+        assert_eq!(parse_lheo_date("20261301", false), None);
+        assert_eq!(parse_lheo_date("2026-03-15", false), None);
+        assert_eq!(parse_lheo_date("20260231", false), None);
     }
 
     #[test]

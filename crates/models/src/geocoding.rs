@@ -118,6 +118,16 @@ pub fn register_geocoder(context: &SessionContext, index: Arc<BassinIndex>) {
     context.register_udf(ScalarUDF::from(BassinAtPoint { signature, index }));
 }
 
+/// The CTE of postal codes that belong to one bassin only (`postal`), for
+/// [`placement_joins`].
+pub const POSTAL_CTE: &str = "postal AS (SELECT code_postal, MIN(code_bassin) AS code_bassin FROM staging.communes WHERE code_postal IS NOT NULL GROUP BY code_postal HAVING COUNT(DISTINCT code_bassin) = 1)";
+
+/// The joins of the first two placement steps (aliases `c` and `p`), given the row's commune
+/// and postal code columns; use with [`POSTAL_CTE`] and [`placement_sql`].
+pub fn placement_joins(commune: &str, postal: &str) -> String {
+    format!("LEFT JOIN staging.communes c ON c.code_commune = {} LEFT JOIN postal p ON p.code_postal = {postal}", crate::staging::commune_of(commune))
+}
+
 /// The SQL placing a located row in a bassin, shared by offers and sessions: commune code
 /// (arrondissements folded) → postal code of a single bassin → point → `HORS_BASSIN`.
 /// `commune`, `postal`, `point` are the joined `code_bassin` columns of the first two steps

@@ -15,6 +15,7 @@ const SPECIFICATIONS: &[(&str, &str)] = &[
     ("offers", include_str!("../../../schemas/offers.yml")),
     ("jobseekers", include_str!("../../../schemas/jobseekers.yml")),
     ("bmo", include_str!("../../../schemas/bmo.yml")),
+    ("sessions", include_str!("../../../schemas/sessions.yml")),
     ("rejects", include_str!("../../../schemas/rejects.yml")),
     ("competence_gap", include_str!("../../../schemas/competence_gap.yml")),
 ];

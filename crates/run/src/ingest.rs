@@ -9,7 +9,7 @@ use skillgap_config::{CsvInput, Pipeline};
 use skillgap_sinks::TableFile;
 use skillgap_sources::{
     BMO_COLUMNS, BassinProperties, BassinShape, CsvTable, InputFile, OfferReader, RejectsBuilder, describe_file, expand_paths, offers_schema, read_bassins,
-    read_bmo, read_csv,
+    read_bmo, read_csv, read_lheo, sessions_schema,
 };
 
 use crate::error::{Error, Result};
@@ -37,10 +37,17 @@ pub struct Ingested {
     pub bassins: Vec<BassinShape>,
     /// Whether a BMO bassin → grid crosswalk was read (`bronze.bmo_bassins`).
     pub has_bmo_crosswalk: bool,
+    /// Whether a training catalogue was read (`bronze.lheo`).
+    pub has_catalogue: bool,
+    /// Whether session outcomes were read (`bronze.session_outcomes`).
+    pub has_outcomes: bool,
 }
 
-/// The columns of the optional BMO crosswalk.
-const BMO_CROSSWALK: (&str, &[&str], &[&str]) = ("bmo_bassins", &["code_bassin_bmo", "code_bassin", "poids"], &[]);
+/// The columns of the optional CSV inputs.
+const OPTIONAL_CSV: [(&str, &[&str], &[&str]); 2] = [
+    ("bmo_bassins", &["code_bassin_bmo", "code_bassin", "poids"], &[]),
+    ("session_outcomes", &["session_id", "entrees", "entrees_prioritaires", "sortants", "en_emploi_6m"], &["date_maj"]),
+];
 
 /// The columns of each CSV input: (input name, required, optional).
 const CSV_LAYOUTS: [(&str, &[&str], &[&str]); 6] = [
@@ -84,6 +91,7 @@ fn csv_input<'a>(pipeline: &'a Pipeline, name: &str) -> Option<&'a CsvInput> {
         "formacode" => Some(&inputs.formacode),
         "nsf" => Some(&inputs.nsf),
         "bmo_bassins" => inputs.territories.bmo_bassins.as_ref(),
+        "session_outcomes" => inputs.session_outcomes.as_ref(),
         _ => Some(&inputs.jobseekers),
     }
 }
@@ -111,7 +119,7 @@ pub fn ingest(pipeline: &Pipeline, bronze: &Path) -> Result<Ingested> {
     let mut inputs = Vec::new();
 
     let has_bmo_crosswalk = pipeline.inputs.territories.bmo_bassins.is_some();
-    for (name, required, optional) in CSV_LAYOUTS.into_iter().chain(std::iter::once(BMO_CROSSWALK)) {
+    for (name, required, optional) in CSV_LAYOUTS.into_iter().chain(OPTIONAL_CSV) {
         let Some(input) = csv_input(pipeline, name) else { continue };
         let path = pipeline.resolve(&input.root, &input.path)?;
         let files = expand_paths(name, std::slice::from_ref(&path)).map_err(source_error(name))?;
@@ -188,6 +196,34 @@ pub fn ingest(pipeline: &Pipeline, bronze: &Path) -> Result<Ingested> {
     inputs.push(IngestedInput { name: "offers".to_owned(), vintage: offers.vintage.clone(), files: described, records: reader.records });
     tracing::info!(input = "offers", records = reader.records, rows = written.rows, megabytes = reader.bytes as f64 / 1e6, "read");
 
+    if let Some(catalogue) = &pipeline.inputs.lheo {
+        let mut paths = Vec::new();
+        for path in &catalogue.paths {
+            paths.push(pipeline.resolve(&catalogue.root, path)?);
+        }
+        let files = expand_paths("lheo", &paths).map_err(source_error("lheo"))?;
+        let described = describe("lheo", pipeline, &catalogue.root, &files)?;
+        let mut file = TableFile::create(&bronze.join("lheo").join("part-0.parquet"), &sessions_schema(), None)?;
+        let mut records = 0;
+        for (path, (shown, _)) in files.iter().zip(&described) {
+            let mut write_error = None;
+            let stats = read_lheo(path, shown, &mut rejects, &mut |batch| {
+                if let Err(error) = file.write(&batch) {
+                    write_error.get_or_insert(error);
+                }
+                Ok(())
+            })
+            .map_err(source_error("lheo"))?;
+            if let Some(error) = write_error {
+                return Err(error.into());
+            }
+            records += stats.sessions + stats.rejected;
+            tracing::info!(input = "lheo", file = %shown, formations = stats.formations, sessions = stats.sessions, rejected = stats.rejected, "read");
+        }
+        file.finish()?;
+        inputs.push(IngestedInput { name: "lheo".to_owned(), vintage: catalogue.vintage.clone(), files: described, records });
+    }
+
     let mut bassins = Vec::new();
     if let Some(grid) = &pipeline.inputs.territories.bassins {
         let path = pipeline.resolve(&grid.root, &grid.path)?;
@@ -198,5 +234,12 @@ pub fn ingest(pipeline: &Pipeline, bronze: &Path) -> Result<Ingested> {
         tracing::info!(input = "bassins", bassins = bassins.len(), "read");
     }
 
-    Ok(Ingested { inputs, reader_rejects: rejects.finish(), bassins, has_bmo_crosswalk })
+    Ok(Ingested {
+        inputs,
+        reader_rejects: rejects.finish(),
+        bassins,
+        has_bmo_crosswalk,
+        has_catalogue: pipeline.inputs.lheo.is_some(),
+        has_outcomes: pipeline.inputs.session_outcomes.is_some(),
+    })
 }

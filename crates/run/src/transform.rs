@@ -171,6 +171,20 @@ pub async fn build(run_dir: &Path, ingested: &Ingested, parameters: &Parameters,
 
     // Silver.
     let mut outputs = Vec::new();
+    if ingested.has_catalogue {
+        let outcomes = ingested.has_outcomes;
+        if outcomes {
+            let model = staging::session_outcomes(&staging_context).await?;
+            let (schema, batches) = collect(model.rows, "staging.session_outcomes").await?;
+            register_batches(&staging_context, "staging.session_outcomes", schema, batches)?;
+            rejects_batches.extend(collect(model.rejects, "staging.session_outcomes").await?.1);
+        }
+        let model = staging::sessions(&staging_context, outcomes).await?;
+        let spec = table_spec("sessions")?;
+        let (written, _) = write_table(run_dir, spec, model.rows).await?;
+        outputs.push(report(run_dir, spec, &written));
+        rejects_batches.extend(collect(model.rejects, "silver.sessions").await?.1);
+    }
     let silver = [
         ("offers", staging::offers(&staging_context).await?),
         ("jobseekers", staging::jobseekers(&staging_context).await?),
@@ -199,7 +213,8 @@ pub async fn build(run_dir: &Path, ingested: &Ingested, parameters: &Parameters,
     for (name, schema, batches) in referentials {
         register_batches(&marts_context, name, schema, batches)?;
     }
-    register_layer(&marts_context, run_dir, "silver", &["offers", "jobseekers", "bmo", "rejects"]).await?;
+    let silver_tables: Vec<&str> = outputs.iter().filter_map(|o| o.table.strip_prefix("silver.")).collect();
+    register_layer(&marts_context, run_dir, "silver", &silver_tables).await?;
     for table in marts::GOLD_TABLES {
         let spec = table_spec(table)?;
         let frame = marts::build(&marts_context, table, parameters).await?;

@@ -436,10 +436,8 @@ pub fn read_lheo(path: &Path, display_path: &str, rejects: &mut RejectsBuilder, 
                             .problem
                             .get_or_insert_with(|| format!("byte {position}: <{}> is not closed before </{name}>", open.get(1).map_or("", String::as_str)));
                     }
-                    if UNITS.contains(&name.as_str()) {
-                        if let Some(formation) = current.take() {
-                            finish(formation, &mut rows, &mut stats, rejects, sink)?;
-                        }
+                    if let Some(formation) = current.take_if(|_| UNITS.contains(&name.as_str())) {
+                        finish(formation, &mut rows, &mut stats, rejects, sink)?;
                     }
                 } else if let Some(formation) = current.as_mut() {
                     formation.problem.get_or_insert_with(|| format!("byte {position}: </{name}> closes nothing"));

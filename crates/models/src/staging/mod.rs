@@ -6,6 +6,7 @@ mod bmo;
 mod jobseekers;
 mod offers;
 mod referentials;
+mod sessions;
 
 use datafusion::dataframe::DataFrame;
 use datafusion::prelude::SessionContext;
@@ -14,8 +15,10 @@ use crate::error::{Result, in_model};
 
 pub use bmo::bmo;
 pub use jobseekers::jobseekers;
+pub(crate) use offers::commune_of;
 pub use offers::offers;
 pub use referentials::{bmo_bassins, communes, crosswalk_weight_errors, formacode, nsf, rome, rome_formacode};
+pub use sessions::{session_outcomes, sessions};
 
 /// Rows kept by a staging model and the rows it rejected.
 pub struct Staged {

@@ -7,7 +7,7 @@ use datafusion::prelude::SessionContext;
 
 use super::{Staged, staged};
 use crate::error::Result;
-use crate::geocoding::placement_sql;
+use crate::geocoding::{POSTAL_CTE, placement_joins, placement_sql};
 
 /// The commune of a municipal arrondissement (Paris, Lyon, Marseille), else the code.
 pub(crate) fn commune_of(column: &str) -> String {
@@ -43,10 +43,7 @@ pub async fn offers(context: &SessionContext) -> Result<Staged> {
         "{classified}, latest AS (
             SELECT *, ROW_NUMBER() OVER (PARTITION BY id ORDER BY COALESCE(actualised_at, created_at) DESC, record_order DESC) AS version_rank
             FROM classified WHERE reject_reason IS NULL
-         ), postal AS (
-            SELECT code_postal, MIN(code_bassin) AS code_bassin FROM staging.communes
-            WHERE code_postal IS NOT NULL GROUP BY code_postal HAVING COUNT(DISTINCT code_bassin) = 1
-         )
+         ), {POSTAL_CTE}
          SELECT
             o.id AS offer_id,
             o.intitule,
@@ -77,12 +74,10 @@ pub async fn offers(context: &SessionContext) -> Result<Staged> {
             o.formations,
             o.source_file,
             o.source_location
-         FROM latest o
-         LEFT JOIN staging.communes c ON c.code_commune = {commune}
-         LEFT JOIN postal p ON p.code_postal = o.lieu_code_postal
+         FROM latest o {joins}
          WHERE o.version_rank = 1
          ORDER BY offer_id",
-        commune = commune_of("o.lieu_commune"),
+        joins = placement_joins("o.lieu_commune", "o.lieu_code_postal"),
     );
     let rejects = format!(
         "{classified} SELECT 'offers' AS input, source_file, source_location AS location, reject_reason AS reason, reject_detail AS detail, raw AS raw_value FROM classified WHERE reject_reason IS NOT NULL"
