@@ -88,9 +88,9 @@ fn the_intercarif_index_sample_parses_field_by_field() {
 
 #[test]
 fn generated_catalogues_read_the_same_in_iso_8859_1_and_utf_8_and_the_broken_formation_is_a_reject() {
+    // The generator's ISO-8859-1 catalogue, as committed in fixtures/demo.
     let dir = tempfile::tempdir().unwrap();
-    skillgap_fixtures_free_latin1(dir.path());
-    let latin1 = dir.path().join("latin1.xml");
+    let latin1 = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/demo/lheo/catalogue-2.2-iso-8859-1.xml");
     let (stats, batches, rejects) = read(&latin1);
     let stats = stats.unwrap();
     assert_eq!(stats.rejected, 1);
@@ -98,6 +98,7 @@ fn generated_catalogues_read_the_same_in_iso_8859_1_and_utf_8_and_the_broken_for
     assert!(rejects.column(2).as_string::<i32>().value(0).contains("BROKEN-1"));
     // The same document in UTF-8.
     let bytes = std::fs::read(&latin1).unwrap();
+    assert!(std::str::from_utf8(&bytes).is_err(), "the committed file really is ISO-8859-1");
     let decoded: String = bytes.iter().map(|&b| char::from(b)).collect();
     let utf8 = dir.path().join("utf8.xml");
     std::fs::write(&utf8, decoded.replacen("ISO-8859-1", "UTF-8", 1)).unwrap();
@@ -109,20 +110,6 @@ fn generated_catalogues_read_the_same_in_iso_8859_1_and_utf_8_and_the_broken_for
     let titles: Vec<String> = (0..batches[0].num_rows()).filter_map(|r| text(&batches[0], "intitule_formation", r)).collect();
     assert!(titles.iter().any(|t| t.contains('é')), "accents decoded");
     assert!(batches[0].column_by_name("places_financees").unwrap().as_primitive::<Int64Type>().iter().flatten().count() > 0);
-}
-
-/// A small ISO-8859-1 catalogue in the generator's style, with a broken formation.
-fn skillgap_fixtures_free_latin1(dir: &Path) {
-    let mut text = String::from("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<lheo xmlns=\"http://www.lheo.org/2.2\"><offres>\n");
-    for k in 0..5 {
-        text.push_str(&format!("<formation numero=\"F{k}\"><domaine-formation><code-FORMACODE>43436</code-FORMACODE><code-NSF>331</code-NSF></domaine-formation><intitule-formation>Aide-soignant n°{k} &amp; Santé &#339;uvre</intitule-formation><action numero=\"A{k}\"><lieu-de-formation><coordonnees><adresse><codepostal>41100</codepostal><code-INSEE-commune>41001</code-INSEE-commune></adresse></coordonnees></lieu-de-formation><session numero=\"S{k}\"><periode><debut>20260100</debut><fin>20260600</fin></periode></session><organisme-financeur><code-financeur>10</code-financeur><nb-places-financees>12</nb-places-financees></organisme-financeur></action><organisme-formation-responsable><nom-organisme>Lycée Été</nom-organisme></organisme-formation-responsable></formation>\n"));
-        if k == 2 {
-            text.push_str("<formation numero=\"BROKEN-1\"><intitule-formation>Formation tronquée\n</formation>\n");
-        }
-    }
-    text.push_str("</offres></lheo>\n");
-    let bytes: Vec<u8> = text.chars().map(|c| u8::try_from(u32::from(c)).unwrap()).collect();
-    std::fs::write(dir.join("latin1.xml"), bytes).unwrap();
 }
 
 #[test]
