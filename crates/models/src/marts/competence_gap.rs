@@ -79,16 +79,20 @@ pub fn sql(parameters: &Parameters) -> String {
             SELECT *, (code_bassin <> '{HORS_BASSIN}' AND ratio_offres_entrees_a IS NOT NULL AND taux_ecoulement IS NOT NULL AND part_difficiles IS NOT NULL) AS eligible
             FROM rates
          ), stats AS (
-            SELECT AVG(ratio_offres_entrees_a) AS m1, STDDEV_POP(ratio_offres_entrees_a) AS s1,
-                   AVG(taux_ecoulement) AS m2, STDDEV_POP(taux_ecoulement) AS s2,
-                   AVG(part_difficiles) AS m3, STDDEV_POP(part_difficiles) AS s3
+            -- Accumulated in key order (window over the sorted eligible rows), so that the
+            -- floating-point sums never depend on the order rows arrive in.
+            SELECT AVG(ratio_offres_entrees_a) OVER ordered AS m1, STDDEV_POP(ratio_offres_entrees_a) OVER ordered AS s1,
+                   AVG(taux_ecoulement) OVER ordered AS m2, STDDEV_POP(taux_ecoulement) OVER ordered AS s2,
+                   AVG(part_difficiles) OVER ordered AS m3, STDDEV_POP(part_difficiles) OVER ordered AS s3
             FROM flagged WHERE eligible
+            WINDOW ordered AS (ORDER BY code_bassin, code_rome ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+            LIMIT 1
          ), scored AS (
             SELECT f.*,
               CASE WHEN f.eligible THEN
                 {w1} * {z1} + {w2} * {z2} + {w3} * {z3}
               END AS indice_tension
-            FROM flagged f CROSS JOIN stats s
+            FROM flagged f LEFT JOIN stats s ON true
          ), levelled AS (
             SELECT *,
               CASE WHEN indice_tension IS NULL THEN NULL
