@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use arrow::array::RecordBatch;
-use skillgap_config::{CsvInput, Pipeline};
+use skillgap_config::{CsvInput, FilesInput, Pipeline};
 use skillgap_sinks::TableFile;
 use skillgap_sources::{
     BMO_COLUMNS, BassinProperties, BassinShape, CsvTable, InputFile, OfferReader, RejectsBuilder, describe_file, expand_paths, offers_schema, read_bassins,
@@ -73,6 +73,36 @@ fn describe(input: &str, pipeline: &Pipeline, root: &str, files: &[PathBuf]) -> 
     files.iter().map(|path| Ok((display_path(pipeline, root, path), describe_file(path).map_err(source_error(input))?))).collect()
 }
 
+/// The bronze Parquet file of one input, fed batch by batch by a reader's sink; the first
+/// write error is kept and reported when the file is finished.
+struct BronzeFile {
+    file: TableFile,
+    error: Option<skillgap_sinks::Error>,
+}
+
+impl BronzeFile {
+    fn create(bronze: &Path, name: &str, schema: &arrow::datatypes::SchemaRef) -> Result<Self> {
+        Ok(Self { file: TableFile::create(&bronze.join(name).join("part-0.parquet"), schema, None)?, error: None })
+    }
+
+    /// A reader's sink: writes the batch unless an earlier write failed.
+    fn accept(&mut self, batch: RecordBatch) -> skillgap_sources::Result<()> {
+        if self.error.is_none()
+            && let Err(error) = self.file.write(&batch)
+        {
+            self.error = Some(error);
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<skillgap_sinks::WrittenTable> {
+        if let Some(error) = self.error {
+            return Err(error.into());
+        }
+        Ok(self.file.finish()?)
+    }
+}
+
 fn write_batches(bronze: &Path, name: &str, schema: &arrow::datatypes::SchemaRef, batches: &[RecordBatch]) -> Result<()> {
     let mut file = TableFile::create(&bronze.join(name).join("part-0.parquet"), schema, None)?;
     for batch in batches {
@@ -80,6 +110,14 @@ fn write_batches(bronze: &Path, name: &str, schema: &arrow::datatypes::SchemaRef
     }
     file.finish()?;
     Ok(())
+}
+
+/// The files of a multi-file input (directories expanded), each with its display path and
+/// manifest description.
+fn input_files(pipeline: &Pipeline, name: &str, input: &FilesInput) -> Result<Vec<(String, InputFile)>> {
+    let paths = input.paths.iter().map(|path| pipeline.resolve(&input.root, path)).collect::<skillgap_config::Result<Vec<_>>>()?;
+    let files = expand_paths(name, &paths).map_err(source_error(name))?;
+    describe(name, pipeline, &input.root, &files)
 }
 
 fn csv_input<'a>(pipeline: &'a Pipeline, name: &str) -> Option<&'a CsvInput> {
@@ -130,8 +168,8 @@ pub fn ingest(pipeline: &Pipeline, bronze: &Path) -> Result<Ingested> {
         for (file, (shown, _)) in files.iter().zip(&described) {
             batches.extend(read_csv(&table, file, shown, &mut rejects).map_err(source_error(name))?);
         }
-        write_batches(bronze, name, &table.schema(), &batches)?;
         let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+        write_batches(bronze, name, &table.schema(), &batches)?;
         inputs.push(IngestedInput { name: name.to_owned(), vintage: input.vintage.clone(), files: described, records: (rows + rejects.len() - before) as u64 });
         tracing::info!(input = name, rows, "read");
     }
@@ -160,63 +198,29 @@ pub fn ingest(pipeline: &Pipeline, bronze: &Path) -> Result<Ingested> {
         batches.extend(read_bmo(file, shown, bmo.delimiter as u8, &configured, &mut rejects).map_err(source_error("bmo"))?);
     }
     let bmo_schema = CsvTable { input: "bmo", delimiter: b';', columns: BMO_COLUMNS.iter().map(|c| (*c, (*c).to_owned(), true)).collect() }.schema();
-    write_batches(bronze, "bmo", &bmo_schema, &batches)?;
     let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    write_batches(bronze, "bmo", &bmo_schema, &batches)?;
     inputs.push(IngestedInput { name: "bmo".to_owned(), vintage: bmo.vintage.clone(), files: described, records: (rows + rejects.len() - before) as u64 });
     tracing::info!(input = "bmo", rows, "read");
 
     let offers = &pipeline.inputs.offers;
-    let mut paths = Vec::new();
-    for path in &offers.paths {
-        paths.push(pipeline.resolve(&offers.root, path)?);
-    }
-    let files = expand_paths("offers", &paths).map_err(source_error("offers"))?;
-    let described = describe("offers", pipeline, &offers.root, &files)?;
+    let described = input_files(pipeline, "offers", offers)?;
     let mut reader = OfferReader::new();
-    let mut file = TableFile::create(&bronze.join("offers").join("part-0.parquet"), &offers_schema(), None)?;
-    let mut write_error = None;
-    {
-        let mut sink = |batch: RecordBatch| -> skillgap_sources::Result<()> {
-            if write_error.is_none()
-                && let Err(error) = file.write(&batch)
-            {
-                write_error = Some(error);
-            }
-            Ok(())
-        };
-        for (path, (shown, _)) in files.iter().zip(&described) {
-            reader.read_file(path, shown, &mut rejects, &mut sink).map_err(source_error("offers"))?;
-        }
-        reader.flush(&mut sink).map_err(source_error("offers"))?;
+    let mut file = BronzeFile::create(bronze, "offers", &offers_schema())?;
+    for (shown, input_file) in &described {
+        reader.read_file(&input_file.path, shown, &mut rejects, &mut |batch| file.accept(batch)).map_err(source_error("offers"))?;
     }
-    if let Some(error) = write_error {
-        return Err(error.into());
-    }
+    reader.flush(&mut |batch| file.accept(batch)).map_err(source_error("offers"))?;
     let written = file.finish()?;
     inputs.push(IngestedInput { name: "offers".to_owned(), vintage: offers.vintage.clone(), files: described, records: reader.records });
     tracing::info!(input = "offers", records = reader.records, rows = written.rows, megabytes = reader.bytes as f64 / 1e6, "read");
 
     if let Some(catalogue) = &pipeline.inputs.lheo {
-        let mut paths = Vec::new();
-        for path in &catalogue.paths {
-            paths.push(pipeline.resolve(&catalogue.root, path)?);
-        }
-        let files = expand_paths("lheo", &paths).map_err(source_error("lheo"))?;
-        let described = describe("lheo", pipeline, &catalogue.root, &files)?;
-        let mut file = TableFile::create(&bronze.join("lheo").join("part-0.parquet"), &sessions_schema(), None)?;
+        let described = input_files(pipeline, "lheo", catalogue)?;
+        let mut file = BronzeFile::create(bronze, "lheo", &sessions_schema())?;
         let mut records = 0;
-        for (path, (shown, _)) in files.iter().zip(&described) {
-            let mut write_error = None;
-            let stats = read_lheo(path, shown, &mut rejects, &mut |batch| {
-                if let Err(error) = file.write(&batch) {
-                    write_error.get_or_insert(error);
-                }
-                Ok(())
-            })
-            .map_err(source_error("lheo"))?;
-            if let Some(error) = write_error {
-                return Err(error.into());
-            }
+        for (shown, input_file) in &described {
+            let stats = read_lheo(&input_file.path, shown, &mut rejects, &mut |batch| file.accept(batch)).map_err(source_error("lheo"))?;
             records += stats.sessions + stats.rejected;
             tracing::info!(input = "lheo", file = %shown, formations = stats.formations, sessions = stats.sessions, rejected = stats.rejected, "read");
         }

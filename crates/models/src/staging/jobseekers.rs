@@ -5,7 +5,7 @@ use datafusion::prelude::SessionContext;
 
 use super::{Staged, csv_reject_columns, staged};
 use crate::error::Result;
-use crate::staging::offers::commune_of;
+use crate::geocoding::commune_of;
 
 /// Builds `silver.jobseekers` and its rejects.
 pub async fn jobseekers(context: &SessionContext) -> Result<Staged> {

@@ -15,7 +15,6 @@ use crate::error::{Result, in_model};
 
 pub use bmo::bmo;
 pub use jobseekers::jobseekers;
-pub(crate) use offers::commune_of;
 pub use offers::offers;
 pub use referentials::{bmo_bassins, communes, crosswalk_weight_errors, formacode, nsf, rome, rome_formacode};
 pub use sessions::{session_outcomes, sessions};

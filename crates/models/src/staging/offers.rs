@@ -9,16 +9,6 @@ use super::{Staged, staged};
 use crate::error::Result;
 use crate::geocoding::{POSTAL_CTE, placement_joins, placement_sql};
 
-/// The commune of a municipal arrondissement (Paris, Lyon, Marseille), else the code.
-pub(crate) fn commune_of(column: &str) -> String {
-    format!(
-        "CASE WHEN {column} BETWEEN '75101' AND '75120' THEN '75056'
-              WHEN {column} BETWEEN '69381' AND '69389' THEN '69123'
-              WHEN {column} BETWEEN '13201' AND '13216' THEN '13055'
-              ELSE {column} END"
-    )
-}
-
 /// Builds `silver.offers` and the offers' staging rejects.
 pub async fn offers(context: &SessionContext) -> Result<Staged> {
     let (code_bassin, geo_method) = placement_sql("c.code_bassin", "p.code_bassin", "o.lieu_longitude", "o.lieu_latitude");
