@@ -5,6 +5,12 @@
 //! `skillgap-bench geocode ZONES.geojson CODE_PROPERTY POINTS N SEED RESULTS`: writes N
 //! seeded points over the zones' bounding box to POINTS (CSV), places them with the
 //! pipeline's `bassin_at_point` SQL function, writes one code per line to RESULTS.
+//!
+//! `skillgap-bench lheo-write SOURCE.xml[.gz] OUT.xml MEGABYTES`: writes a catalogue of at
+//! least MEGABYTES by repeating SOURCE's formations, their `numero`s made unique per copy.
+//!
+//! `skillgap-bench lheo-read CATALOGUE.xml`: reads it with the pipeline's LHEO reader and
+//! reports bytes, formations, sessions, the sum of known places and the time taken.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -78,7 +84,64 @@ async fn geocode(arguments: &[String]) -> anyhow::Result<serde_json::Value> {
         }
     }
     out.flush()?;
-    Ok(serde_json::json!({"points": count, "placed": placed, "index_seconds": build_seconds, "locate_seconds": locate_seconds, "partitions": partitions}))
+    Ok(
+        serde_json::json!({"points": count, "placed": placed, "index_seconds": build_seconds, "locate_seconds": locate_seconds, "partitions": partitions, "peak_rss_kib": peak_rss_kib()}),
+    )
+}
+
+fn lheo_write(arguments: &[String]) -> anyhow::Result<serde_json::Value> {
+    let [source, out, megabytes] = arguments else {
+        bail!("usage: skillgap-bench lheo-write SOURCE.xml[.gz] OUT.xml MEGABYTES");
+    };
+    let target: u64 = megabytes.parse::<u64>().context("MEGABYTES")? * 1_000_000;
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut skillgap_sources::open_decompressed(std::path::Path::new(source))?, &mut text)?;
+    let (Some(start), Some(end)) = (text.find("<formation "), text.rfind("</formation>")) else {
+        bail!("{source} holds no <formation>");
+    };
+    let end = end + "</formation>".len();
+    let (head, body, tail) = (&text[..start], &text[start..end], &text[end..]);
+    let mut file = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(out)?);
+    file.write_all(head.as_bytes())?;
+    let (mut written, mut copies) = (head.len() as u64, 0u64);
+    while written < target {
+        let copy = body.replace("numero=\"", &format!("numero=\"c{copies}-"));
+        file.write_all(copy.as_bytes())?;
+        file.write_all(b"\n")?;
+        written += copy.len() as u64 + 1;
+        copies += 1;
+    }
+    file.write_all(tail.as_bytes())?;
+    file.flush()?;
+    Ok(serde_json::json!({"bytes": written + tail.len() as u64, "copies": copies}))
+}
+
+fn lheo_read(arguments: &[String]) -> anyhow::Result<serde_json::Value> {
+    let [catalogue] = arguments else {
+        bail!("usage: skillgap-bench lheo-read CATALOGUE.xml");
+    };
+    let path = std::path::Path::new(catalogue);
+    let bytes = std::fs::metadata(path)?.len();
+    let mut rejects = skillgap_sources::RejectsBuilder::default();
+    let mut places: i64 = 0;
+    let clock = Instant::now();
+    let stats = skillgap_sources::read_lheo(path, catalogue, &mut rejects, &mut |batch| {
+        if let Some(column) = batch.column_by_name("places_session") {
+            places += column.as_primitive::<arrow::datatypes::Int64Type>().iter().flatten().sum::<i64>();
+        }
+        Ok(())
+    })?;
+    let seconds = clock.elapsed().as_secs_f64();
+    Ok(
+        serde_json::json!({"bytes": bytes, "formations": stats.formations, "sessions": stats.sessions, "rejected": stats.rejected, "places": places, "seconds": seconds, "peak_rss_kib": peak_rss_kib()}),
+    )
+}
+
+/// This process's own high-water RSS (`VmHWM`, reset at exec, unlike `ru_maxrss` which
+/// carries the forking parent's peak over).
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status.lines().find_map(|line| line.strip_prefix("VmHWM:")).and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
 #[tokio::main]
@@ -86,7 +149,9 @@ async fn main() -> anyhow::Result<()> {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
     let report = match arguments.first().map(String::as_str) {
         Some("geocode") => geocode(&arguments[1..]).await?,
-        _ => bail!("usage: skillgap-bench geocode …"),
+        Some("lheo-write") => lheo_write(&arguments[1..])?,
+        Some("lheo-read") => lheo_read(&arguments[1..])?,
+        _ => bail!("usage: skillgap-bench geocode|lheo-write|lheo-read …"),
     };
     println!("{report}");
     Ok(())

@@ -53,6 +53,15 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A whole XML document cannot be read (refused DOCTYPE, undecodable bytes, broken
+    /// structure outside any `<formation>`).
+    #[error("{path}: {message}")]
+    Xml {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// Building an Arrow batch failed (a bug, reported instead of a panic).
     #[error("building Arrow data for {path}: {source}")]
     Arrow {

@@ -307,7 +307,7 @@ pub fn read_lheo(path: &Path, display_path: &str, rejects: &mut RejectsBuilder, 
     let mut reader = Reader::from_reader(DecodingReader::new(input));
     reader.config_mut().check_end_names = false;
     reader.config_mut().expand_empty_elements = true;
-    let xml_error = |message: String| Error::Json { path: path.to_path_buf(), message };
+    let xml_error = |message: String| Error::Xml { path: path.to_path_buf(), message };
     let mut rows = SessionRows::new();
     let mut stats = LheoStats::default();
     let mut stack: Vec<String> = Vec::new();
@@ -316,6 +316,7 @@ pub fn read_lheo(path: &Path, display_path: &str, rejects: &mut RejectsBuilder, 
     let mut current: Option<Formation> = None;
     let mut buffer = Vec::new();
     let mut last_error_position = None;
+    let mut declared = "UTF-8".to_owned();
     let finish = |formation: Formation,
                   rows: &mut SessionRows,
                   stats: &mut LheoStats,
@@ -345,6 +346,14 @@ pub fn read_lheo(path: &Path, display_path: &str, rejects: &mut RejectsBuilder, 
         let position = reader.buffer_position();
         let event = match reader.read_event_into(&mut buffer) {
             Ok(event) => event,
+            Err(quick_xml::Error::Encoding(error)) => {
+                // The bytes do not match the declared encoding: every later formation would
+                // be garbled too, so the file is refused rather than half loaded.
+                return Err(xml_error(format!(
+                    "near byte {}: the bytes are not valid {declared}, the encoding the file declares (or UTF-8 when it declares none): fix the `encoding` of its XML declaration ({error})",
+                    reader.buffer_position()
+                )));
+            }
             Err(error) => {
                 let at = reader.error_position();
                 if last_error_position == Some(reader.buffer_position()) {
@@ -367,7 +376,10 @@ pub fn read_lheo(path: &Path, display_path: &str, rejects: &mut RejectsBuilder, 
             Event::Decl(declaration) => {
                 if let Some(Ok(label)) = declaration.encoding() {
                     match declaration.encoder() {
-                        Some(encoding) => reader.get_mut().set_encoding(encoding),
+                        Some(encoding) => {
+                            declared = label.into_owned();
+                            reader.get_mut().set_encoding(encoding);
+                        }
                         None => return Err(xml_error(format!("the declared encoding {} is not supported", label))),
                     }
                 }

@@ -154,3 +154,21 @@ fn an_undeclared_entity_rejects_its_formation_only() {
     assert_eq!(text(&batches[0], "session_id", 0).as_deref(), Some("2"));
     assert!(rejects.column(4).as_string::<i32>().value(0).contains("&foo;"));
 }
+
+#[test]
+fn a_wrong_encoding_declaration_is_a_clear_error_naming_the_file() {
+    // Declared UTF-8, written in ISO-8859-1: the bytes of « Électricité » are not UTF-8.
+    let mut content = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><lheo><offres><formation numero=\"a\"><intitule-formation>".to_vec();
+    content.extend_from_slice(b"\xC9lectricit\xE9");
+    content.extend_from_slice(b"</intitule-formation><action><session numero=\"1\"/></action></formation><formation numero=\"b\"><action><session numero=\"2\"/></action></formation></offres></lheo>");
+    let (_dir, path) = write(&content);
+    // Every later formation would be garbled too: the whole file is refused, named, with
+    // the declared encoding, rather than half loaded.
+    let message = read(&path).0.unwrap_err().to_string();
+    assert!(message.contains("catalogue.xml") && message.contains("not valid UTF-8") && message.contains("encoding"), "{message}");
+
+    // An encoding nobody can decode is a clear error naming the file.
+    let (_dir, path) = write(b"<?xml version=\"1.0\" encoding=\"X-KLINGON\"?><lheo/>");
+    let message = read(&path).0.unwrap_err().to_string();
+    assert!(message.contains("X-KLINGON") && message.contains("catalogue.xml"), "{message}");
+}
