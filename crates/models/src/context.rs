@@ -13,8 +13,10 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use crate::error::{Result, in_model};
 use crate::functions;
 
-/// Schemas every context has: `bronze`, `staging` (referentials), `silver`, `gold`.
-pub const SCHEMAS: [&str; 4] = ["bronze", "staging", "silver", "gold"];
+/// Schemas every context has: `bronze`, `staging` (referentials), `silver`,
+/// `intermediate` (views shared by several marts, never written), `gold`, and `previous`
+/// (tables of the run this one follows, e.g. the semester snapshots it carries forward).
+pub const SCHEMAS: [&str; 6] = ["bronze", "staging", "silver", "intermediate", "gold", "previous"];
 
 fn context(target_partitions: usize) -> SessionContext {
     let config = SessionConfig::new()

@@ -14,6 +14,10 @@ pub struct Parameters {
     pub min_count: i64,
     /// Whether the grid is the BMO bassins (BMO rows join directly, weight 1).
     pub grid_is_bmo_bassins: bool,
+    /// The semester of a semester run (`2026-S1`), which writes its snapshot.
+    pub semester: Option<String>,
+    /// The semester before it (`2025-S2`), whose snapshot the deltas compare with.
+    pub previous_semester: Option<String>,
 }
 
 impl Parameters {
@@ -45,6 +49,32 @@ impl Parameters {
         self.as_of.year()
     }
 
+    /// SQL condition: `column` (a date) is in W12 = [D − 12 months, D).
+    pub fn sql_in_w12(&self, column: &str) -> String {
+        Self::sql_in(column, self.w12_start(), self.as_of)
+    }
+
+    /// SQL condition: `column` is in F6 = [D, D + 6 months).
+    pub fn sql_in_f6(&self, column: &str) -> String {
+        Self::sql_in(column, self.as_of, self.f6_end())
+    }
+
+    /// SQL condition: `column` is in O = [D − 18 months, D − 6 months).
+    pub fn sql_in_observable(&self, column: &str) -> String {
+        let (start, end) = self.observable();
+        Self::sql_in(column, start, end)
+    }
+
+    fn sql_in(column: &str, start: NaiveDate, end: NaiveDate) -> String {
+        format!("({column} >= {} AND {column} < {})", Self::sql_date(start), Self::sql_date(end))
+    }
+
+    /// SQL: `numerator / denominator` as a DOUBLE, NULL when the denominator is NULL or
+    /// under `MIN_DENOM` (`metrics.md` § Thresholds).
+    pub fn sql_rate(&self, numerator: &str, denominator: &str) -> String {
+        format!("CASE WHEN {denominator} >= {} THEN CAST({numerator} AS DOUBLE) / {denominator} END", self.min_denom)
+    }
+
     /// `YYYY-MM-DD` of a date, for SQL literals.
     pub fn sql_date(date: NaiveDate) -> String {
         format!("DATE '{}'", date.format("%Y-%m-%d"))
@@ -56,7 +86,14 @@ mod tests {
     use super::*;
 
     fn at(y: i32, m: u32, d: u32) -> Parameters {
-        Parameters { as_of: NaiveDate::from_ymd_opt(y, m, d).unwrap(), min_denom: 20.0, min_count: 5, grid_is_bmo_bassins: true }
+        Parameters {
+            as_of: NaiveDate::from_ymd_opt(y, m, d).unwrap(),
+            min_denom: 20.0,
+            min_count: 5,
+            grid_is_bmo_bassins: true,
+            semester: None,
+            previous_semester: None,
+        }
     }
 
     #[test]

@@ -56,6 +56,7 @@ fn test_queries(spec: &TableSpec, table: &str) -> Vec<(String, String)> {
         queries.push(match test {
             TestSpec::Unique(columns) => unique(columns),
             TestSpec::Invariant { name, condition } => (format!("invariant {name}"), format!("SELECT COUNT(*) FROM {table} WHERE ({condition}) = false")),
+            TestSpec::Reconciliation { name, failing_rows } => (format!("reconciliation {name}"), format!("SELECT COUNT(*) FROM ({failing_rows})")),
         });
     }
     queries
@@ -64,8 +65,19 @@ fn test_queries(spec: &TableSpec, table: &str) -> Vec<(String, String)> {
 /// Runs every test of `spec` against the registered table `table` (e.g.
 /// `gold.competence_gap`); `{min_denom}` in an invariant is the run's `MIN_DENOM`.
 pub async fn run_table_tests(context: &SessionContext, spec: &TableSpec, table: &str, parameters: &Parameters) -> Result<usize> {
-    let queries: Vec<(String, String)> =
-        test_queries(spec, table).into_iter().map(|(name, sql)| (name, sql.replace("{min_denom}", &parameters.min_denom.to_string()))).collect();
+    let (observable_start, observable_end) = parameters.observable();
+    let placeholders = [
+        ("{min_denom}", parameters.min_denom.to_string()),
+        ("{as_of}", Parameters::sql_date(parameters.as_of)),
+        ("{w12_start}", Parameters::sql_date(parameters.w12_start())),
+        ("{f6_end}", Parameters::sql_date(parameters.f6_end())),
+        ("{observable_start}", Parameters::sql_date(observable_start)),
+        ("{observable_end}", Parameters::sql_date(observable_end)),
+    ];
+    let queries: Vec<(String, String)> = test_queries(spec, table)
+        .into_iter()
+        .map(|(name, sql)| (name, placeholders.iter().fold(sql, |sql, (placeholder, value)| sql.replace(placeholder, value))))
+        .collect();
     let mut failures = Vec::new();
     for (name, sql) in &queries {
         let batches = context.sql(sql).await.map_err(in_model(table))?.collect().await.map_err(in_model(table))?;

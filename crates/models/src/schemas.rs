@@ -18,6 +18,11 @@ const SPECIFICATIONS: &[(&str, &str)] = &[
     ("sessions", include_str!("../../../schemas/sessions.yml")),
     ("rejects", include_str!("../../../schemas/rejects.yml")),
     ("competence_gap", include_str!("../../../schemas/competence_gap.yml")),
+    ("specialty_gap", include_str!("../../../schemas/specialty_gap.yml")),
+    ("skills_demand", include_str!("../../../schemas/skills_demand.yml")),
+    ("upcoming_sessions", include_str!("../../../schemas/upcoming_sessions.yml")),
+    ("bassin_summary", include_str!("../../../schemas/bassin_summary.yml")),
+    ("etat_des_lieux", include_str!("../../../schemas/etat_des_lieux.yml")),
 ];
 
 /// One table's specification.
@@ -33,11 +38,34 @@ pub struct TableSpec {
     /// The columns that identify a row (tested unique), empty for an event table.
     #[serde(default)]
     pub grain: Vec<String>,
-    /// Every column, in order.
+    /// Every column, in order (with `- include: <table>` entries resolved).
+    #[serde(skip)]
     pub columns: Vec<ColumnSpec>,
+    /// The columns as written: a column, or `- include: <table>` for all of another
+    /// table's columns (a snapshot table repeats its source's).
+    #[serde(rename = "columns")]
+    entries: Vec<ColumnEntry>,
     /// Table-level tests (`- unique: [...]`, `- invariant: {name, condition}`).
     #[serde(default, with = "serde_yaml::with::singleton_map_recursive")]
     pub tests: Vec<TestSpec>,
+}
+
+/// An entry of `columns:`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+enum ColumnEntry {
+    /// All the columns of another table, with their tests.
+    Include(IncludeColumns),
+    /// One column.
+    Column(ColumnSpec),
+}
+
+/// `- include: <table>`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IncludeColumns {
+    /// The table whose columns are repeated.
+    include: String,
 }
 
 /// One column.
@@ -85,13 +113,41 @@ pub enum TestSpec {
         /// SQL boolean expression over the table's columns.
         condition: String,
     },
+    /// A check across tables: a query returning the rows that break it (none when it holds).
+    Reconciliation {
+        /// Short name.
+        name: String,
+        /// SQL query over any registered table; `{as_of}`, `{w12_start}`, `{f6_end}`,
+        /// `{observable_start}`, `{observable_end}` are the run's dates, `{min_denom}` its
+        /// threshold.
+        failing_rows: String,
+    },
 }
 
 /// All specifications, parsed once.
 pub fn table_specs() -> Result<&'static [TableSpec]> {
     static SPECS: OnceLock<std::result::Result<Vec<TableSpec>, (String, String)>> = OnceLock::new();
     let parsed = SPECS.get_or_init(|| {
-        SPECIFICATIONS.iter().map(|(table, text)| serde_yaml::from_str::<TableSpec>(text).map_err(|error| ((*table).to_owned(), error.to_string()))).collect()
+        let specs: Vec<TableSpec> = SPECIFICATIONS
+            .iter()
+            .map(|(table, text)| serde_yaml::from_str::<TableSpec>(text).map_err(|error| ((*table).to_owned(), error.to_string())))
+            .collect::<std::result::Result<_, _>>()?;
+        let mut resolved = specs.clone();
+        for spec in &mut resolved {
+            for entry in &spec.entries {
+                match entry {
+                    ColumnEntry::Column(column) => spec.columns.push(column.clone()),
+                    ColumnEntry::Include(IncludeColumns { include }) => {
+                        let source = specs
+                            .iter()
+                            .find(|other| other.table == *include && other.entries.iter().all(|e| matches!(e, ColumnEntry::Column(_))))
+                            .ok_or_else(|| (spec.table.clone(), format!("`include: {include}` names no table whose columns are all listed")))?;
+                        spec.columns.extend(source.entries.iter().filter_map(|e| if let ColumnEntry::Column(c) = e { Some(c.clone()) } else { None }));
+                    }
+                }
+            }
+        }
+        Ok(resolved)
     });
     parsed.as_deref().map_err(|(table, message)| Error::Specification { table: table.clone(), message: message.clone() })
 }
@@ -156,6 +212,7 @@ pub fn render_tables_markdown() -> Result<String> {
             .map(|test| match test {
                 TestSpec::Unique(columns) => format!("unique ({})", columns.join(", ")),
                 TestSpec::Invariant { name, condition } => format!("{name}: `{}`", condition.trim().replace('|', "\\|")),
+                TestSpec::Reconciliation { name, .. } => format!("{name} (across tables, see `schemas/{}.yml`)", spec.table),
             })
             .collect();
         if !table_tests.is_empty() {

@@ -7,7 +7,7 @@ use chrono::{SecondsFormat, Utc};
 use sha2::{Digest, Sha256};
 use skillgap_config::{GridKind, Pipeline};
 use skillgap_models::Parameters;
-use skillgap_sinks::{RunDirectory, Store, StoreLock};
+use skillgap_sinks::{KEEP_MARKER, RunDirectory, Store, StoreLock};
 use tracing::Instrument;
 
 use crate::error::{Error, Result};
@@ -55,19 +55,29 @@ pub async fn run(request: RunRequest) -> Result<RunReport> {
         min_denom: pipeline.thresholds.min_denom,
         min_count: pipeline.thresholds.min_count,
         grid_is_bmo_bassins: pipeline.grid.kind == GridKind::BmoBassins,
+        semester: request.semester.map(|s| s.to_string()),
+        previous_semester: request.semester.map(|s| s.previous().to_string()),
     };
     let output_dir = request.output.clone().unwrap_or_else(|| pipeline.output_dir());
     let store = Store::new(&output_dir);
     let lock = store.lock()?;
     let previous_run = store.current_run()?;
+    let previous_run_dir = previous_run.as_deref().map(|run| store.run_dir(run)).transpose()?;
     let mut run_id = started_at.format("%Y%m%dT%H%M%S%3fZ").to_string();
     if store.runs()?.contains(&run_id) {
         run_id.push_str("-1");
     }
     let run_directory = store.begin_run(&lock, &run_id)?;
     tracing::info!(run = %run_id, as_of = %as_of, pipeline = %pipeline.name, output = %output_dir.display(), "run started");
-    let context =
-        RunContext { pipeline: &pipeline, parameters: &parameters, run_directory: &run_directory, semester: request.semester, previous_run, started_at };
+    let context = RunContext {
+        pipeline: &pipeline,
+        parameters: &parameters,
+        run_directory: &run_directory,
+        semester: request.semester,
+        previous_run,
+        previous_run_dir,
+        started_at,
+    };
     match stages(&context).await {
         Ok(manifest) => {
             let run_dir = publish(&store, &lock, run_directory, &manifest, pipeline.output.keep_runs)?;
@@ -87,6 +97,7 @@ struct RunContext<'a> {
     run_directory: &'a RunDirectory,
     semester: Option<Semester>,
     previous_run: Option<String>,
+    previous_run_dir: Option<PathBuf>,
     started_at: chrono::DateTime<Utc>,
 }
 
@@ -104,7 +115,7 @@ async fn stages(context: &RunContext<'_>) -> Result<Manifest> {
     stage_reports.push(StageReport { stage: "ingest".to_owned(), seconds: clock.elapsed().as_secs_f64() });
 
     let clock = Instant::now();
-    let built = build(&run_dir, &ingested, context.parameters, context.pipeline.thresholds.max_reject_ratio)
+    let built = build(&run_dir, context.previous_run_dir.as_deref(), &ingested, context.parameters, context.pipeline.thresholds.max_reject_ratio)
         .instrument(tracing::info_span!("stage", name = "transform"))
         .await?;
     stage_reports.push(StageReport { stage: "transform".to_owned(), seconds: clock.elapsed().as_secs_f64() });
@@ -147,6 +158,12 @@ async fn stages(context: &RunContext<'_>) -> Result<Manifest> {
 }
 
 fn publish(store: &Store, lock: &StoreLock, run_directory: RunDirectory, manifest: &Manifest, keep_runs: usize) -> Result<PathBuf> {
+    if manifest.semester.is_some() {
+        // A semester run holds a snapshot of record: retention never deletes it.
+        let marker = run_directory.path.join(KEEP_MARKER);
+        std::fs::write(&marker, format!("semester {}\n", manifest.semester.as_deref().unwrap_or_default()))
+            .map_err(|error| Error::Manifest { path: marker.display().to_string(), message: error.to_string() })?;
+    }
     let path = run_directory.path.join("manifest.json");
     let text = serde_json::to_string_pretty(manifest).map_err(|error| Error::Manifest { path: path.display().to_string(), message: error.to_string() })?;
     std::fs::write(&path, text).map_err(|error| Error::Manifest { path: path.display().to_string(), message: error.to_string() })?;

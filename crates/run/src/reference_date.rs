@@ -37,6 +37,11 @@ impl std::fmt::Display for Semester {
 }
 
 impl Semester {
+    /// The semester before this one (2026-S1 → 2025-S2).
+    pub fn previous(self) -> Self {
+        if self.half == 2 { Self { year: self.year, half: 1 } } else { Self { year: self.year - 1, half: 2 } }
+    }
+
     /// The day after the semester: S1 → 1 July, S2 → 1 January of the next year.
     pub fn reference_date(self) -> Option<NaiveDate> {
         if self.half == 1 { NaiveDate::from_ymd_opt(self.year, 7, 1) } else { NaiveDate::from_ymd_opt(self.year + 1, 1, 1) }

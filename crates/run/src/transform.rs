@@ -107,7 +107,8 @@ async fn collect(frame: DataFrame, model: &str) -> Result<(SchemaRef, Vec<Record
 }
 
 /// Builds silver and gold into `run_dir`, gating on rejects and tests.
-pub async fn build(run_dir: &Path, ingested: &Ingested, parameters: &Parameters, max_reject_ratio: f64) -> Result<Built> {
+/// `previous_run_dir` is the run this one follows (its semester snapshots are carried).
+pub async fn build(run_dir: &Path, previous_run_dir: Option<&Path>, ingested: &Ingested, parameters: &Parameters, max_reject_ratio: f64) -> Result<Built> {
     let staging_context = skillgap_models::staging_context();
     let bronze = run_dir.join("bronze");
     for input in ingested.inputs.iter().filter(|input| bronze.join(&input.name).is_dir()) {
@@ -171,7 +172,12 @@ pub async fn build(run_dir: &Path, ingested: &Ingested, parameters: &Parameters,
 
     // Silver.
     let mut outputs = Vec::new();
-    if ingested.has_catalogue {
+    {
+        if !ingested.has_catalogue {
+            // No catalogue configured: an empty one, so that supply columns are empty (NULL)
+            // rather than the marts needing a second shape.
+            register_batches(&staging_context, "bronze.lheo", skillgap_sources::sessions_schema(), Vec::new())?;
+        }
         let outcomes = ingested.has_outcomes;
         if outcomes {
             let model = staging::session_outcomes(&staging_context).await?;
@@ -215,13 +221,18 @@ pub async fn build(run_dir: &Path, ingested: &Ingested, parameters: &Parameters,
     }
     let silver_tables: Vec<&str> = outputs.iter().filter_map(|o| o.table.strip_prefix("silver.")).collect();
     register_layer(&marts_context, run_dir, "silver", &silver_tables).await?;
+    if let Some(previous) = previous_run_dir.map(|dir| dir.join("gold").join("etat_des_lieux")).filter(|path| path.is_dir()) {
+        register_directory(&marts_context, marts::PREVIOUS_SNAPSHOTS, &previous).await?;
+    }
+    marts::prepare(&marts_context).await?;
     for table in marts::GOLD_TABLES {
         let spec = table_spec(table)?;
         let frame = marts::build(&marts_context, table, parameters).await?;
         let (written, _) = write_table(run_dir, spec, frame).await?;
         outputs.push(report(run_dir, spec, &written));
+        // Later marts read the gold tables built before them.
+        register_layer(&marts_context, run_dir, "gold", &[table]).await?;
     }
-    register_layer(&marts_context, run_dir, "gold", &marts::GOLD_TABLES).await?;
 
     // Tests of every written table.
     for output in &outputs {
@@ -249,9 +260,12 @@ fn bassins_table(bassins: &[skillgap_sources::BassinShape]) -> Result<(SchemaRef
 
 async fn register_layer(context: &SessionContext, run_dir: &Path, layer: &str, tables: &[&str]) -> Result<()> {
     for table in tables {
-        let name = format!("{layer}.{table}");
-        let path = run_dir.join(layer).join(table);
-        context.register_parquet(name.as_str(), path.display().to_string().as_str(), ParquetReadOptions::default()).await.map_err(model_error(&name))?;
+        register_directory(context, &format!("{layer}.{table}"), &run_dir.join(layer).join(table)).await?;
     }
     Ok(())
+}
+
+/// Registers the Parquet files of a table directory as `name`.
+async fn register_directory(context: &SessionContext, name: &str, path: &Path) -> Result<()> {
+    context.register_parquet(name, path.display().to_string().as_str(), ParquetReadOptions::default()).await.map_err(model_error(name))
 }

@@ -32,14 +32,27 @@ async fn the_same_inputs_give_identical_tables() {
         reports.push(skillgap_run::run(request).await.unwrap());
     }
     let (first, second) = (table_files(&reports[0].run_dir), table_files(&reports[1].run_dir));
-    assert_eq!(first.len(), 6);
+    assert_eq!(first.len(), 5 + skillgap_models::marts::GOLD_TABLES.len());
     for ((name, bytes), (other_name, other_bytes)) in first.iter().zip(&second) {
         assert_eq!(name, other_name);
         assert!(bytes == other_bytes, "{name} differs between two runs");
     }
-    // The demo is not trivial: every tension level is present.
+    // The demo is not trivial: every tension level, fill rates below and above 80 %,
+    // NULLs from the thresholds, offers outside every bassin, supply-only rows.
     let session = skillgap_run::QuerySession::open(a.path(), None).await.unwrap();
-    let levels = session.query("SELECT COUNT(DISTINCT niveau_tension) FROM gold.competence_gap").await.unwrap();
-    let text = arrow::util::pretty::pretty_format_batches(&levels).unwrap().to_string();
-    assert!(text.contains("| 5 "), "{text}");
+    let checks = session
+        .query(
+            "SELECT COUNT(DISTINCT niveau_tension) = 5 AND SUM(CASE WHEN taux_remplissage < 0.8 THEN 1 ELSE 0 END) > 0
+                AND SUM(CASE WHEN taux_remplissage >= 0.8 THEN 1 ELSE 0 END) > 0
+                AND SUM(CASE WHEN capacite_12m IS NOT NULL AND taux_remplissage IS NULL THEN 1 ELSE 0 END) > 0
+                AND SUM(CASE WHEN de_a IS NOT NULL AND ratio_offres_de_a IS NULL THEN 1 ELSE 0 END) > 0
+                AND SUM(CASE WHEN code_bassin = 'HORS_BASSIN' THEN offres ELSE 0 END) > 0
+                AND SUM(CASE WHEN offres = 0 AND de_a IS NULL AND capacite_12m IS NOT NULL THEN 1 ELSE 0 END) > 0
+                AND COUNT(taux_emploi_6m) > 0
+             FROM gold.competence_gap",
+        )
+        .await
+        .unwrap();
+    let text = arrow::util::pretty::pretty_format_batches(&checks).unwrap().to_string();
+    assert!(text.contains("| true "), "{text}");
 }

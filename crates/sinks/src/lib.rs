@@ -8,4 +8,4 @@ mod store;
 
 pub use error::{Error, Result};
 pub use parquet_file::{TableDocumentation, TableFile, WrittenTable};
-pub use store::{CURRENT, RunDirectory, Store, StoreLock};
+pub use store::{CURRENT, KEEP_MARKER, RunDirectory, Store, StoreLock};
