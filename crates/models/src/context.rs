@@ -15,13 +15,17 @@ use crate::functions;
 
 /// Schemas every context has: `bronze`, `staging` (referentials), `silver`,
 /// `intermediate` (views shared by several marts, never written), `gold`, and `previous`
-/// (tables of the run this one follows, e.g. the semester snapshots it carries forward).
-pub const SCHEMAS: [&str; 6] = ["bronze", "staging", "silver", "intermediate", "gold", "previous"];
+/// (tables of the run this one follows, e.g. the semester snapshots it carries forward),
+/// `public` (the export under statistical secrecy).
+pub const SCHEMAS: [&str; 7] = ["bronze", "staging", "silver", "intermediate", "gold", "previous", "public"];
 
 fn context(target_partitions: usize) -> SessionContext {
     let config = SessionConfig::new()
         .with_target_partitions(target_partitions)
         .with_information_schema(true)
+        // DataFusion's default schema is named `public`, which is a layer here: plain names
+        // live in `main` instead (as in DuckDB).
+        .with_default_catalog_and_schema("datafusion", "main")
         .set_bool("datafusion.sql_parser.map_string_types_to_utf8view", false)
         .set_bool("datafusion.execution.parquet.schema_force_view_types", false);
     let context = SessionContext::new_with_config(config);

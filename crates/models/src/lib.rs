@@ -10,6 +10,7 @@ mod functions;
 mod geocoding;
 pub mod marts;
 mod parameters;
+mod public;
 mod quality;
 mod schemas;
 pub mod staging;
@@ -18,8 +19,9 @@ pub use context::{marts_context, register_batches, staging_context};
 pub use error::{Error, Result};
 pub use geocoding::{BassinIndex, register_geocoder};
 pub use parameters::Parameters;
+pub use public::{SECRET_COLUMN, public_sql, public_table_spec, run_secrecy_checks};
 pub use quality::{TestFailure, run_table_tests};
-pub use schemas::{ColumnSpec, ColumnTest, TableSpec, TestSpec, render_tables_markdown, table_spec, table_specs, type_name};
+pub use schemas::{ColumnSpec, ColumnTest, PublicSpec, TableSpec, TestSpec, render_tables_markdown, table_spec, table_specs, type_name};
 
 /// The bassin of offers and sessions that could not be placed.
 pub const HORS_BASSIN: &str = "HORS_BASSIN";

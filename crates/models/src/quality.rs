@@ -78,8 +78,14 @@ pub async fn run_table_tests(context: &SessionContext, spec: &TableSpec, table: 
         .into_iter()
         .map(|(name, sql)| (name, placeholders.iter().fold(sql, |sql, (placeholder, value)| sql.replace(placeholder, value))))
         .collect();
+    run_checks(context, table, &queries).await
+}
+
+/// Runs checks (name, SQL returning the count of failing rows) against `table`; any
+/// failing one makes the error.
+pub(crate) async fn run_checks(context: &SessionContext, table: &str, queries: &[(String, String)]) -> Result<usize> {
     let mut failures = Vec::new();
-    for (name, sql) in &queries {
+    for (name, sql) in queries {
         let batches = context.sql(sql).await.map_err(in_model(table))?.collect().await.map_err(in_model(table))?;
         let failing_rows = batches.first().filter(|b| b.num_rows() > 0).map_or(0, |b| b.column(0).as_primitive::<Int64Type>().value(0));
         if failing_rows > 0 {
@@ -87,7 +93,7 @@ pub async fn run_table_tests(context: &SessionContext, spec: &TableSpec, table: 
         }
     }
     if failures.is_empty() {
-        tracing::info!(table, tests = queries.len(), "table tests passed");
+        tracing::info!(table, checks = queries.len(), "checks passed");
         Ok(queries.len())
     } else {
         Err(Error::TestsFailed { table: table.to_owned(), failures })

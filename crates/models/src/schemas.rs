@@ -48,6 +48,26 @@ pub struct TableSpec {
     /// Table-level tests (`- unique: [...]`, `- invariant: {name, condition}`).
     #[serde(default, with = "serde_yaml::with::singleton_map_recursive")]
     pub tests: Vec<TestSpec>,
+    /// When present, the table is exported to `public/` under statistical secrecy.
+    #[serde(default)]
+    pub public: Option<PublicSpec>,
+}
+
+/// How a table leaves the restricted zone (`metrics.md` § Statistical secrecy).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublicSpec {
+    /// The rows whose column totals are published together (secondary suppression works
+    /// within them); empty for the whole table.
+    #[serde(default)]
+    pub group: Vec<String>,
+    /// Person counts: from 1 to MIN_COUNT − 1 (any value strictly between 0 and
+    /// MIN_COUNT for weighted counts) they are suppressed.
+    pub counts: Vec<String>,
+    /// Columns that would reveal a suppressed count (a rate over a shown denominator, a
+    /// sum with it): suppressed with any of the counts they follow.
+    #[serde(default)]
+    pub follows: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// An entry of `columns:`.
@@ -122,6 +142,14 @@ pub enum TestSpec {
         /// threshold.
         failing_rows: String,
     },
+}
+
+/// Parses one specification whose columns are all listed (no `include`).
+#[cfg(test)]
+pub(crate) fn parse_standalone(text: &str) -> std::result::Result<TableSpec, serde_yaml::Error> {
+    let mut spec: TableSpec = serde_yaml::from_str(text)?;
+    spec.columns = spec.entries.iter().filter_map(|e| if let ColumnEntry::Column(c) = e { Some(c.clone()) } else { None }).collect();
+    Ok(spec)
 }
 
 /// All specifications, parsed once.
@@ -217,6 +245,26 @@ pub fn render_tables_markdown() -> Result<String> {
             .collect();
         if !table_tests.is_empty() {
             out.push_str(&format!("\n**Tests:** {}.\n", table_tests.join("; ")));
+        }
+        if let Some(public) = &spec.public {
+            let follows: Vec<String> = public.follows.iter().map(|(column, sources)| format!("`{column}` with {}", sources.join(", "))).collect();
+            out.push_str(&format!(
+                "\n**Public export** (`public.{}`, with a `secret` column): {}{}{}.\n",
+                spec.table,
+                if public.counts.is_empty() {
+                    "copied as is (no person count)".to_owned()
+                } else {
+                    format!("person counts {} from 1 to MIN_COUNT − 1 suppressed", public.counts.join(", "))
+                },
+                if public.counts.is_empty() {
+                    String::new()
+                } else if public.group.is_empty() {
+                    ", secondary suppression over the whole table".to_owned()
+                } else {
+                    format!(", secondary suppression within each {}", public.group.join(" × "))
+                },
+                if follows.is_empty() { String::new() } else { format!("; hidden together: {}", follows.join("; ")) },
+            ));
         }
         out.push('\n');
     }

@@ -32,7 +32,7 @@ pub struct QuerySession {
     pub tables: Vec<String>,
 }
 
-const LAYERS: [&str; 3] = ["gold", "silver", "bronze"];
+const LAYERS: [&str; 4] = ["gold", "public", "silver", "bronze"];
 
 impl QuerySession {
     /// Opens the current run of `output_dir` (or `run`, when given).
@@ -59,9 +59,10 @@ impl QuerySession {
                 tables.push(qualified);
             }
         }
+        // A plain name is the table of the first layer that has it: gold, public, silver, bronze.
         for (name, qualified) in plain {
-            if let [only] = qualified.as_slice() {
-                let path = run_dir.join(only.replacen('.', "/", 1));
+            if let Some(first) = qualified.first() {
+                let path = run_dir.join(first.replacen('.', "/", 1));
                 context.register_parquet(name.as_str(), path.display().to_string().as_str(), ParquetReadOptions::default()).await.map_err(Error::Query)?;
             }
         }

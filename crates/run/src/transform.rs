@@ -10,7 +10,10 @@ use arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion::dataframe::DataFrame;
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
 use futures::StreamExt;
-use skillgap_models::{BassinIndex, Parameters, TableSpec, marts, register_batches, register_geocoder, run_table_tests, staging, table_spec, type_name};
+use skillgap_models::{
+    BassinIndex, Parameters, TableSpec, marts, public_sql, public_table_spec, register_batches, register_geocoder, run_secrecy_checks, run_table_tests,
+    staging, table_spec, type_name,
+};
 use skillgap_sinks::{TableDocumentation, TableFile, WrittenTable};
 use skillgap_sources::rejects_schema;
 
@@ -238,6 +241,18 @@ pub async fn build(run_dir: &Path, previous_run_dir: Option<&Path>, ingested: &I
     for output in &outputs {
         let (_, table) = output.table.split_once('.').unwrap_or(("", &output.table));
         run_table_tests(&marts_context, table_spec(table)?, &output.table, parameters).await?;
+    }
+
+    // The public export, from the tested gold tables, and its secrecy checks.
+    for table in marts::GOLD_TABLES {
+        let spec = table_spec(table)?;
+        let (Some(public_spec), Some(sql)) = (public_table_spec(spec), public_sql(spec, parameters.min_count)) else { continue };
+        let name = format!("public.{table}");
+        let frame = marts_context.sql(&sql).await.map_err(model_error(&name))?;
+        let (written, _) = write_table(run_dir, &public_spec, frame).await?;
+        outputs.push(report(run_dir, &public_spec, &written));
+        register_layer(&marts_context, run_dir, "public", &[table]).await?;
+        run_secrecy_checks(&marts_context, spec, &name, parameters.min_count).await?;
     }
     Ok(Built { outputs, rejected })
 }
