@@ -13,7 +13,7 @@ mod reject_gate;
 mod transform;
 
 pub use error::{Error, ExitCode, Result};
-pub use manifest::{InputReport, Manifest, OutputReport, StageReport};
+pub use manifest::{InputReport, Manifest, OutputReport, StageReport, UnknownCodeReport};
 pub use pipeline_run::{RunReport, RunRequest, run};
 pub use query::{OutputFormat, QuerySession, format_batches};
 pub use reference_date::{Semester, resolve_reference_date};

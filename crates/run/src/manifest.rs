@@ -34,6 +34,22 @@ pub struct Manifest {
     pub outputs: Vec<OutputReport>,
     /// Stage durations.
     pub stages: Vec<StageReport>,
+    /// Codes seen in the inputs that their referential does not know, with row counts.
+    #[serde(default)]
+    pub unknown_codes: Vec<UnknownCodeReport>,
+}
+
+/// A code a referential does not know.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnknownCodeReport {
+    /// `rome`, `formacode`, `commune` or `bassin`.
+    pub referential: String,
+    /// The input it was seen in.
+    pub input: String,
+    /// The code.
+    pub code: String,
+    /// Rows carrying it.
+    pub rows: i64,
 }
 
 /// Thresholds of the run.

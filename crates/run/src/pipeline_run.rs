@@ -154,6 +154,7 @@ async fn stages(context: &RunContext<'_>) -> Result<Manifest> {
         inputs,
         outputs: built.outputs,
         stages: stage_reports,
+        unknown_codes: built.unknown_codes,
     })
 }
 

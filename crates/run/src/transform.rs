@@ -19,7 +19,7 @@ use skillgap_sources::rejects_schema;
 
 use crate::error::{Error, Result};
 use crate::ingest::Ingested;
-use crate::manifest::OutputReport;
+use crate::manifest::{OutputReport, UnknownCodeReport};
 use crate::reject_gate::check_reject_ratios;
 
 /// What the build produced.
@@ -28,6 +28,8 @@ pub struct Built {
     pub outputs: Vec<OutputReport>,
     /// Rejected rows per input.
     pub rejected: BTreeMap<String, u64>,
+    /// Codes the referentials do not know.
+    pub unknown_codes: Vec<UnknownCodeReport>,
 }
 
 /// Runs a query and collects its batches.
@@ -173,6 +175,12 @@ pub async fn build(run_dir: &Path, previous_run_dir: Option<&Path>, ingested: &I
         }
     }
 
+    let unknown_codes = staging::unknown_codes(&staging_context)
+        .await?
+        .into_iter()
+        .map(|u| UnknownCodeReport { referential: u.referential, input: u.input, code: u.code, rows: u.rows })
+        .collect();
+
     // Silver.
     let mut outputs = Vec::new();
     {
@@ -254,7 +262,7 @@ pub async fn build(run_dir: &Path, previous_run_dir: Option<&Path>, ingested: &I
         register_layer(&marts_context, run_dir, "public", &[table]).await?;
         run_secrecy_checks(&marts_context, spec, &name, parameters.min_count).await?;
     }
-    Ok(Built { outputs, rejected })
+    Ok(Built { outputs, rejected, unknown_codes })
 }
 
 /// `staging.bassins` from the GeoJSON's features.

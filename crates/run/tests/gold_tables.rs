@@ -183,6 +183,10 @@ async fn every_gold_column_matches_the_hand_computation() {
     run(&pipeline, &out, None, Some("2025-S2")).await;
     let report = run(&pipeline, &out, None, Some("2026-S1")).await;
     assert_eq!(report.manifest.as_of, "2026-07-01");
+    // The manifest lists what the referentials lack: o8's commune, S7's Formacode.
+    let unknown: Vec<(&str, &str, &str, i64)> =
+        report.manifest.unknown_codes.iter().map(|u| (u.referential.as_str(), u.input.as_str(), u.code.as_str(), u.rows)).collect();
+    assert_eq!(unknown, [("commune", "offers", "99999", 1), ("formacode", "lheo", "99999", 1)]);
     let session = QuerySession::open(&out, None).await.unwrap();
 
     // ── competence_gap ─────────────────────────────────────────────────────────────

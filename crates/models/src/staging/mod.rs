@@ -7,6 +7,7 @@ mod jobseekers;
 mod offers;
 mod referentials;
 mod sessions;
+mod unknown_codes;
 
 use datafusion::dataframe::DataFrame;
 use datafusion::prelude::SessionContext;
@@ -18,6 +19,7 @@ pub use jobseekers::jobseekers;
 pub use offers::offers;
 pub use referentials::{bmo_bassins, communes, crosswalk_weight_errors, formacode, nsf, rome, rome_formacode};
 pub use sessions::{session_outcomes, sessions};
+pub use unknown_codes::{UnknownCode, unknown_codes};
 
 /// Rows kept by a staging model and the rows it rejected.
 pub struct Staged {

@@ -1,0 +1,92 @@
+//! The codes seen in the inputs that a referential does not know (`metrics.md` § bassin
+//! summary, data quality): ROME codes, Formacodes, communes and bassins, with the input
+//! they come from and how many rows carry them. Listed in the run manifest, so that a
+//! referential can be completed before the next run.
+
+use arrow::array::{AsArray, RecordBatch};
+use arrow::datatypes::Int64Type;
+use datafusion::prelude::SessionContext;
+
+use crate::error::{Result, in_model};
+use crate::geocoding::commune_of;
+
+/// One unknown code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownCode {
+    /// `rome`, `formacode`, `commune` or `bassin`.
+    pub referential: String,
+    /// The input it was seen in.
+    pub input: String,
+    /// The code.
+    pub code: String,
+    /// Rows carrying it.
+    pub rows: i64,
+}
+
+/// One check: the codes of `code` in the rows of `table` matching `filter` that `known`
+/// lacks (by `key`).
+struct Check {
+    referential: &'static str,
+    input: &'static str,
+    table: &'static str,
+    filter: &'static str,
+    code: String,
+    known: &'static str,
+    key: &'static str,
+}
+
+fn checks() -> [Check; 7] {
+    let check = |referential, input, table, filter, code: String, known, key| Check { referential, input, table, filter, code, known, key };
+    [
+        check("rome", "offers", "bronze.offers", "true", "upper(trim(rome_code))".to_owned(), "staging.rome", "code_rome"),
+        check("rome", "jobseekers", "bronze.jobseekers", "true", "upper(trim(code_rome))".to_owned(), "staging.rome", "code_rome"),
+        check("rome", "rome_formacode", "bronze.rome_formacode", "true", "upper(trim(code_rome))".to_owned(), "staging.rome", "code_rome"),
+        check("formacode", "rome_formacode", "bronze.rome_formacode", "true", "trim(formacode)".to_owned(), "staging.formacode", "formacode"),
+        check("commune", "offers", "bronze.offers", "true", commune_of("lieu_commune"), "staging.communes", "code_commune"),
+        check("commune", "lheo", "bronze.lheo", "true", commune_of("lieu_code_commune"), "staging.communes", "code_commune"),
+        check("bassin", "jobseekers", "bronze.jobseekers", "type_territoire = 'bassin'", "code_territoire".to_owned(), "staging.bassins", "code_bassin"),
+    ]
+}
+
+/// Lists the unknown codes of the registered bronze inputs (an input not registered is
+/// skipped), ordered by referential, input and code.
+pub async fn unknown_codes(context: &SessionContext) -> Result<Vec<UnknownCode>> {
+    let registered = |table: &str| context.table_exist(table).unwrap_or(false);
+    let mut parts: Vec<String> = checks()
+        .iter()
+        .filter(|check| registered(check.table) && registered(check.known))
+        .map(|Check { referential, input, table, filter, code, known, key }| {
+            format!(
+                "SELECT '{referential}' AS referential, '{input}' AS input, u.code, COUNT(*) AS rows
+                 FROM (SELECT {code} AS code FROM {table} WHERE {filter}) u LEFT JOIN {known} k ON k.{key} = u.code
+                 WHERE u.code IS NOT NULL AND u.code <> '' AND k.{key} IS NULL GROUP BY u.code"
+            )
+        })
+        .collect();
+    if registered("bronze.lheo") {
+        parts.push(
+            "SELECT 'formacode' AS referential, 'lheo' AS input, u.code, COUNT(*) AS rows
+             FROM (SELECT unnest(formacodes) AS code FROM bronze.lheo WHERE formacodes IS NOT NULL) u LEFT JOIN staging.formacode k ON k.formacode = u.code
+             WHERE k.formacode IS NULL GROUP BY u.code"
+                .to_owned(),
+        );
+    }
+    if parts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!("SELECT * FROM ({}) ORDER BY referential, input, code", parts.join(" UNION ALL "));
+    let batches: Vec<RecordBatch> = context.sql(&sql).await.map_err(in_model("unknown codes"))?.collect().await.map_err(in_model("unknown codes"))?;
+    let mut codes = Vec::new();
+    for batch in &batches {
+        let text = |column: usize, row: usize| batch.column(column).as_string::<i32>().value(row).to_owned();
+        for row in 0..batch.num_rows() {
+            codes.push(UnknownCode {
+                referential: text(0, row),
+                input: text(1, row),
+                code: text(2, row),
+                rows: batch.column(3).as_primitive::<Int64Type>().value(row),
+            });
+        }
+    }
+    Ok(codes)
+}
