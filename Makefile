@@ -13,6 +13,7 @@ PIPELINE ?= pipelines/demo.toml
 
 ## demo: build, run the pipeline on the committed fixtures, say where the outputs are.
 demo: build
+	SKILLGAP_LOG=warn $(BIN) run --pipeline $(PIPELINE) --semester 2026-S1 > /dev/null
 	$(BIN) run --pipeline $(PIPELINE)
 	@echo
 	@echo "Query the gold tables:  $(BIN) sql \"SELECT code_bassin, code_rome, offres, libelle_tension FROM gold.competence_gap LIMIT 10\""
