@@ -6,11 +6,13 @@
 //! file, line and field instead of a silently ignored setting.
 
 mod error;
+mod fetch;
 mod inputs;
 mod location;
 mod pipeline;
 
 pub use error::{Error, Result};
+pub use fetch::{Fetch, OffersApi};
 pub use inputs::{BmoColumns, BmoInput, CsvInput, FilesInput, GeoJsonInput, Inputs, TerritoriesInputs};
 pub use location::{InputLocation, Roots};
 pub use pipeline::{Dates, Grid, GridKind, Output, Pipeline, Thresholds};

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::fetch::Fetch;
 use crate::inputs::Inputs;
 use crate::location::{Roots, check_relative, resolve_root};
 
@@ -35,6 +36,9 @@ pub struct Pipeline {
     pub thresholds: Thresholds,
     /// Where outputs are published.
     pub output: Output,
+    /// API fetches (`skillgap fetch offers`); absent when inputs are files only.
+    #[serde(default)]
+    pub fetch: Option<Fetch>,
     /// Directory the relative roots are resolved against (the pipeline file's directory).
     #[serde(skip)]
     pub base_dir: PathBuf,

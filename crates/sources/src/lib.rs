@@ -10,6 +10,7 @@ mod error;
 mod files;
 mod lheo;
 mod offers;
+pub mod offers_api;
 mod rejects;
 mod territories;
 

@@ -1,0 +1,107 @@
+//! `[fetch.offers]`: how `skillgap fetch offers` calls France Travail's *Offres d'emploi
+//! v2* API. Credentials are never in the file: it names the environment variables that
+//! hold them.
+
+use serde::Deserialize;
+
+/// The `[fetch]` section.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fetch {
+    /// The offers API.
+    pub offers: OffersApi,
+}
+
+/// The offers API client's settings.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OffersApi {
+    /// OAuth2 token endpoint (the `realm=/partenaire` query included).
+    #[serde(default = "default_token_url")]
+    pub token_url: String,
+    /// Search endpoint (`…/offresdemploi/v2/offres/search`).
+    #[serde(default = "default_search_url")]
+    pub search_url: String,
+    /// Environment variable holding the client id.
+    #[serde(default = "default_client_id_env")]
+    pub client_id_env: String,
+    /// Environment variable holding the client secret.
+    #[serde(default = "default_client_secret_env")]
+    pub client_secret_env: String,
+    /// OAuth2 scope.
+    #[serde(default = "default_scope")]
+    pub scope: String,
+    /// The départements of the region (INSEE codes): each fetch queries them, and a slice
+    /// over the range limit is split by département first.
+    pub departements: Vec<String>,
+    /// Client-side throttle, requests per second.
+    #[serde(default = "default_requests_per_second")]
+    pub requests_per_second: f64,
+    /// Per-request timeout, seconds.
+    #[serde(default = "default_timeout_seconds")]
+    pub timeout_seconds: f64,
+    /// Total retries allowed over one fetch before it fails.
+    #[serde(default = "default_retry_budget")]
+    pub retry_budget: u32,
+    /// First backoff delay, seconds (doubled on each retry of a request, with jitter).
+    #[serde(default = "default_backoff_seconds")]
+    pub backoff_seconds: f64,
+    /// Longest wait for one retry, seconds (a larger `Retry-After` is capped to it).
+    #[serde(default = "default_max_backoff_seconds")]
+    pub max_backoff_seconds: f64,
+    /// How far back a first (full) fetch goes, in days of creation date.
+    #[serde(default = "default_history_days")]
+    pub history_days: u32,
+    /// Highest index the API serves for one query (`range` end, inclusive): 3149.
+    #[serde(default = "default_max_index")]
+    pub max_index: u64,
+}
+
+/// Default token endpoint.
+pub fn default_token_url() -> String {
+    "https://entreprise.francetravail.fr/connexion/oauth2/access_token?realm=%2Fpartenaire".to_owned()
+}
+/// Default search endpoint.
+pub fn default_search_url() -> String {
+    "https://api.francetravail.io/partenaire/offresdemploi/v2/offres/search".to_owned()
+}
+/// Default client-id variable.
+pub fn default_client_id_env() -> String {
+    "FRANCE_TRAVAIL_CLIENT_ID".to_owned()
+}
+/// Default client-secret variable.
+pub fn default_client_secret_env() -> String {
+    "FRANCE_TRAVAIL_CLIENT_SECRET".to_owned()
+}
+/// Default scope.
+pub fn default_scope() -> String {
+    "api_offresdemploiv2 o2dsoffre".to_owned()
+}
+/// Default throttle: 3 requests per second (the API's published limit).
+pub fn default_requests_per_second() -> f64 {
+    3.0
+}
+/// Default timeout: 30 s.
+pub fn default_timeout_seconds() -> f64 {
+    30.0
+}
+/// Default retry budget: 50 retries per fetch.
+pub fn default_retry_budget() -> u32 {
+    50
+}
+/// Default first backoff: 1 s.
+pub fn default_backoff_seconds() -> f64 {
+    1.0
+}
+/// Default longest backoff: 60 s.
+pub fn default_max_backoff_seconds() -> f64 {
+    60.0
+}
+/// Default history of a first fetch: 400 days (W12 plus margin).
+pub fn default_history_days() -> u32 {
+    400
+}
+/// Default highest index: 3149 (the 2025 OpenAPI's limit).
+pub fn default_max_index() -> u64 {
+    3149
+}
