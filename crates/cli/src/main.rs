@@ -45,6 +45,25 @@ enum Command {
     /// Documentation generated from the table specifications.
     #[command(subcommand)]
     Docs(DocsCommand),
+    /// Fetch from an API into the output's landing area (read by the next `run`).
+    #[command(subcommand)]
+    Fetch(FetchCommand),
+}
+
+#[derive(Subcommand)]
+enum FetchCommand {
+    /// Fetch job offers from France Travail's Offres d'emploi v2 API (`[fetch.offers]`;
+    /// credentials from the environment variables it names).
+    Offers {
+        #[command(flatten)]
+        pipeline: PipelineArgument,
+        /// Fetch offers updated after this (RFC 3339 or YYYY-MM-DD) instead of after the watermark.
+        #[arg(long)]
+        since: Option<String>,
+        /// Output directory, overriding the pipeline's `output.root`.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Args)]
@@ -170,6 +189,24 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             }
             println!("  manifest: {}", report.output_dir.join("current/manifest.json").display());
             println!("  query:    skillgap sql \"SELECT * FROM gold.competence_gap LIMIT 10\"");
+            Ok(())
+        }
+        Command::Fetch(FetchCommand::Offers { pipeline, since, out }) => {
+            let pipeline = load_pipeline(&pipeline)?;
+            let request = skillgap_run::FetchRequest { pipeline, since, output: out, now: None };
+            let outcome = tokio::task::spawn_blocking(move || skillgap_run::fetch(request)).await??;
+            println!(
+                "Fetch {} landed {} offers ({} new) in {} pages: {}",
+                outcome.fetch_id,
+                outcome.offers,
+                outcome.offers_new,
+                outcome.pages,
+                outcome.pages_file.display()
+            );
+            println!(
+                "  requests: {}, retries: {}; watermark: {:?} → {:?}",
+                outcome.requests, outcome.retries, outcome.watermark_before, outcome.watermark_after
+            );
             Ok(())
         }
         Command::Sql(arguments) => {

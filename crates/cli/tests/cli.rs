@@ -28,6 +28,7 @@ fn every_subcommand_has_help() {
         vec!["runs", "--help"],
         vec!["fixtures", "generate", "--help"],
         vec!["docs", "tables", "--help"],
+        vec!["fetch", "offers", "--help"],
     ] {
         let output = skillgap(&arguments, &here);
         assert!(output.status.success(), "{arguments:?}: {}", text(&output));

@@ -211,7 +211,8 @@ fn search(request: &Request, state: &Mutex<State>) -> Response {
     };
     let departements: Option<Vec<&str>> = request.parameter("departement").map(|list| list.split(',').collect());
     let now = state.now.unwrap_or_else(Utc::now);
-    let date = |offer: &Value, field: &str| offer.get(field).and_then(Value::as_str).and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc));
+    let date =
+        |offer: &Value, field: &str| offer.get(field).and_then(Value::as_str).and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc));
     let mut matching: Vec<&Value> = state
         .offers
         .iter()
@@ -226,7 +227,8 @@ fn search(request: &Request, state: &Mutex<State>) -> Response {
         })
         .collect();
     matching.sort_by(|a, b| {
-        let key = |o: &Value| (o.get("dateCreation").and_then(Value::as_str).unwrap_or("").to_owned(), o.get("id").and_then(Value::as_str).unwrap_or("").to_owned());
+        let key =
+            |o: &Value| (o.get("dateCreation").and_then(Value::as_str).unwrap_or("").to_owned(), o.get("id").and_then(Value::as_str).unwrap_or("").to_owned());
         key(b).0.cmp(&key(a).0).then(key(a).1.cmp(&key(b).1))
     });
     let total = matching.len() as u64;

@@ -152,7 +152,9 @@ fn csv_table<'a>(name: &'a str, input: &CsvInput, required: &[&'a str], optional
 }
 
 /// Reads every input into `bronze` (a directory of the run's staging area).
-pub fn ingest(pipeline: &Pipeline, bronze: &Path) -> Result<Ingested> {
+/// `landed_offers`: offer pages landed by `skillgap fetch offers`, read after the
+/// configured offer files.
+pub fn ingest(pipeline: &Pipeline, bronze: &Path, landed_offers: &[(String, PathBuf)]) -> Result<Ingested> {
     let mut rejects = RejectsBuilder::default();
     let mut inputs = Vec::new();
 
@@ -204,7 +206,10 @@ pub fn ingest(pipeline: &Pipeline, bronze: &Path) -> Result<Ingested> {
     tracing::info!(input = "bmo", rows, "read");
 
     let offers = &pipeline.inputs.offers;
-    let described = input_files(pipeline, "offers", offers)?;
+    let mut described = input_files(pipeline, "offers", offers)?;
+    for (shown, path) in landed_offers {
+        described.push((shown.clone(), describe_file(path).map_err(source_error("offers"))?));
+    }
     let mut reader = OfferReader::new();
     let mut file = BronzeFile::create(bronze, "offers", &offers_schema())?;
     for (shown, input_file) in &described {

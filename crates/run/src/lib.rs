@@ -1,9 +1,11 @@
 //! One skillgap run from end to end — resolve the reference date, read every input into
 //! bronze Parquet, stage silver tables with their rejects, build the gold marts, run every
 //! table's tests, write the manifest and publish atomically — plus read-only SQL over
-//! published runs. The CLI only parses arguments and calls into this crate.
+//! published runs, and fetches from the offers API into the output's landing area. The
+//! CLI only parses arguments and calls into this crate.
 
 mod error;
+mod fetch;
 mod ingest;
 mod manifest;
 mod pipeline_run;
@@ -13,6 +15,7 @@ mod reject_gate;
 mod transform;
 
 pub use error::{Error, ExitCode, Result};
+pub use fetch::{FetchOutcome, FetchRequest, LANDED_PAGES, Watermark, fetch};
 pub use manifest::{InputReport, Manifest, OutputReport, StageReport, UnknownCodeReport};
 pub use pipeline_run::{RunReport, RunRequest, run};
 pub use query::{OutputFormat, QuerySession, format_batches};

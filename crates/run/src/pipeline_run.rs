@@ -76,6 +76,7 @@ pub async fn run(request: RunRequest) -> Result<RunReport> {
         semester: request.semester,
         previous_run,
         previous_run_dir,
+        output_dir: output_dir.clone(),
         started_at,
     };
     match stages(&context).await {
@@ -98,6 +99,7 @@ struct RunContext<'a> {
     semester: Option<Semester>,
     previous_run: Option<String>,
     previous_run_dir: Option<PathBuf>,
+    output_dir: PathBuf,
     started_at: chrono::DateTime<Utc>,
 }
 
@@ -109,7 +111,15 @@ async fn stages(context: &RunContext<'_>) -> Result<Manifest> {
     let pipeline = context.pipeline.clone();
     let bronze = run_dir.join("bronze");
     let span = tracing::info_span!("stage", name = "ingest");
-    let ingested: Ingested = tokio::task::spawn_blocking(move || span.in_scope(|| ingest(&pipeline, &bronze)))
+    let landed: Vec<(String, PathBuf)> = if pipeline.fetch.is_some() {
+        crate::fetch::landed_pages(&context.output_dir)
+            .into_iter()
+            .map(|path| (path.strip_prefix(&context.output_dir).unwrap_or(&path).display().to_string(), path))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let ingested: Ingested = tokio::task::spawn_blocking(move || span.in_scope(|| ingest(&pipeline, &bronze, &landed)))
         .await
         .map_err(|join| Error::Internal(format!("the ingestion task failed: {join}")))??;
     stage_reports.push(StageReport { stage: "ingest".to_owned(), seconds: clock.elapsed().as_secs_f64() });

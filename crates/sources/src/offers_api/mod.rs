@@ -149,11 +149,27 @@ pub fn fetch_offers(
     let mut report = FetchReport::default();
     let root = Slice { departements: settings.departements.clone(), from: window.created_from, to: window.created_to };
     let published_since = window.updated_after.map(|after| published_since_days(window.created_to, after));
-    let mut walk = slices::Walk { transport: &mut transport, settings, published_since, updated_after: window.updated_after, sink, report: &mut report, seen: Default::default() };
+    let mut walk = slices::Walk {
+        transport: &mut transport,
+        settings,
+        published_since,
+        updated_after: window.updated_after,
+        sink,
+        report: &mut report,
+        seen: Default::default(),
+    };
     walk.fetch(&root)?;
     report.requests = transport.requests;
     report.retries = transport.retries;
-    tracing::info!(pages = report.pages, offers = report.offers, kept = report.offers_kept, slices = report.slices, requests = report.requests, retries = report.retries, "offers fetched");
+    tracing::info!(
+        pages = report.pages,
+        offers = report.offers,
+        kept = report.offers_kept,
+        slices = report.slices,
+        requests = report.requests,
+        retries = report.retries,
+        "offers fetched"
+    );
     Ok(report)
 }
 

@@ -117,7 +117,8 @@ impl Walk<'_, '_> {
             ids.push(id.to_owned());
             if self.seen.insert(id.to_owned()) {
                 self.report.offers += 1;
-                let updated = parse_instant(offer.get("dateActualisation").and_then(Value::as_str)).or(parse_instant(offer.get("dateCreation").and_then(Value::as_str)));
+                let updated =
+                    parse_instant(offer.get("dateActualisation").and_then(Value::as_str)).or(parse_instant(offer.get("dateCreation").and_then(Value::as_str)));
                 if self.updated_after.is_none_or(|after| updated.is_some_and(|u| u > after)) {
                     self.report.offers_kept += 1;
                 }
@@ -139,9 +140,7 @@ impl Walk<'_, '_> {
             return Ok(0);
         }
         if total > self.settings.max_index + 1 {
-            let parts = slice
-                .split()
-                .ok_or_else(|| FetchError::Incomplete(format!("{slice}: {total} offers in one second, more than one query can reach")))?;
+            let parts = slice.split().ok_or_else(|| FetchError::Incomplete(format!("{slice}: {total} offers in one second, more than one query can reach")))?;
             tracing::debug!(slice = %slice, total, parts = parts.len(), "slice over the range limit: split");
             let mut sum = 0;
             for part in &parts {

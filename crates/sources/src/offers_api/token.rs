@@ -53,7 +53,10 @@ mod tests {
 
     #[test]
     fn oauth_errors_keep_only_the_code_and_description() {
-        assert_eq!(oauth_error(r#"{"error":"invalid_client","error_description":"Client authentication failed"}"#), "invalid_client: Client authentication failed");
+        assert_eq!(
+            oauth_error(r#"{"error":"invalid_client","error_description":"Client authentication failed"}"#),
+            "invalid_client: Client authentication failed"
+        );
         assert_eq!(oauth_error("not json"), "not json");
     }
 }

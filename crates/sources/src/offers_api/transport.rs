@@ -50,7 +50,8 @@ pub struct Transport<'a> {
 impl<'a> Transport<'a> {
     /// A transport for one fetch.
     pub fn new(settings: &'a ApiSettings, credentials: &'a Credentials) -> Self {
-        let agent: ureq::Agent = ureq::Agent::config_builder().timeout_global(Some(settings.timeout)).http_status_as_error(false).max_redirects(0).build().into();
+        let agent: ureq::Agent =
+            ureq::Agent::config_builder().timeout_global(Some(settings.timeout)).http_status_as_error(false).max_redirects(0).build().into();
         let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64) | 1;
         Self { agent, settings, credentials, token: None, next_request: Instant::now(), jitter: seed, requests: 0, retries: 0 }
     }
@@ -137,14 +138,16 @@ impl<'a> Transport<'a> {
             let token = self.token()?;
             self.throttle();
             self.requests += 1;
-            let mut request = self.agent.get(&self.settings.search_url).header("Authorization", &format!("Bearer {token}")).header("Accept", "application/json");
+            let mut request =
+                self.agent.get(&self.settings.search_url).header("Authorization", &format!("Bearer {token}")).header("Accept", "application/json");
             for (key, value) in query {
                 request = request.query(key, value);
             }
             let outcome = match request.call() {
                 Ok(mut response) => {
                     let status = response.status().as_u16();
-                    let retry_after = response.headers().get("Retry-After").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs);
+                    let retry_after =
+                        response.headers().get("Retry-After").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs);
                     let content_range = response.headers().get("Content-Range").and_then(|v| v.to_str().ok()).map(str::to_owned);
                     let body = response.body_mut().with_config().limit(BODY_LIMIT).read_to_string();
                     match (status, body) {
@@ -163,7 +166,11 @@ impl<'a> Transport<'a> {
                         (429 | 500..=599, _) => Attempt::Retry(format!("HTTP {status}"), retry_after),
                         (200 | 206, Err(error)) => Attempt::Retry(format!("HTTP {status}, body cut: {error}"), None),
                         (_, body) => {
-                            let message = body.ok().and_then(|b| serde_json::from_str::<Value>(&b).ok()).and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_owned)).unwrap_or_default();
+                            let message = body
+                                .ok()
+                                .and_then(|b| serde_json::from_str::<Value>(&b).ok())
+                                .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_owned))
+                                .unwrap_or_default();
                             Attempt::Fail(FetchError::Refused { query: shown.clone(), status, message })
                         }
                     }

@@ -1,0 +1,266 @@
+//! `skillgap fetch offers`: one fetch from the *Offres d'emploi v2* API into the output
+//! store's landing area, then the watermark. Pages are written as received (gzip NDJSON,
+//! one page a line) to a hidden file renamed into `landing/offers/pages/` only once the
+//! whole fetch has arrived and is on disk; the fetch's record (time, window, query,
+//! counts — never a credential) goes to `landing/offers/fetches/`; the watermark moves
+//! last. A failed fetch leaves no page file and the watermark where it was. `skillgap run`
+//! reads the landed pages as part of the offers input.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use serde::{Deserialize, Serialize};
+use skillgap_config::Pipeline;
+use skillgap_sinks::Store;
+use skillgap_sources::offers_api::{ApiSettings, Credentials, FetchReport, FetchWindow, Page, fetch_offers};
+
+use crate::error::{Error, Result};
+
+/// Where landed pages are, under the output directory.
+pub const LANDED_PAGES: &str = "landing/offers/pages";
+const FETCH_RECORDS: &str = "landing/offers/fetches";
+const WATERMARK: &str = "landing/offers/watermark.json";
+
+/// The watermark: offers updated after this are new to the store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Watermark {
+    /// The greatest `dateActualisation` landed so far.
+    pub updated_after: DateTime<Utc>,
+    /// The fetch that set it.
+    pub fetch_id: String,
+}
+
+/// What `skillgap fetch offers` was asked.
+#[derive(Debug, Clone)]
+pub struct FetchRequest {
+    /// The pipeline (its `[fetch.offers]` section).
+    pub pipeline: Pipeline,
+    /// `--since` (RFC 3339 instant or YYYY-MM-DD, UTC): fetch offers updated after this
+    /// instead of after the watermark.
+    pub since: Option<String>,
+    /// `--out`: the output directory instead of the pipeline's.
+    pub output: Option<PathBuf>,
+    /// The fetch's "now" (tests pin it); the clock otherwise.
+    pub now: Option<DateTime<Utc>>,
+}
+
+/// What a fetch landed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FetchOutcome {
+    /// The fetch id (also the landed file's name).
+    pub fetch_id: String,
+    /// The landed page file.
+    pub pages_file: PathBuf,
+    /// The client's counters.
+    pub offers: u64,
+    /// Offers updated after the previous watermark.
+    pub offers_new: u64,
+    /// Pages received.
+    pub pages: u64,
+    /// Requests and retries.
+    pub requests: u64,
+    /// Retries spent.
+    pub retries: u32,
+    /// The watermark before and after.
+    pub watermark_before: Option<DateTime<Utc>>,
+    /// The watermark after.
+    pub watermark_after: Option<DateTime<Utc>>,
+}
+
+/// The fetch's record in `landing/offers/fetches/<id>.json`.
+#[derive(Serialize)]
+struct FetchRecord<'a> {
+    fetch_id: &'a str,
+    fetched_at: String,
+    search_url: &'a str,
+    departements: &'a [String],
+    created_from: String,
+    created_to: String,
+    updated_after: Option<String>,
+    pages: u64,
+    offers: u64,
+    offers_new: u64,
+    requests: u64,
+    retries: u32,
+    pages_file: String,
+}
+
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |error| Error::Input { input: "offers API".to_owned(), message: format!("{}: {error}", path.display()) }
+}
+
+fn read_watermark(path: &Path) -> Result<Option<Watermark>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|error| Error::Input { input: "offers API".to_owned(), message: format!("{}: not a watermark ({error})", path.display()) }),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(io_error(path)(error)),
+    }
+}
+
+/// Writes `text` to `path` through a hidden temporary file and a rename, synced.
+fn write_atomically(path: &Path, text: &[u8]) -> Result<()> {
+    let temporary = path.with_file_name(format!(".{}.tmp", path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned())));
+    let mut file = std::fs::File::create(&temporary).map_err(io_error(&temporary))?;
+    file.write_all(text).and_then(|()| file.sync_all()).map_err(io_error(&temporary))?;
+    std::fs::rename(&temporary, path).map_err(io_error(path))
+}
+
+fn settings(pipeline: &Pipeline) -> Result<(ApiSettings, Credentials, u32)> {
+    let api = &pipeline
+        .fetch
+        .as_ref()
+        .ok_or_else(|| Error::Argument(format!("{} has no [fetch.offers] section: nothing to fetch from", pipeline.source.display())))?
+        .offers;
+    let variable =
+        |name: &str| std::env::var(name).map_err(|_| Error::Argument(format!("the environment variable {name} (named in [fetch.offers]) is not set")));
+    let credentials = Credentials { client_id: variable(&api.client_id_env)?, client_secret: variable(&api.client_secret_env)? };
+    let settings = ApiSettings {
+        token_url: api.token_url.clone(),
+        search_url: api.search_url.clone(),
+        scope: api.scope.clone(),
+        departements: api.departements.clone(),
+        requests_per_second: api.requests_per_second,
+        timeout: Duration::from_secs_f64(api.timeout_seconds.max(0.001)),
+        retry_budget: api.retry_budget,
+        backoff: Duration::from_secs_f64(api.backoff_seconds.max(0.0)),
+        max_backoff: Duration::from_secs_f64(api.max_backoff_seconds.max(0.0)),
+        max_index: api.max_index,
+    };
+    Ok((settings, credentials, api.history_days))
+}
+
+/// `--since`: an RFC 3339 instant, or a date (midnight UTC).
+fn parse_since(text: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .or_else(|_| chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc()))
+        .map_err(|_| Error::Argument(format!("--since `{text}` is neither an RFC 3339 instant nor a date (YYYY-MM-DD)")))
+}
+
+/// Runs one fetch.
+pub fn fetch(request: FetchRequest) -> Result<FetchOutcome> {
+    let pipeline = &request.pipeline;
+    let (settings, credentials, history_days) = settings(pipeline)?;
+    let output_dir = request.output.clone().unwrap_or_else(|| pipeline.output_dir());
+    let store = Store::new(&output_dir);
+    let _lock = store.lock()?;
+    let (pages_dir, records_dir) = (output_dir.join(LANDED_PAGES), output_dir.join(FETCH_RECORDS));
+    for dir in [&pages_dir, &records_dir] {
+        std::fs::create_dir_all(dir).map_err(io_error(dir))?;
+    }
+    let watermark_path = output_dir.join(WATERMARK);
+    let watermark = read_watermark(&watermark_path)?;
+    // The API's bounds are whole seconds: round up, so that an offer created earlier in the
+    // current second is inside the window.
+    let now = (request.now.unwrap_or_else(Utc::now) + chrono::Duration::seconds(1)).with_nanosecond_zero();
+    let since = request.since.as_deref().map(parse_since).transpose()?.or(watermark.as_ref().map(|w| w.updated_after));
+    // The API's `publieeDepuis` reaches 31 days back: older than that, fetch everything.
+    let updated_after = since.filter(|s| now - *s <= chrono::Duration::days(31));
+    if since.is_some() && updated_after.is_none() {
+        tracing::warn!(since = ?since, "the watermark is more than 31 days old: full fetch");
+    }
+    let window = FetchWindow { created_from: now - chrono::Duration::days(i64::from(history_days)), created_to: now, updated_after };
+    let fetch_id = now.format("%Y%m%dT%H%M%SZ").to_string();
+    let pages_file = pages_dir.join(format!("offres-{fetch_id}.ndjson.gz"));
+    let temporary = pages_dir.join(format!(".offres-{fetch_id}.ndjson.gz.tmp"));
+    tracing::info!(fetch = %fetch_id, updated_after = ?updated_after, departements = settings.departements.len(), "fetch started");
+
+    let result = land(&temporary, &settings, &credentials, &window);
+    let report = match result {
+        Ok(report) => report,
+        Err(error) => {
+            let _ = std::fs::remove_file(&temporary);
+            return Err(error);
+        }
+    };
+    std::fs::rename(&temporary, &pages_file).map_err(io_error(&pages_file))?;
+    let record = FetchRecord {
+        fetch_id: &fetch_id,
+        fetched_at: now.to_rfc3339_opts(SecondsFormat::Secs, true),
+        search_url: &settings.search_url,
+        departements: &settings.departements,
+        created_from: window.created_from.to_rfc3339_opts(SecondsFormat::Secs, true),
+        created_to: window.created_to.to_rfc3339_opts(SecondsFormat::Secs, true),
+        updated_after: updated_after.map(|u| u.to_rfc3339_opts(SecondsFormat::Millis, true)),
+        pages: report.pages,
+        offers: report.offers,
+        offers_new: report.offers_kept,
+        requests: report.requests,
+        retries: report.retries,
+        pages_file: pages_file.strip_prefix(&output_dir).unwrap_or(&pages_file).display().to_string(),
+    };
+    let record_text = serde_json::to_vec_pretty(&record).map_err(|error| Error::Internal(error.to_string()))?;
+    write_atomically(&records_dir.join(format!("{fetch_id}.json")), &record_text)?;
+    // Last: the watermark, once everything it vouches for is durable.
+    let watermark_after = match (report.max_updated, &watermark) {
+        (Some(max), Some(previous)) if max <= previous.updated_after => Some(previous.updated_after),
+        (Some(max), _) => {
+            let text =
+                serde_json::to_vec_pretty(&Watermark { updated_after: max, fetch_id: fetch_id.clone() }).map_err(|error| Error::Internal(error.to_string()))?;
+            write_atomically(&watermark_path, &text)?;
+            Some(max)
+        }
+        (None, previous) => previous.as_ref().map(|w| w.updated_after),
+    };
+    tracing::info!(fetch = %fetch_id, offers = report.offers, new = report.offers_kept, pages = report.pages, "fetch landed");
+    Ok(FetchOutcome {
+        fetch_id,
+        pages_file,
+        offers: report.offers,
+        offers_new: report.offers_kept,
+        pages: report.pages,
+        requests: report.requests,
+        retries: report.retries,
+        watermark_before: watermark.map(|w| w.updated_after),
+        watermark_after,
+    })
+}
+
+/// Fetches into the temporary page file, synced to disk.
+fn land(temporary: &Path, settings: &ApiSettings, credentials: &Credentials, window: &FetchWindow) -> Result<FetchReport> {
+    let file = std::fs::File::create(temporary).map_err(io_error(temporary))?;
+    let mut encoder = GzEncoder::new(std::io::BufWriter::new(file), Compression::default());
+    let mut sink = |page: &Page| -> std::result::Result<(), String> {
+        // A JSON text's line breaks are white space: folding them keeps one page a line
+        // without parsing it.
+        let line = page.body.replace(['\r', '\n'], " ");
+        encoder.write_all(line.as_bytes()).and_then(|()| encoder.write_all(b"\n")).map_err(|e| e.to_string())
+    };
+    let report =
+        fetch_offers(settings, credentials, window, &mut sink).map_err(|error| Error::Input { input: "offers API".to_owned(), message: error.to_string() })?;
+    let writer = encoder.finish().map_err(io_error(temporary))?;
+    let file = writer.into_inner().map_err(|error| io_error(temporary)(error.into_error()))?;
+    file.sync_all().map_err(io_error(temporary))?;
+    Ok(report)
+}
+
+/// The landed page files of an output directory, oldest first.
+pub fn landed_pages(output_dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(output_dir.join(LANDED_PAGES))
+        .map(|entries| {
+            entries
+                .filter_map(std::result::Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_file() && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+trait WithoutNanoseconds {
+    fn with_nanosecond_zero(self) -> Self;
+}
+
+impl WithoutNanoseconds for DateTime<Utc> {
+    fn with_nanosecond_zero(self) -> Self {
+        chrono::Timelike::with_nanosecond(&self, 0).unwrap_or(self)
+    }
+}
