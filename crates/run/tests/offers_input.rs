@@ -58,25 +58,39 @@ async fn the_real_api_sample_loads_field_by_field() {
     // 048KLTP: Annecy, CDD of 6 months (durable), 3 positions, a date without milliseconds.
     let r = row(0);
     assert_eq!(r.text("offer_id").as_deref(), Some("048KLTP"));
-    assert_eq!((r.text("code_rome").as_deref(), r.text("type_contrat").as_deref(), r.int("duree_contrat_mois"), r.boolean("offre_durable")), (Some("D1102"), Some("CDD"), Some(6), Some(true)));
-    assert_eq!((r.int("postes"), r.text("code_commune").as_deref(), r.text("code_bassin").as_deref(), r.text("geo_method").as_deref()), (Some(3), Some("74010"), Some("0003"), Some("commune")));
+    assert_eq!(
+        (r.text("code_rome").as_deref(), r.text("type_contrat").as_deref(), r.int("duree_contrat_mois"), r.boolean("offre_durable")),
+        (Some("D1102"), Some("CDD"), Some(6), Some(true))
+    );
+    assert_eq!(
+        (r.int("postes"), r.text("code_commune").as_deref(), r.text("code_bassin").as_deref(), r.text("geo_method").as_deref()),
+        (Some(3), Some("74010"), Some("0003"), Some("commune"))
+    );
     assert!(r.text("created").unwrap().starts_with("2022-10-23T08:15:42"), "{:?}", r.text("created"));
     assert_eq!(r.text("day").as_deref(), Some("2022-10-23"));
     assert_eq!((r.int("competences"), r.text("first_competence").as_deref()), (Some(1), Some("483320")));
     // 161JGGW: Bordeaux, CDI, updated two seconds after creation.
     let r = row(1);
-    assert_eq!((r.text("offer_id").as_deref(), r.text("code_rome").as_deref(), r.boolean("offre_durable"), r.text("code_bassin").as_deref()), (Some("161JGGW"), Some("G1703"), Some(true), Some("0001")));
+    assert_eq!(
+        (r.text("offer_id").as_deref(), r.text("code_rome").as_deref(), r.boolean("offre_durable"), r.text("code_bassin").as_deref()),
+        (Some("161JGGW"), Some("G1703"), Some(true), Some("0001"))
+    );
     assert!(r.text("updated").unwrap().starts_with("2023-09-11T15:10:09"), "{:?}", r.text("updated"));
     assert_eq!(r.text("first_competence").as_deref(), Some("104174"));
     assert!(r.text("source_location").unwrap().contains("resultats[0]"));
     // 167ZKWX: Lyon 3e arrondissement (69383) placed in Lyon's bassin.
     let r = row(2);
-    assert_eq!((r.text("offer_id").as_deref(), r.text("code_rome").as_deref(), r.text("code_commune").as_deref(), r.text("code_bassin").as_deref()), (Some("167ZKWX"), Some("M1810"), Some("69383"), Some("0002")));
+    assert_eq!(
+        (r.text("offer_id").as_deref(), r.text("code_rome").as_deref(), r.text("code_commune").as_deref(), r.text("code_bassin").as_deref()),
+        (Some("167ZKWX"), Some("M1810"), Some("69383"), Some("0002"))
+    );
 }
 
 #[tokio::test]
 async fn each_bad_record_is_a_reject_and_the_rest_loads() {
-    let good = |id: &str| format!(r#"{{"id":"{id}","dateCreation":"2024-03-01T10:00:00Z","romeCode":"G1703","lieuTravail":{{"commune":"33063"}},"typeContrat":"CDI"}}"#);
+    let good = |id: &str| {
+        format!(r#"{{"id":"{id}","dateCreation":"2024-03-01T10:00:00Z","romeCode":"G1703","lieuTravail":{{"commune":"33063"}},"typeContrat":"CDI"}}"#)
+    };
     let mut content = Vec::new();
     content.extend(format!("{}\n", good("ok1")).bytes());
     content.extend(b"{\"id\":\"broken\",\"dateCreation\":\n");
@@ -98,8 +112,10 @@ async fn each_bad_record_is_a_reject_and_the_rest_loads() {
     let ids: Vec<String> = (0..kept.num_rows()).map(|i| Row { batch: &kept, index: i }.text("offer_id").unwrap()).collect();
     assert_eq!(ids, ["ok1", "ok2"]);
     let rejects = table(&session, "SELECT location, reason FROM silver.rejects WHERE input = 'offers' ORDER BY length(location), location").await;
-    let found: Vec<(String, String)> =
-        (0..rejects.num_rows()).map(|i| (Row { batch: &rejects, index: i }.text("location").unwrap(), Row { batch: &rejects, index: i }.text("reason").unwrap())).collect();
-    let expected = [("line 2", "bad_json"), ("line 3", "missing_id"), ("line 4", "bad_rome"), ("line 5", "bad_date"), ("line 6", "bad_json"), ("line 7", "bad_json")];
+    let found: Vec<(String, String)> = (0..rejects.num_rows())
+        .map(|i| (Row { batch: &rejects, index: i }.text("location").unwrap(), Row { batch: &rejects, index: i }.text("reason").unwrap()))
+        .collect();
+    let expected =
+        [("line 2", "bad_json"), ("line 3", "missing_id"), ("line 4", "bad_rome"), ("line 5", "bad_date"), ("line 6", "bad_json"), ("line 7", "bad_json")];
     assert_eq!(found, expected.map(|(l, r)| (l.to_owned(), r.to_owned())));
 }
