@@ -17,6 +17,7 @@ BENCH_BIN = os.environ.get("SKILLGAP_BENCH_BIN", str(TARGET / "release" / "skill
 SHARED = pathlib.Path(os.environ.get("SHARED", REPOSITORY.parent / "shared" / "data"))
 WORK = REPOSITORY / "bench" / "out"
 POINTS = int(os.environ.get("GEOCODE_POINTS", "1000000"))
+OFFERS = int(os.environ.get("BENCH_OFFERS", "1000000"))
 LHEO_MEGABYTES = [int(size) for size in os.environ.get("LHEO_MEGABYTES", "100,1000").split(",")]
 # The documented bound: reading any catalogue keeps skillgap's peak RSS under this.
 LHEO_RSS_BOUND_MIB = 64
@@ -79,6 +80,96 @@ def lheo():
     }
 
 
+OFFERS_PIPELINE = """name = "bench-offers"
+[roots]
+data = "data"
+[output]
+root = "published"
+keep_runs = 1
+[dates]
+as_of = "2026-11-26"
+[inputs.offers]
+paths = ["offers.ndjson.gz"]
+[inputs.jobseekers]
+path = "jobseekers.csv"
+[inputs.bmo]
+path = "bmo.csv"
+delimiter = ";"
+[inputs.territories.communes]
+path = "communes.csv"
+[inputs.rome]
+path = "rome.csv"
+[inputs.rome_formacode]
+path = "rome_formacode.csv"
+[inputs.formacode]
+path = "formacode.csv"
+[inputs.nsf]
+path = "nsf.csv"
+"""
+
+OFFERS_REFERENTIALS = {
+    "communes.csv": "code_commune,libelle_commune,code_bassin,code_postal\n" + "".join(f"{d}001,C{d},00{i},{d}100\n" for i, d in enumerate(["02", "59", "60", "62", "80"])),
+    "rome.csv": "code_rome,libelle_rome,code_metier_bmo,code_fap,secteur\nA1111,A,M1,F1,s\nB2222,B,M2,F1,s\nC3333,C,M3,F2,s\n",
+    "rome_formacode.csv": "code_rome,formacode\n",
+    "formacode.csv": "formacode,libelle,code_nsf\n",
+    "nsf.csv": "code_nsf,libelle_nsf\n",
+    "jobseekers.csv": "periode,code_territoire,type_territoire,code_rome,de_a,de_abc,sorties_abc_12m,entrees_a_12m\n",
+    "bmo.csv": "annee;code_metier_bmo;nom_metier_bmo;REG;Dept;BE26;NOMBE26;met;xmet;smet\n",
+}
+
+
+def offers_ingestion():
+    import shutil
+
+    import duckdb
+
+    work = WORK / "offers"
+    shutil.rmtree(work, ignore_errors=True)
+    (work / "data").mkdir(parents=True)
+    for name, text in OFFERS_REFERENTIALS.items():
+        (work / "data" / name).write_text(text)
+    (work / "pipeline.toml").write_text(OFFERS_PIPELINE)
+    source = work / "data" / "offers.ndjson.gz"
+    written = json.loads(subprocess.run([BENCH_BIN, "offers-write", str(OFFERS), str(source)], check=True, capture_output=True, text=True).stdout)
+    raw_bytes = sum(len(line) for line in __import__("gzip").open(source, "rb"))
+    ours = measured([BENCH_BIN, "run", str(work / "pipeline.toml")])
+    assert ours["offers_read"] == OFFERS and ours["silver_offers"] == OFFERS, ours
+
+    # DuckDB, same file, same run: read_json → Parquet (zstd), then the same with typing and
+    # deduplication by id (closer to what silver.offers does).
+    target = work / "duckdb_offers.parquet"
+    connection = duckdb.connect()
+    connection.sql("SET threads = 2")
+    clock = time.perf_counter()
+    connection.sql(f"COPY (SELECT * FROM read_json('{source}', format = 'newline_delimited')) TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
+    plain_seconds = time.perf_counter() - clock
+    clock = time.perf_counter()
+    connection.sql(f"""COPY (
+        SELECT id AS offer_id, CAST(dateCreation AS TIMESTAMPTZ) AS created_at, CAST(COALESCE(dateActualisation, dateCreation) AS TIMESTAMPTZ) AS updated_at,
+               romeCode AS code_rome, typeContrat AS type_contrat, GREATEST(COALESCE(nombrePostes, 1), 1) AS postes, lieuTravail.commune AS code_commune, competences
+        FROM read_json('{source}', format = 'newline_delimited')
+        QUALIFY ROW_NUMBER() OVER (PARTITION BY id ORDER BY COALESCE(dateActualisation, dateCreation) DESC) = 1
+        ORDER BY offer_id) TO '{target}' (FORMAT parquet, COMPRESSION zstd)""")
+    typed_seconds = time.perf_counter() - clock
+    duckdb_rows = connection.sql(f"SELECT COUNT(*) FROM read_parquet('{target}')").fetchone()[0]
+    assert duckdb_rows == OFFERS, duckdb_rows
+    megabytes = raw_bytes / 1e6
+    skillgap_seconds = ours["ingest_seconds"] + ours["transform_seconds"]
+    return {
+        "title": f"Offers ingestion ({OFFERS:,} generated offers, NDJSON gzip, to Parquet)",
+        "header": ["tool", "what", "wall (s)", "offers / s", "MB/s (uncompressed JSON)", "ratio to DuckDB typed"],
+        "rows": [
+            ["skillgap `run`: read → bronze → silver.offers", "parse every record, bronze Parquet, type, validate ROME, dedup, geocode, sort, write; plus the (empty) gold", f"{skillgap_seconds:.2f}", f"{OFFERS / skillgap_seconds:,.0f}", f"{megabytes / skillgap_seconds:,.1f}", f"{skillgap_seconds / typed_seconds:.2f}×"],
+            ["  of which ingest (read → bronze)", "", f"{ours['ingest_seconds']:.2f}", f"{OFFERS / ours['ingest_seconds']:,.0f}", f"{megabytes / ours['ingest_seconds']:,.1f}", ""],
+            [f"DuckDB {duckdb.__version__} `read_json` → Parquet", "all columns as inferred", f"{plain_seconds:.2f}", f"{OFFERS / plain_seconds:,.0f}", f"{megabytes / plain_seconds:,.1f}", f"{plain_seconds / typed_seconds:.2f}×"],
+            [f"DuckDB {duckdb.__version__} `read_json` → typed, deduplicated Parquet", "the core of silver.offers (no geocoding, no rejects)", f"{typed_seconds:.2f}", f"{OFFERS / typed_seconds:,.0f}", f"{megabytes / typed_seconds:,.1f}", "1.00×"],
+        ],
+        "notes": (f"Same file in the same run ({written['bytes'] / 1e6:,.0f} MB gzip, {megabytes:,.0f} MB of JSON); both produce {OFFERS:,} rows. "
+                  f"DuckDB limited to 2 threads (the machine's cores). skillgap process wall time {ours['process_seconds']:.2f} s, "
+                  f"peak RSS {ours['peak_rss_mib']:.0f} MiB."),
+    }
+
+
 def geocode():
     import geopandas
     import pandas
@@ -125,7 +216,7 @@ def render(sections):
 
 
 def main():
-    sections = [geocode(), lheo()]
+    sections = [geocode(), lheo(), offers_ingestion()]
     text = render(sections)
     (REPOSITORY / "docs" / "benchmarks.md").write_text(text)
     print(text)

@@ -9,6 +9,12 @@
 //! `skillgap-bench lheo-write SOURCE.xml[.gz] OUT.xml MEGABYTES`: writes a catalogue of at
 //! least MEGABYTES by repeating SOURCE's formations, their `numero`s made unique per copy.
 //!
+//! `skillgap-bench offers-write N OUT.ndjson.gz`: N generated offers in the API's JSON
+//! shape, one a line, gzip.
+//!
+//! `skillgap-bench run PIPELINE.toml`: one pipeline run; reports the stage durations and
+//! the offers read and kept.
+//!
 //! `skillgap-bench lheo-read CATALOGUE.xml`: reads it with the pipeline's LHEO reader and
 //! reports bytes, formations, sessions, the sum of known places and the time taken.
 
@@ -144,14 +150,57 @@ fn peak_rss_kib() -> Option<u64> {
     status.lines().find_map(|line| line.strip_prefix("VmHWM:")).and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
+fn offers_write(arguments: &[String]) -> anyhow::Result<serde_json::Value> {
+    let [count, out] = arguments else {
+        bail!("usage: skillgap-bench offers-write N OUT.ndjson.gz");
+    };
+    let count: usize = count.parse().context("N")?;
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-26T00:00:00Z")?.with_timezone(&chrono::Utc);
+    let file = std::fs::File::create(out)?;
+    let mut writer = flate2::write::GzEncoder::new(std::io::BufWriter::with_capacity(1 << 20, file), flate2::Compression::fast());
+    let mut written = 0usize;
+    // In chunks, so that memory stays small whatever N.
+    for chunk in 0..count.div_ceil(100_000) {
+        let size = (count - chunk * 100_000).min(100_000);
+        for mut offer in skillgap_fakeapi::generate_offers(size, chunk as u64 + 1, &["02", "59", "60", "62", "80"], &["A1111", "B2222", "C3333"], now, 360) {
+            offer["id"] = serde_json::Value::from(format!("B{}", written));
+            writeln!(writer, "{offer}")?;
+            written += 1;
+        }
+    }
+    let mut inner = writer.finish()?;
+    inner.flush()?;
+    Ok(serde_json::json!({"offers": written, "bytes": std::fs::metadata(out)?.len()}))
+}
+
+async fn run_pipeline(arguments: &[String]) -> anyhow::Result<serde_json::Value> {
+    let [pipeline] = arguments else {
+        bail!("usage: skillgap-bench run PIPELINE.toml");
+    };
+    let pipeline = skillgap_config::Pipeline::load(std::path::Path::new(pipeline))?;
+    let clock = Instant::now();
+    let report = skillgap_run::run(skillgap_run::RunRequest { pipeline, as_of: None, semester: None, output: None }).await?;
+    let seconds = clock.elapsed().as_secs_f64();
+    let stage = |name: &str| report.manifest.stages.iter().find(|s| s.stage == name).map_or(0.0, |s| s.seconds);
+    let offers = report.manifest.inputs.iter().find(|i| i.name == "offers");
+    let silver = report.manifest.outputs.iter().find(|o| o.table == "silver.offers").map_or(0, |o| o.rows);
+    Ok(serde_json::json!({
+        "seconds": seconds, "ingest_seconds": stage("ingest"), "transform_seconds": stage("transform"),
+        "offers_read": offers.map_or(0, |i| i.rows_read), "input_bytes": offers.map_or(0, |i| i.files.iter().map(|f| f.bytes).sum::<u64>()),
+        "silver_offers": silver, "peak_rss_kib": peak_rss_kib(),
+    }))
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
     let report = match arguments.first().map(String::as_str) {
         Some("geocode") => geocode(&arguments[1..]).await?,
         Some("lheo-write") => lheo_write(&arguments[1..])?,
+        Some("offers-write") => offers_write(&arguments[1..])?,
+        Some("run") => run_pipeline(&arguments[1..]).await?,
         Some("lheo-read") => lheo_read(&arguments[1..])?,
-        _ => bail!("usage: skillgap-bench geocode|lheo-write|lheo-read …"),
+        _ => bail!("usage: skillgap-bench geocode|lheo-write|lheo-read|offers-write|run …"),
     };
     println!("{report}");
     Ok(())
