@@ -82,7 +82,12 @@ struct BronzeFile {
 
 impl BronzeFile {
     fn create(bronze: &Path, name: &str, schema: &arrow::datatypes::SchemaRef) -> Result<Self> {
-        Ok(Self { file: TableFile::create(&bronze.join(name).join("part-0.parquet"), schema, None)?, error: None })
+        Self::create_part(bronze, name, 0, schema)
+    }
+
+    /// Part `part` of a bronze table written by several workers.
+    fn create_part(bronze: &Path, name: &str, part: usize, schema: &arrow::datatypes::SchemaRef) -> Result<Self> {
+        Ok(Self { file: TableFile::create(&bronze.join(name).join(format!("part-{part}.parquet")), schema, None)?, error: None })
     }
 
     /// A reader's sink: writes the batch unless an earlier write failed.
@@ -210,15 +215,39 @@ pub fn ingest(pipeline: &Pipeline, bronze: &Path, landed_offers: &[(String, Path
     for (shown, path) in landed_offers {
         described.push((shown.clone(), describe_file(path).map_err(source_error("offers"))?));
     }
-    let mut reader = OfferReader::new();
-    let mut file = BronzeFile::create(bronze, "offers", &offers_schema())?;
-    for (shown, input_file) in &described {
-        reader.read_file(&input_file.path, shown, &mut rejects, &mut |batch| file.accept(batch)).map_err(source_error("offers"))?;
+    // Files are read in parallel, one bronze part per worker; `start_file` keeps every
+    // record's order that of a sequential read (deduplication ties depend on it).
+    let workers = std::thread::available_parallelism().map_or(1, usize::from).min(described.len()).max(1);
+    let results: Vec<Result<(u64, u64, RecordBatch, u64)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|worker| {
+                let described = &described;
+                scope.spawn(move || -> Result<(u64, u64, RecordBatch, u64)> {
+                    let mut reader = OfferReader::new();
+                    let mut worker_rejects = RejectsBuilder::default();
+                    let mut file = BronzeFile::create_part(bronze, "offers", worker, &offers_schema())?;
+                    for (index, (shown, input_file)) in described.iter().enumerate().filter(|(index, _)| index % workers == worker) {
+                        reader.start_file(index);
+                        reader.read_file(&input_file.path, shown, &mut worker_rejects, &mut |batch| file.accept(batch)).map_err(source_error("offers"))?;
+                    }
+                    reader.flush(&mut |batch| file.accept(batch)).map_err(source_error("offers"))?;
+                    let written = file.finish()?;
+                    Ok((reader.records, reader.bytes, worker_rejects.finish(), written.rows))
+                })
+            })
+            .collect();
+        handles.into_iter().map(|handle| handle.join().unwrap_or_else(|_| Err(Error::Internal("an offers reader thread panicked".to_owned())))).collect()
+    });
+    let (mut records, mut bytes, mut rows) = (0, 0, 0);
+    for result in results {
+        let (worker_records, worker_bytes, worker_rejects, worker_rows) = result?;
+        records += worker_records;
+        bytes += worker_bytes;
+        rows += worker_rows;
+        rejects.append(&worker_rejects);
     }
-    reader.flush(&mut |batch| file.accept(batch)).map_err(source_error("offers"))?;
-    let written = file.finish()?;
-    inputs.push(IngestedInput { name: "offers".to_owned(), vintage: offers.vintage.clone(), files: described, records: reader.records });
-    tracing::info!(input = "offers", records = reader.records, rows = written.rows, megabytes = reader.bytes as f64 / 1e6, "read");
+    inputs.push(IngestedInput { name: "offers".to_owned(), vintage: offers.vintage.clone(), files: described, records });
+    tracing::info!(input = "offers", records, rows, megabytes = bytes as f64 / 1e6, workers, "read");
 
     if let Some(catalogue) = &pipeline.inputs.lheo {
         let described = input_files(pipeline, "lheo", catalogue)?;

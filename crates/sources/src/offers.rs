@@ -153,6 +153,13 @@ impl OfferReader {
         }
     }
 
+    /// Numbers the next records after the `index`-th input file (`record_order` = index ×
+    /// 2⁴⁰ + position), so that readers working on different files in parallel still give
+    /// every record the order of a sequential read.
+    pub fn start_file(&mut self, index: usize) {
+        self.next_order = (index as i64) << 40;
+    }
+
     /// Reads one file, sending full batches to `sink` (call [`Self::flush`] at the end).
     ///
     /// A file that fits in [`DOCUMENT_PROBE_BYTES`] and parses as one JSON document is an

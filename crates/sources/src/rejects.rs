@@ -56,6 +56,30 @@ impl RejectsBuilder {
         self.len += 1;
     }
 
+    /// Appends the rows of a batch made by [`Self::finish`] (another reader's rejects).
+    pub fn append(&mut self, batch: &RecordBatch) {
+        use arrow::array::{Array, AsArray};
+        if batch.num_columns() < 6 {
+            return;
+        }
+        let column = |index: usize| batch.column(index).as_string_opt::<i32>().cloned();
+        let (Some(input), Some(file), Some(location), Some(reason), Some(detail), Some(raw)) =
+            (column(0), column(1), column(2), column(3), column(4), column(5))
+        else {
+            return;
+        };
+        for row in 0..batch.num_rows() {
+            self.push(
+                input.value(row),
+                file.value(row),
+                location.value(row),
+                reason.value(row),
+                detail.value(row),
+                (!raw.is_null(row)).then(|| raw.value(row)),
+            );
+        }
+    }
+
     /// Rejects recorded so far.
     pub fn len(&self) -> usize {
         self.len
