@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 
 /// The embedded specifications, in publication order.
 const SPECIFICATIONS: &[(&str, &str)] = &[
+    ("bassins", include_str!("../../../schemas/bassins.yml")),
     ("offers", include_str!("../../../schemas/offers.yml")),
     ("jobseekers", include_str!("../../../schemas/jobseekers.yml")),
     ("bmo", include_str!("../../../schemas/bmo.yml")),

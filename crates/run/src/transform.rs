@@ -150,7 +150,7 @@ pub async fn build(run_dir: &Path, previous_run_dir: Option<&Path>, ingested: &I
         referentials.push((name, schema, batches));
     }
     if !grid {
-        let frame = staging_context.sql("SELECT DISTINCT code_bassin, CAST(NULL AS VARCHAR) AS libelle_bassin, CAST(NULL AS VARCHAR) AS code_departement FROM staging.communes ORDER BY code_bassin").await.map_err(model_error("staging.bassins"))?;
+        let frame = staging_context.sql("SELECT DISTINCT code_bassin, CAST(NULL AS VARCHAR) AS libelle_bassin, CAST(NULL AS VARCHAR) AS code_departement, CAST(NULL AS VARCHAR) AS geometrie FROM staging.communes ORDER BY code_bassin").await.map_err(model_error("staging.bassins"))?;
         let (schema, batches) = collect(frame, "staging.bassins").await?;
         register_batches(&staging_context, "staging.bassins", schema.clone(), batches.clone())?;
         referentials.push(("staging.bassins", schema, batches));
@@ -202,6 +202,10 @@ pub async fn build(run_dir: &Path, previous_run_dir: Option<&Path>, ingested: &I
         outputs.push(report(run_dir, spec, &written));
         rejects_batches.extend(collect(model.rejects, "silver.sessions").await?.1);
     }
+    let spec = table_spec("bassins")?;
+    let frame = staging_context.sql("SELECT * FROM staging.bassins ORDER BY code_bassin").await.map_err(model_error("silver.bassins"))?;
+    let (written, _) = write_table(run_dir, spec, frame).await?;
+    outputs.push(report(run_dir, spec, &written));
     let silver = [
         ("offers", staging::offers(&staging_context).await?),
         ("jobseekers", staging::jobseekers(&staging_context).await?),
@@ -271,11 +275,13 @@ fn bassins_table(bassins: &[skillgap_sources::BassinShape]) -> Result<(SchemaRef
         Field::new("code_bassin", arrow::datatypes::DataType::Utf8, false),
         Field::new("libelle_bassin", arrow::datatypes::DataType::Utf8, true),
         Field::new("code_departement", arrow::datatypes::DataType::Utf8, true),
+        Field::new("geometrie", arrow::datatypes::DataType::Utf8, true),
     ]));
     let columns: Vec<ArrayRef> = vec![
         Arc::new(arrow::array::StringArray::from_iter_values(bassins.iter().map(|b| b.code.as_str()))),
         Arc::new(arrow::array::StringArray::from_iter(bassins.iter().map(|b| b.label.as_deref()))),
         Arc::new(arrow::array::StringArray::from_iter(bassins.iter().map(|b| b.departement.as_deref()))),
+        Arc::new(arrow::array::StringArray::from_iter_values(bassins.iter().map(skillgap_sources::BassinShape::geojson))),
     ];
     let batch = RecordBatch::try_new(schema.clone(), columns).map_err(|e| model_error("staging.bassins")(e.into()))?;
     Ok((schema, vec![batch]))

@@ -25,6 +25,20 @@ pub struct BassinShape {
     pub geometry: MultiPolygon<f64>,
 }
 
+impl BassinShape {
+    /// The outline as GeoJSON geometry text (a MultiPolygon, coordinates to 1e-6 degree).
+    pub fn geojson(&self) -> String {
+        let ring = |ring: &geo::LineString<f64>| format!("[{}]", ring.coords().map(|c| format!("[{:.6},{:.6}]", c.x, c.y)).collect::<Vec<_>>().join(","));
+        let polygons: Vec<String> = self
+            .geometry
+            .0
+            .iter()
+            .map(|polygon| format!("[{}]", std::iter::once(polygon.exterior()).chain(polygon.interiors()).map(ring).collect::<Vec<_>>().join(",")))
+            .collect();
+        format!("{{\"type\":\"MultiPolygon\",\"coordinates\":[{}]}}", polygons.join(","))
+    }
+}
+
 /// Property names of a bassins GeoJSON.
 #[derive(Debug, Clone)]
 pub struct BassinProperties<'a> {
