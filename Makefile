@@ -9,7 +9,7 @@ TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)
 BIN     := $(TARGET_DIR)/debug/skillgap
 PIPELINE ?= pipelines/demo.toml
 
-.PHONY: demo test build test-deps test-rust test-python fixtures docs lint clean hdf bench
+.PHONY: demo test build test-deps system-deps test-rust test-python fixtures docs lint clean hdf bench
 
 ## demo: build, run the pipeline on the committed fixtures, say where the outputs are.
 demo: build
@@ -25,7 +25,13 @@ build:
 ## test: install what the tests need, then run every test (Rust and Python).
 test: test-deps build test-rust test-python
 
-test-deps: $(VENV)/.installed
+test-deps: $(VENV)/.installed system-deps
+
+## system-deps: Debian's headless Chromium, for the sheets' browser tests and PDF.
+system-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; }
 
 $(VENV)/.installed: tests/python/requirements.txt
 	$(PYTHON) -m venv $(VENV)

@@ -45,9 +45,29 @@ enum Command {
     /// Documentation generated from the table specifications.
     #[command(subcommand)]
     Docs(DocsCommand),
+    /// Render the per-bassin gap sheets (HTML, XLSX, PDF) of a published run.
+    Sheets(SheetsArguments),
     /// Fetch from an API into the output's landing area (read by the next `run`).
     #[command(subcommand)]
     Fetch(FetchCommand),
+}
+
+#[derive(Args)]
+struct SheetsArguments {
+    #[command(flatten)]
+    output: OutputArguments,
+    /// An earlier run instead of the current one.
+    #[arg(long)]
+    run: Option<String>,
+    /// Only these bassins (repeat the option); all by default.
+    #[arg(long = "bassin")]
+    bassins: Vec<String>,
+    /// Formats, comma separated: html, xlsx, pdf (PDF needs headless Chromium).
+    #[arg(long, default_value = "html,xlsx", value_delimiter = ',')]
+    format: Vec<String>,
+    /// Where to write the sheets.
+    #[arg(long, default_value = "sheets")]
+    to: PathBuf,
 }
 
 #[derive(Subcommand)]
@@ -189,6 +209,24 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             }
             println!("  manifest: {}", report.output_dir.join("current/manifest.json").display());
             println!("  query:    skillgap sql \"SELECT * FROM gold.competence_gap LIMIT 10\"");
+            Ok(())
+        }
+        Command::Sheets(arguments) => {
+            let pipeline = load_pipeline(&arguments.output.pipeline)?;
+            let request = skillgap_run::SheetsCommand {
+                pipeline,
+                output: arguments.output.out,
+                run: arguments.run,
+                bassins: arguments.bassins,
+                formats: arguments.format,
+                to: arguments.to,
+            };
+            let to = request.to.clone();
+            let report = skillgap_run::sheets(request)?;
+            println!("{} sheet(s) written in {:.2} s to {}", report.sheets, report.seconds, to.display());
+            if let Some(index) = &report.index {
+                println!("  index: {}", index.display());
+            }
             Ok(())
         }
         Command::Fetch(FetchCommand::Offers { pipeline, since, out }) => {

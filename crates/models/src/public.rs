@@ -14,6 +14,13 @@ use crate::schemas::{ColumnSpec, PublicSpec, TableSpec};
 /// The name of the list of suppressed fields.
 pub const SECRET_COLUMN: &str = "secret";
 
+/// How `secret` marks a count hidden by secondary suppression (`de_a (secondaire)`); a
+/// count listed bare is a primary suppression (from 1 to MIN_COUNT − 1).
+pub const SECONDARY: &str = "secondaire";
+
+/// How `secret` marks a column hidden because it would reveal a count (`taux (lié)`).
+pub const LINKED: &str = "lié";
+
 fn partition(public: &PublicSpec) -> String {
     if public.group.is_empty() { String::new() } else { format!("PARTITION BY {}", public.group.join(", ")) }
 }
@@ -25,7 +32,7 @@ pub fn public_table_spec(spec: &TableSpec) -> Option<TableSpec> {
     let mut derived = spec.clone();
     derived.layer = "public".to_owned();
     derived.description = format!(
-        "Public export of gold.{}, under statistical secrecy: person counts ({}) from 1 to MIN_COUNT − 1 suppressed, then the next smallest cell of a column with one suppressed cell {}, then the columns that would reveal them. {}",
+        "Public export of gold.{}, under statistical secrecy: person counts ({}) from 1 to MIN_COUNT − 1 suppressed, then the next smallest cell of a column with one suppressed cell {}, then the columns that would reveal them; `secret` lists them (`col`, `col (secondaire)`, `col (lié)`). {}",
         spec.table,
         public.counts.join(", "),
         if public.group.is_empty() { "in the table".to_owned() } else { format!("per {}", public.group.join(", ")) },
@@ -37,7 +44,7 @@ pub fn public_table_spec(spec: &TableSpec) -> Option<TableSpec> {
         name: SECRET_COLUMN.to_owned(),
         data_type: "utf8".to_owned(),
         unit: "list".to_owned(),
-        definition: "The fields of this row suppressed by statistical secrecy, comma separated (empty when none).".to_owned(),
+        definition: "The fields of this row suppressed by statistical secrecy, comma separated (empty when none): `col` for a count from 1 to MIN_COUNT − 1, `col (secondaire)` for a count hidden so that the first cannot be recomputed, `col (lié)` for a column that would reveal one.".to_owned(),
         source: "derived".to_owned(),
         tests: Vec::new(),
     });
@@ -76,7 +83,11 @@ pub fn public_sql(spec: &TableSpec, min_count: i64) -> Option<String> {
         match hidden(name) {
             Some(condition) => {
                 columns.push(format!("CASE WHEN {condition} THEN NULL ELSE {name} END AS {name}"));
-                secret.push(format!("CASE WHEN {condition} THEN '{name}' END"));
+                secret.push(if public.counts.iter().any(|c| c == name) {
+                    format!("CASE WHEN primary_{name} THEN '{name}' WHEN {condition} THEN '{name} ({SECONDARY})' END")
+                } else {
+                    format!("CASE WHEN {condition} THEN '{name} ({LINKED})' END")
+                });
             }
             None => columns.push(name.clone()),
         }
@@ -99,7 +110,11 @@ pub fn public_sql(spec: &TableSpec, min_count: i64) -> Option<String> {
 /// The secrecy checks of a public table `table` (e.g. `public.competence_gap`): (name,
 /// SQL counting failing rows or groups).
 fn secrecy_checks(public: &PublicSpec, table: &str, min_count: i64) -> Vec<(String, String)> {
-    let listed = |column: &str| format!("array_has(string_to_array({SECRET_COLUMN}, ','), '{column}')");
+    let listed = |column: &str| {
+        format!(
+            "(array_has(string_to_array({SECRET_COLUMN}, ','), '{column}') OR array_has(string_to_array({SECRET_COLUMN}, ','), '{column} ({SECONDARY})') OR array_has(string_to_array({SECRET_COLUMN}, ','), '{column} ({LINKED})'))"
+        )
+    };
     let mut checks = Vec::new();
     for count in &public.counts {
         checks
@@ -209,7 +224,7 @@ public:
         let de_a: Vec<Option<i64>> = batch.column(2).as_primitive::<arrow::datatypes::Int64Type>().iter().collect();
         let secret: Vec<&str> = batch.column(4).as_string::<i32>().iter().map(|s| s.unwrap_or("?")).collect();
         assert_eq!(de_a, [None, Some(40), None, Some(0), None, None, Some(0), None, None, Some(9)]);
-        assert_eq!(secret, ["de_a,taux", "", "de_a,taux", "", "", "de_a,taux", "", "de_a,taux", "de_a,taux", ""]);
+        assert_eq!(secret, ["de_a,taux (lié)", "", "de_a (secondaire),taux (lié)", "", "", "de_a,taux (lié)", "", "de_a,taux (lié)", "de_a,taux (lié)", ""]);
         let taux_hidden = batch.column(3).as_primitive::<arrow::datatypes::Float64Type>().iter().filter(Option::is_none).count();
         assert_eq!(taux_hidden, 5);
 

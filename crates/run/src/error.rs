@@ -75,6 +75,9 @@ pub enum Error {
     /// Writing or publishing failed.
     #[error(transparent)]
     Sink(#[from] skillgap_sinks::Error),
+    /// Writing the sheets failed.
+    #[error(transparent)]
+    Sheets(#[from] skillgap_reports::Error),
     /// Something that should not happen (a task panicked).
     #[error("internal error: {0}")]
     Internal(String),
@@ -103,6 +106,9 @@ impl Error {
             Self::Sink(skillgap_sinks::Error::Locked { .. }) => ExitCode::Locked,
             Self::Sink(skillgap_sinks::Error::NothingPublished { .. } | skillgap_sinks::Error::UnknownRun { .. }) => ExitCode::BadConfiguration,
             Self::Sink(_) | Self::Manifest { .. } => ExitCode::PublishFailed,
+            Self::Sheets(skillgap_reports::Error::UnknownBassin(_)) => ExitCode::BadConfiguration,
+            Self::Sheets(skillgap_reports::Error::Table { .. }) => ExitCode::SourceUnavailable,
+            Self::Sheets(skillgap_reports::Error::Write { .. }) => ExitCode::PublishFailed,
         }
     }
 }

@@ -79,7 +79,7 @@ pub async fn run(request: RunRequest) -> Result<RunReport> {
         output_dir: output_dir.clone(),
         started_at,
     };
-    match stages(&context).await {
+    match stages(&context).await.and_then(|manifest| sheets(&run_directory.path, manifest, &pipeline)) {
         Ok(manifest) => {
             let run_dir = publish(&store, &lock, run_directory, &manifest, pipeline.output.keep_runs)?;
             tracing::info!(run = %run_id, path = %run_dir.display(), "published");
@@ -168,6 +168,79 @@ async fn stages(context: &RunContext<'_>) -> Result<Manifest> {
     })
 }
 
+/// The sheets stage: every bassin's HTML and XLSX sheet and the regional index, into the
+/// run directory (so that they are published with the tables, atomically).
+fn sheets(run_dir: &std::path::Path, mut manifest: Manifest, pipeline: &Pipeline) -> Result<Manifest> {
+    let clock = Instant::now();
+    write_manifest(run_dir, &manifest)?;
+    let span = tracing::info_span!("stage", name = "sheets");
+    let _entered = span.enter();
+    let request = skillgap_reports::SheetRequest {
+        run_dir: run_dir.to_path_buf(),
+        out_dir: run_dir.join("sheets"),
+        bassins: Vec::new(),
+        html: true,
+        xlsx: true,
+        pdf: false,
+        region: pipeline.grid.region_label.clone(),
+        min_denom: pipeline.thresholds.min_denom,
+    };
+    let report = skillgap_reports::render(&request)?;
+    manifest.stages.push(StageReport { stage: "sheets".to_owned(), seconds: clock.elapsed().as_secs_f64() });
+    tracing::info!(sheets = report.sheets, files = report.files.len(), "sheets written");
+    Ok(manifest)
+}
+
+/// What `skillgap sheets` was asked.
+#[derive(Debug, Clone)]
+pub struct SheetsCommand {
+    /// The pipeline (output location, region name, MIN_DENOM).
+    pub pipeline: Pipeline,
+    /// `--out`: the output directory instead of the pipeline's.
+    pub output: Option<PathBuf>,
+    /// `--run`: an earlier run.
+    pub run: Option<String>,
+    /// `--bassin`: only these.
+    pub bassins: Vec<String>,
+    /// `--format`: html, xlsx, pdf.
+    pub formats: Vec<String>,
+    /// `--to`: where the sheets go.
+    pub to: PathBuf,
+}
+
+/// Renders the sheets of a published run.
+pub fn sheets_of_run(command: SheetsCommand) -> Result<skillgap_reports::SheetsReport> {
+    for format in &command.formats {
+        if !["html", "xlsx", "pdf"].contains(&format.as_str()) {
+            return Err(Error::Argument(format!("--format {format}: the formats are html, xlsx and pdf")));
+        }
+    }
+    let output_dir = command.output.clone().unwrap_or_else(|| command.pipeline.output_dir());
+    let store = Store::new(&output_dir);
+    let run_dir = match &command.run {
+        Some(run) => store.run_dir(run)?,
+        None => store.current_dir()?,
+    };
+    let has = |format: &str| command.formats.iter().any(|f| f == format);
+    let request = skillgap_reports::SheetRequest {
+        run_dir,
+        out_dir: command.to.clone(),
+        bassins: command.bassins.clone(),
+        html: has("html"),
+        xlsx: has("xlsx"),
+        pdf: has("pdf"),
+        region: command.pipeline.grid.region_label.clone(),
+        min_denom: command.pipeline.thresholds.min_denom,
+    };
+    Ok(skillgap_reports::render(&request)?)
+}
+
+fn write_manifest(run_dir: &std::path::Path, manifest: &Manifest) -> Result<()> {
+    let path = run_dir.join("manifest.json");
+    let text = serde_json::to_string_pretty(manifest).map_err(|error| Error::Manifest { path: path.display().to_string(), message: error.to_string() })?;
+    std::fs::write(&path, text).map_err(|error| Error::Manifest { path: path.display().to_string(), message: error.to_string() })
+}
+
 fn publish(store: &Store, lock: &StoreLock, run_directory: RunDirectory, manifest: &Manifest, keep_runs: usize) -> Result<PathBuf> {
     if manifest.semester.is_some() {
         // A semester run holds a snapshot of record: retention never deletes it.
@@ -175,8 +248,6 @@ fn publish(store: &Store, lock: &StoreLock, run_directory: RunDirectory, manifes
         std::fs::write(&marker, format!("semester {}\n", manifest.semester.as_deref().unwrap_or_default()))
             .map_err(|error| Error::Manifest { path: marker.display().to_string(), message: error.to_string() })?;
     }
-    let path = run_directory.path.join("manifest.json");
-    let text = serde_json::to_string_pretty(manifest).map_err(|error| Error::Manifest { path: path.display().to_string(), message: error.to_string() })?;
-    std::fs::write(&path, text).map_err(|error| Error::Manifest { path: path.display().to_string(), message: error.to_string() })?;
+    write_manifest(&run_directory.path, manifest)?;
     Ok(store.publish(lock, run_directory, keep_runs)?)
 }

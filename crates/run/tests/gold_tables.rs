@@ -278,13 +278,13 @@ async fn every_gold_column_matches_the_hand_computation() {
     );
 
     // ── bassin_summary ─────────────────────────────────────────────────────────────
-    // 0001: 2 offers, 3 postes, de_a 30 + 10; BMO M1 40 + M6 10 = 50 projects, 29/50
+    // 0001: 2 offers, 3 postes, de_a 30 + 10 (2/40 offers per jobseeker); BMO M1 40 + M6 10 = 50 projects, 29/50
     // difficult; sessions S1, S2 (30 places, 25 entrees, 25/30); priority 4/25; employment
     // 9/15; leavers S2 9 + S3 20; 1 of 2 evaluated rows en tension.
-    // 0002: offers o4, o9: 2, 6 postes; de_a 12; BMO M2 12, 3/12; sessions S4, S5: places
+    // 0002: offers o4, o9: 2, 6 postes; de_a 12 (2/12; MIN_DENOM is 10); BMO M2 12, 3/12; sessions S4, S5: places
     // 12 (S4 unknown), entrees 20, fill S5 12/12, priority (2 + 6)/(8 + 12); leavers 12;
     // places known for 1 of 2 sessions.
-    // 0003: o6, o7: 2, 3; de_a 3; BMO M4 met masked (not summed), M1 10 with 5 difficult:
+    // 0003: o6, o7: 2, 3; de_a 3 (< 10: no ratio); BMO M4 met masked (not summed), M1 10 with 5 difficult:
     // 10, 0.5; sessions S6, S7, S8: 36 places, 20 entrees, fill (18 + 2)/(25 + 5), under
     // 80 %: S6 and S8, priority 9/20, employment S6 12/18; S7 and S8 have no métier, S8
     // because its Formacode maps to none; outcomes known for 2 of 3.
@@ -295,11 +295,11 @@ async fn every_gold_column_matches_the_hand_computation() {
     let summary = rows(&session, "SELECT * FROM gold.bassin_summary ORDER BY code_bassin").await;
     #[rustfmt::skip]
     let expected: [&[&str]; 4] = [
-        //  code  label  dep  off pos de_a bmo diff sess places entr fill prio emploi under leavers tens eval part sans fsans hors geo places_k res_k r_t r_d r_f r_e
-        &["0001", "∅", "∅", "2", "3", "40", "50", "0.58", "2", "30", "25", "0.833333", "0.16", "0.6", "0", "29", "1", "2", "0.5", "0", "0", "∅", "1", "1", "1", "1", "1", "2", "2"],
-        &["0002", "∅", "∅", "2", "6", "12", "12", "0.25", "2", "12", "20", "1", "0.4", "∅", "0", "12", "0", "0", "∅", "0", "0", "∅", "1", "0.5", "1", "∅", "3", "1", "∅"],
-        &["0003", "∅", "∅", "2", "3", "3", "10", "0.5", "3", "36", "20", "0.666667", "0.45", "0.666667", "2", "∅", "0", "0", "∅", "2", "1", "∅", "1", "1", "0.666667", "∅", "2", "3", "1"],
-        &["HORS_BASSIN", "Hors bassin", "∅", "1", "1", "∅", "∅", "∅", "0", "∅", "∅", "∅", "∅", "∅", "0", "∅", "0", "0", "∅", "0", "0", "1", "0", "∅", "∅", "∅", "∅", "∅", "∅"],
+        //  code  label  dep  off pos de_a off/de_a bmo diff sess places entr fill prio emploi under leavers tens eval part sans fsans hors geo places_k res_k r_t r_d r_f r_e
+        &["0001", "∅", "∅", "2", "3", "40", "0.05", "50", "0.58", "2", "30", "25", "0.833333", "0.16", "0.6", "0", "29", "1", "2", "0.5", "0", "0", "∅", "1", "1", "1", "1", "1", "2", "2"],
+        &["0002", "∅", "∅", "2", "6", "12", "0.166667", "12", "0.25", "2", "12", "20", "1", "0.4", "∅", "0", "12", "0", "0", "∅", "0", "0", "∅", "1", "0.5", "1", "∅", "3", "1", "∅"],
+        &["0003", "∅", "∅", "2", "3", "3", "∅", "10", "0.5", "3", "36", "20", "0.666667", "0.45", "0.666667", "2", "∅", "0", "0", "∅", "2", "1", "∅", "1", "1", "0.666667", "∅", "2", "3", "1"],
+        &["HORS_BASSIN", "Hors bassin", "∅", "1", "1", "∅", "∅", "∅", "∅", "0", "∅", "∅", "∅", "∅", "∅", "0", "∅", "0", "0", "∅", "0", "0", "1", "0", "∅", "∅", "∅", "∅", "∅", "∅"],
     ];
     check(&summary, &expected, "bassin_summary");
 
@@ -344,12 +344,12 @@ async fn every_gold_column_matches_the_hand_computation() {
     check(
         &public,
         &[
-            &["0001", "A1111", "30", "20", "12.5", "0.833333", "∅", "∅", "sortants_prevus_6m,competences_disponibles,competences_a_developper"],
-            &["0001", "B2222", "10", "15", "12.5", "0.833333", "∅", "∅", "sortants_prevus_6m,competences_disponibles,competences_a_developper"],
-            &["0002", "C3333", "∅", "∅", "∅", "∅", "∅", "0", "entrees_12m,taux_remplissage"],
-            &["0002", "D4444", "∅", "∅", "∅", "∅", "12", "12", "entrees_12m,taux_remplissage"],
+            &["0001", "A1111", "30", "20", "12.5", "0.833333", "∅", "∅", "sortants_prevus_6m,competences_disponibles (lié),competences_a_developper (lié)"],
+            &["0001", "B2222", "10", "15", "12.5", "0.833333", "∅", "∅", "sortants_prevus_6m,competences_disponibles (lié),competences_a_developper (lié)"],
+            &["0002", "C3333", "∅", "∅", "∅", "∅", "∅", "0", "entrees_12m,taux_remplissage (lié)"],
+            &["0002", "D4444", "∅", "∅", "∅", "∅", "12", "12", "entrees_12m (secondaire),taux_remplissage (lié)"],
             &["0002", "F6666", "12", "5", "∅", "∅", "∅", "12", ""],
-            &["0003", "E5555", "∅", "∅", "18", "0.72", "∅", "∅", "de_a,sorties_abc_12m,ratio_offres_de_a,taux_ecoulement,competences_disponibles,competences_a_developper"],
+            &["0003", "E5555", "∅", "∅", "18", "0.72", "∅", "∅", "de_a,sorties_abc_12m,ratio_offres_de_a (lié),taux_ecoulement (lié),competences_disponibles (lié),competences_a_developper (lié)"],
             &["HORS_BASSIN", "A1111", "∅", "∅", "∅", "∅", "∅", "0", ""],
         ],
         "public.competence_gap",
@@ -357,7 +357,11 @@ async fn every_gold_column_matches_the_hand_computation() {
     // Bassin totals: 0003's de_a 3 is suppressed, and the region total would give it back
     // from the others, so the smallest other (0002's 12) goes too.
     let public_summary = rows(&session, "SELECT code_bassin, de_a, secret FROM public.bassin_summary ORDER BY code_bassin").await;
-    check(&public_summary, &[&["0001", "40", ""], &["0002", "∅", "de_a"], &["0003", "∅", "de_a"], &["HORS_BASSIN", "∅", ""]], "public.bassin_summary");
+    check(
+        &public_summary,
+        &[&["0001", "40", ""], &["0002", "∅", "de_a (secondaire)"], &["0003", "∅", "de_a"], &["HORS_BASSIN", "∅", ""]],
+        "public.bassin_summary",
+    );
 
     // A nightly run afterwards carries both snapshots unchanged; semester runs are kept.
     let before = rows(&session, "SELECT * FROM gold.etat_des_lieux").await;

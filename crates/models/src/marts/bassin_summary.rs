@@ -56,6 +56,7 @@ pub fn sql(parameters: &Parameters) -> String {
          ), joined AS (
             SELECT b.code_bassin, b.libelle_bassin, b.code_departement,
                    COALESCE(g.offres, 0) AS offres, COALESCE(g.postes, 0) AS postes, g.de_a,
+                   {ratio_offres_de_a} AS ratio_offres_de_a,
                    x.bmo_projets, {part_difficiles} AS part_difficiles,
                    COALESCE(s.sessions_12m, 0) AS sessions_12m, s.places_12m, s.entrees_12m,
                    s.taux_remplissage, s.part_prioritaires, s.taux_emploi_6m,
@@ -82,5 +83,6 @@ pub fn sql(parameters: &Parameters) -> String {
         supply = aggregates(parameters, Weighting::Unweighted),
         supply_rates = rates(parameters),
         part_difficiles = parameters.sql_rate("x.difficiles_connus", "x.projets_connus"),
+        ratio_offres_de_a = parameters.sql_rate("COALESCE(g.offres, 0)", "g.de_a"),
     )
 }

@@ -1,0 +1,105 @@
+//! What the sheets read: the run's manifest, `silver.bassins` (names and outlines) and the
+//! public (secrecy-applied) gold tables. Nothing is recomputed from them.
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::svg::{Outline, outline};
+use crate::table::{Row, Table};
+
+/// The tables of one published run.
+pub struct RunTables {
+    /// `manifest.json`.
+    pub manifest: serde_json::Value,
+    /// The bassins of the grid.
+    pub bassins: Vec<Bassin>,
+    /// `public.bassin_summary`.
+    pub summary: Table,
+    /// `public.competence_gap`.
+    pub gap: Table,
+    /// `public.skills_demand`.
+    pub skills: Table,
+    /// `public.specialty_gap`.
+    pub specialty: Table,
+    /// `public.upcoming_sessions`.
+    pub upcoming: Table,
+    /// `public.etat_des_lieux`.
+    pub snapshots: Table,
+}
+
+/// One bassin of the grid.
+pub struct Bassin {
+    /// Code.
+    pub code: String,
+    /// Name (the code when the grid has none).
+    pub label: String,
+    /// Département.
+    pub departement: Option<String>,
+    /// Outline.
+    pub outline: Option<Outline>,
+}
+
+impl RunTables {
+    /// Reads a run directory (`<output>/current` or `<output>/runs/<id>`).
+    pub fn load(run_dir: &Path) -> Result<Self> {
+        let manifest_path = run_dir.join("manifest.json");
+        let manifest = std::fs::read_to_string(&manifest_path)
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .ok_or_else(|| Error::Table { path: manifest_path.clone(), message: "no readable manifest: is this a published run?".to_owned() })?;
+        let bassins = Table::read(&run_dir.join("silver/bassins"))?
+            .rows()
+            .filter_map(|row| {
+                let code = row.text("code_bassin")?;
+                Some(Bassin {
+                    label: row.text("libelle_bassin").unwrap_or_else(|| code.clone()),
+                    departement: row.text("code_departement"),
+                    outline: row.text("geometrie").as_deref().and_then(outline),
+                    code,
+                })
+            })
+            .collect();
+        let public = |table: &str| Table::read(&run_dir.join("public").join(table));
+        Ok(Self {
+            manifest,
+            bassins,
+            summary: public("bassin_summary")?,
+            gap: public("competence_gap")?,
+            skills: public("skills_demand")?,
+            specialty: public("specialty_gap")?,
+            upcoming: public("upcoming_sessions")?,
+            snapshots: public("etat_des_lieux")?,
+        })
+    }
+
+    /// The rows of `table` for one bassin.
+    pub fn of<'a>(table: &'a Table, bassin: &str) -> Vec<Row<'a>> {
+        table.rows().filter(|row| row.text("code_bassin").as_deref() == Some(bassin)).collect()
+    }
+
+    /// The reference date D.
+    pub fn as_of(&self) -> Option<chrono::NaiveDate> {
+        self.manifest.get("as_of").and_then(|v| v.as_str()).and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+    }
+
+    /// The semester of a semester run.
+    pub fn semester(&self) -> Option<String> {
+        self.manifest.get("semester").and_then(|v| v.as_str()).map(str::to_owned)
+    }
+
+    /// When the run finished.
+    pub fn produced_on(&self) -> Option<chrono::NaiveDate> {
+        self.manifest.get("finished_at").and_then(|v| v.as_str()).and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()).map(|t| t.date_naive())
+    }
+
+    /// (input, vintage) of every input.
+    pub fn sources(&self) -> Vec<(String, Option<String>)> {
+        self.manifest
+            .get("inputs")
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|input| Some((input.get("name")?.as_str()?.to_owned(), input.get("vintage").and_then(|v| v.as_str()).map(str::to_owned))))
+            .collect()
+    }
+}

@@ -1,0 +1,119 @@
+//! The per-bassin gap sheets (`sheets.md`): one French HTML file and one XLSX workbook per
+//! bassin, and a regional index page with a choropleth map, written from a published
+//! run's public (secrecy-applied) tables, its manifest and its bassin outlines. The
+//! content of a sheet is built once (`sections`) and rendered twice (`html`, `xlsx`).
+
+mod data;
+mod error;
+pub mod format;
+mod html;
+mod pdf;
+mod sections;
+mod svg;
+mod table;
+mod xlsx;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+pub use data::RunTables;
+pub use error::{Error, Result};
+pub use pdf::{chromium, headless_arguments};
+
+/// What to render.
+#[derive(Debug, Clone)]
+pub struct SheetRequest {
+    /// The published run (`<output>/current`, a run directory, or a run being built).
+    pub run_dir: PathBuf,
+    /// Where the files go (`<run>/sheets` by default).
+    pub out_dir: PathBuf,
+    /// Only these bassins (all of the grid when empty).
+    pub bassins: Vec<String>,
+    /// Write HTML files.
+    pub html: bool,
+    /// Write XLSX workbooks.
+    pub xlsx: bool,
+    /// Print PDF files from the HTML (headless Chromium).
+    pub pdf: bool,
+    /// The region's name, for the index.
+    pub region: String,
+    /// `MIN_DENOM`, quoted in the glossary.
+    pub min_denom: f64,
+}
+
+/// What was written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SheetsReport {
+    /// Sheets (bassins) rendered.
+    pub sheets: usize,
+    /// Files written.
+    pub files: Vec<PathBuf>,
+    /// The index page.
+    pub index: Option<PathBuf>,
+    /// Time taken.
+    pub seconds: f64,
+}
+
+fn write_file(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).map_err(|error| Error::Write { path: path.to_path_buf(), message: error.to_string() })
+}
+
+/// A file name safe for any bassin code (letters, digits, `-`, `_` only).
+fn file_stem(code: &str) -> String {
+    let safe: String = code.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    format!("fiche-{safe}")
+}
+
+/// Renders the sheets of a run.
+pub fn render(request: &SheetRequest) -> Result<SheetsReport> {
+    let clock = Instant::now();
+    let tables = RunTables::load(&request.run_dir)?;
+    for code in &request.bassins {
+        if !tables.bassins.iter().any(|b| &b.code == code) {
+            return Err(Error::UnknownBassin(code.clone()));
+        }
+    }
+    std::fs::create_dir_all(&request.out_dir).map_err(|error| Error::Write { path: request.out_dir.clone(), message: error.to_string() })?;
+    let mut files = Vec::new();
+    let mut links = Vec::new();
+    let mut sheets = 0;
+    for bassin in tables.bassins.iter().filter(|b| request.bassins.is_empty() || request.bassins.contains(&b.code)) {
+        let sections = vec![
+            sections::key_figures(&tables, bassin),
+            sections::metiers(&tables, bassin),
+            sections::competences(&tables, bassin),
+            sections::specialties(&tables, bassin),
+            sections::upcoming(&tables, bassin),
+            sections::evolution(&tables, bassin),
+        ];
+        let stem = file_stem(&bassin.code);
+        if request.html || request.pdf {
+            let path = request.out_dir.join(format!("{stem}.html"));
+            let markup = html::sheet(&tables, bassin, &sections, &sections::gap_bars(&tables, bassin), request.min_denom);
+            write_file(&path, &markup.into_string())?;
+            if request.pdf {
+                let pdf_path = request.out_dir.join(format!("{stem}.pdf"));
+                pdf::print(&path, &pdf_path)?;
+                files.push(pdf_path);
+            }
+            files.push(path);
+        }
+        if request.xlsx {
+            let path = request.out_dir.join(format!("{stem}.xlsx"));
+            xlsx::write(&path, &format!("Fiche bassin — {} ({})", bassin.label, bassin.code), &sections, request.min_denom)?;
+            files.push(path);
+        }
+        links.push((bassin.code.clone(), format!("{stem}.html"), format!("{stem}.xlsx")));
+        sheets += 1;
+    }
+    let index = if request.html {
+        let path = request.out_dir.join("index.html");
+        write_file(&path, &html::index(&tables, &request.region, &links).into_string())?;
+        Some(path)
+    } else {
+        None
+    };
+    let seconds = clock.elapsed().as_secs_f64();
+    tracing::info!(sheets, files = files.len(), seconds, "sheets written");
+    Ok(SheetsReport { sheets, files, index, seconds })
+}

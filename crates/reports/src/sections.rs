@@ -1,0 +1,352 @@
+//! The content of a sheet, section by section, as tables of cells that keep both the
+//! French text and the number: the HTML shows the text, the XLSX writes the number with
+//! a French format. Everything comes from the public tables; nothing is recomputed
+//! except sums of published counts for the regional column.
+
+use crate::data::{Bassin, RunTables};
+use crate::format::{Kind, cell, integer, percent};
+use crate::table::Row;
+
+/// One cell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    /// As shown (French format, « < 5 », « s », « n.s. », « — »).
+    pub text: String,
+    /// The number, when the cell is one (not under secrecy).
+    pub number: Option<f64>,
+    /// Its kind.
+    pub kind: Option<Kind>,
+}
+
+impl Cell {
+    /// A text cell.
+    pub fn text(text: impl Into<String>) -> Self {
+        Self { text: text.into(), number: None, kind: None }
+    }
+
+    /// A cell of a public table's column.
+    pub fn of(row: &Row<'_>, column: &str, kind: Kind) -> Self {
+        let hidden = row.secret(column).is_some();
+        Self { text: cell(row, column, kind), number: if hidden { None } else { row.number(column) }, kind: Some(kind) }
+    }
+}
+
+/// A section's table.
+pub struct Section {
+    /// Anchor.
+    pub id: &'static str,
+    /// XLSX worksheet name (31 characters at most).
+    pub sheet: &'static str,
+    /// Heading.
+    pub title: &'static str,
+    /// A sentence saying what it shows.
+    pub intro: String,
+    /// Column headers.
+    pub headers: Vec<&'static str>,
+    /// Rows.
+    pub rows: Vec<Vec<Cell>>,
+    /// What is left out (rows under thresholds, limits), said in words.
+    pub note: Option<String>,
+}
+
+/// The ordinal rank « 3e sur 30 ».
+fn rank(row: Option<&Row<'_>>, column: &str, of: usize) -> Cell {
+    match row.and_then(|r| r.number(column)) {
+        Some(rank) => Cell::text(format!("{}{} sur {of}", integer(rank), if rank == 1.0 { "er" } else { "e" })),
+        None => Cell::text("—"),
+    }
+}
+
+/// The regional total of a count column of `public.bassin_summary` (« s » when a bassin's
+/// value is suppressed, since the sum would then not be the published one).
+fn regional_total(tables: &RunTables, column: &str, kind: Kind) -> Cell {
+    let mut sum = 0.0;
+    for row in tables.summary.rows() {
+        if row.secret(column).is_some() {
+            return Cell::text("s");
+        }
+        sum += row.number(column).unwrap_or(0.0);
+    }
+    Cell { text: cell_text(sum, kind), number: Some(sum), kind: Some(kind) }
+}
+
+fn cell_text(value: f64, kind: Kind) -> String {
+    match kind {
+        Kind::Share => percent(value),
+        Kind::Decimal => crate::format::decimal(value, 1),
+        _ => integer(value),
+    }
+}
+
+/// Section 2: key figures, with the regional total or the bassin's rank.
+pub fn key_figures(tables: &RunTables, bassin: &Bassin) -> Section {
+    let rows = RunTables::of(&tables.summary, &bassin.code);
+    let row = rows.first();
+    let bassins = tables.summary.rows().filter(|r| r.text("code_bassin").as_deref() != Some("HORS_BASSIN")).count();
+    let value = |column: &str, kind: Kind| row.map_or_else(|| Cell::text("—"), |r| Cell::of(r, column, kind));
+    let fill = row.and_then(|r| r.number("taux_remplissage"));
+    let target = match fill {
+        Some(rate) if rate >= 0.8 => " (objectif de 80 % atteint)",
+        Some(_) => " (sous l'objectif de 80 %)",
+        None => "",
+    };
+    let mut figures = vec![
+        vec![Cell::text("Offres d'emploi déposées (12 mois)"), value("offres", Kind::Count), regional_total(tables, "offres", Kind::Count)],
+        vec![Cell::text("Postes offerts (12 mois)"), value("postes", Kind::Count), regional_total(tables, "postes", Kind::Count)],
+        vec![Cell::text("Demandeurs d'emploi de catégorie A"), value("de_a", Kind::Count), regional_total(tables, "de_a", Kind::Count)],
+        vec![Cell::text("Offres par demandeur de catégorie A"), value("ratio_offres_de_a", Kind::Ratio), Cell::text("—")],
+        vec![Cell::text("Projets de recrutement (enquête BMO)"), value("bmo_projets", Kind::Count), regional_total(tables, "bmo_projets", Kind::Count)],
+        vec![Cell::text("Part des projets jugés difficiles"), value("part_difficiles", Kind::Share), rank(row, "rang_part_difficiles", bassins)],
+        vec![
+            Cell::text("Places de formation (sessions commencées en 12 mois)"),
+            value("places_12m", Kind::Count),
+            regional_total(tables, "places_12m", Kind::Count),
+        ],
+        vec![
+            Cell::text(format!("Taux de remplissage des formations{target}")),
+            value("taux_remplissage", Kind::Share),
+            rank(row, "rang_taux_remplissage", bassins),
+        ],
+        vec![Cell::text("Sessions remplies à moins de 80 %"), value("sessions_sous_80", Kind::Count), regional_total(tables, "sessions_sous_80", Kind::Count)],
+        vec![Cell::text("Taux d'emploi 6 mois après la formation"), value("taux_emploi_6m", Kind::Share), rank(row, "rang_taux_emploi_6m", bassins)],
+        vec![
+            Cell::text("Sortants de formation attendus (6 prochains mois)"),
+            value("sortants_prevus_6m", Kind::Count),
+            regional_total(tables, "sortants_prevus_6m", Kind::Count),
+        ],
+        vec![
+            Cell::text("Métiers en tension (niveaux 4 et 5)"),
+            value("metiers_en_tension", Kind::Count),
+            regional_total(tables, "metiers_en_tension", Kind::Count),
+        ],
+        vec![
+            Cell::text("Part des métiers évalués qui sont en tension"),
+            value("part_metiers_en_tension", Kind::Share),
+            rank(row, "rang_part_metiers_en_tension", bassins),
+        ],
+    ];
+    figures.retain(|r| !r.is_empty());
+    Section {
+        id: "chiffres",
+        sheet: "Chiffres clés",
+        title: "Chiffres clés",
+        intro: "Les indicateurs du bassin, avec pour chacun le total régional ou le rang du bassin parmi ceux de la région (1er = valeur la plus élevée)."
+            .to_owned(),
+        headers: vec!["Indicateur", "Bassin", "Région"],
+        rows: figures,
+        note: None,
+    }
+}
+
+/// The bassin's `competence_gap` rows in priority order.
+fn by_priority<'a>(tables: &'a RunTables, bassin: &Bassin) -> Vec<Row<'a>> {
+    let mut rows = RunTables::of(&tables.gap, &bassin.code);
+    rows.sort_by(|a, b| a.number("priorite").unwrap_or(f64::MAX).total_cmp(&b.number("priorite").unwrap_or(f64::MAX)));
+    rows
+}
+
+fn metier(row: &Row<'_>) -> String {
+    format!("{} ({})", row.text("libelle_rome").unwrap_or_default(), row.text("code_rome").unwrap_or_default())
+}
+
+/// Section 3: the first ten métiers by priority.
+pub fn metiers(tables: &RunTables, bassin: &Bassin) -> Section {
+    let rows = by_priority(tables, bassin);
+    let unrated: Vec<String> = rows.iter().filter(|r| r.number("niveau_tension").is_none()).map(metier).collect();
+    let level = |row: &Row<'_>| match (row.number("niveau_tension"), row.text("libelle_tension")) {
+        (Some(level), Some(label)) => Cell { text: format!("{} – {label}", integer(level)), number: Some(level), kind: Some(Kind::Count) },
+        (_, label) => Cell::text(label.unwrap_or_else(|| "—".to_owned())),
+    };
+    Section {
+        id: "metiers",
+        sheet: "Métiers",
+        title: "Métiers en tension et écart de formation",
+        intro: "Les dix premiers métiers du bassin par priorité : d'abord ceux en tension (niveaux 4 et 5), puis les autres, par écart décroissant entre postes offerts et places de formation.".to_owned(),
+        headers: vec!["Rang", "Métier", "Niveau de tension", "Offres / entrées en catégorie A", "Taux d'écoulement", "Part des projets difficiles", "Postes offerts", "Places de formation", "Couverture", "Écart"],
+        rows: rows
+            .iter()
+            .take(10)
+            .map(|row| {
+                vec![
+                    Cell::of(row, "priorite", Kind::Count),
+                    Cell::text(metier(row)),
+                    level(row),
+                    Cell::of(row, "ratio_offres_entrees_a", Kind::Ratio),
+                    Cell::of(row, "taux_ecoulement", Kind::Share),
+                    Cell::of(row, "part_difficiles", Kind::Share),
+                    Cell::of(row, "besoin_12m", Kind::Count),
+                    Cell::of(row, "capacite_12m", Kind::Decimal),
+                    Cell::of(row, "couverture", Kind::Share),
+                    Cell::of(row, "ecart", Kind::Decimal),
+                ]
+            })
+            .collect(),
+        note: (!unrated.is_empty()).then(|| {
+            format!(
+                "{} métier(s) du bassin n'ont pas de niveau de tension faute de données suffisantes (dénominateur inférieur au seuil) : {}.",
+                unrated.len(),
+                unrated.join(", ")
+            )
+        }),
+    }
+}
+
+/// The gap bars of section 3.
+pub fn gap_bars(tables: &RunTables, bassin: &Bassin) -> Vec<crate::svg::Bar> {
+    by_priority(tables, bassin)
+        .iter()
+        .take(10)
+        .filter_map(|row| Some(crate::svg::Bar { label: metier(row), value: row.number("ecart")?, shown: cell(row, "ecart", Kind::Decimal) }))
+        .collect()
+}
+
+/// Section 4: the competences most requested for the métiers en tension.
+pub fn competences(tables: &RunTables, bassin: &Bassin) -> Section {
+    let tense: Vec<Row<'_>> = by_priority(tables, bassin).into_iter().filter(|r| r.flag("en_tension") == Some(true)).take(5).collect();
+    let skills = RunTables::of(&tables.skills, &bassin.code);
+    let mut rows = Vec::new();
+    for metier_row in &tense {
+        let code = metier_row.text("code_rome");
+        let mut listed: Vec<&Row<'_>> = skills.iter().filter(|s| s.text("code_rome") == code).collect();
+        listed.sort_by(|a, b| {
+            b.number("offres").unwrap_or(0.0).total_cmp(&a.number("offres").unwrap_or(0.0)).then(a.text("code_competence").cmp(&b.text("code_competence")))
+        });
+        for skill in listed.into_iter().take(3) {
+            rows.push(vec![
+                Cell::text(metier(metier_row)),
+                Cell::text(skill.text("libelle_competence").unwrap_or_else(|| skill.text("code_competence").unwrap_or_default())),
+                Cell::of(skill, "offres", Kind::Count),
+                Cell::of(skill, "part_offres", Kind::Share),
+            ]);
+        }
+    }
+    Section {
+        id: "competences",
+        sheet: "Compétences",
+        title: "Compétences à développer",
+        intro: "Pour les cinq premiers métiers en tension, les trois compétences que leurs offres d'emploi citent le plus.".to_owned(),
+        headers: vec!["Métier", "Compétence", "Offres qui la citent", "Part des offres du métier"],
+        note: rows.is_empty().then(|| "Aucun métier du bassin n'est en tension, ou leurs offres ne citent pas de compétence codée.".to_owned()),
+        rows,
+    }
+}
+
+/// Section 5: training specialties.
+pub fn specialties(tables: &RunTables, bassin: &Bassin) -> Section {
+    let mut rows = RunTables::of(&tables.specialty, &bassin.code);
+    rows.sort_by(|a, b| {
+        b.number("postes_lies").unwrap_or(0.0).total_cmp(&a.number("postes_lies").unwrap_or(0.0)).then(a.text("code_nsf").cmp(&b.text("code_nsf")))
+    });
+    let total = rows.len();
+    Section {
+        id: "specialites",
+        sheet: "Spécialités",
+        title: "Spécialités de formation",
+        intro: "Par spécialité de formation (NSF) : l'offre de formation du bassin face aux postes des métiers auxquels elle prépare.".to_owned(),
+        headers: vec!["Spécialité", "Sessions (12 mois)", "Places", "Taux de remplissage", "Taux d'emploi à 6 mois", "Postes liés", "Couverture"],
+        rows: rows
+            .iter()
+            .take(10)
+            .map(|row| {
+                vec![
+                    Cell::text(format!(
+                        "{} ({})",
+                        row.text("libelle_nsf").unwrap_or_else(|| "Spécialité inconnue".to_owned()),
+                        row.text("code_nsf").unwrap_or_default()
+                    )),
+                    Cell::of(row, "sessions_12m", Kind::Count),
+                    Cell::of(row, "places_12m", Kind::Count),
+                    Cell::of(row, "taux_remplissage", Kind::Share),
+                    Cell::of(row, "taux_emploi_6m", Kind::Share),
+                    Cell::of(row, "postes_lies", Kind::Decimal),
+                    Cell::of(row, "couverture", Kind::Share),
+                ]
+            })
+            .collect(),
+        note: (total > 10).then(|| format!("{} autres spécialités, liées à moins de postes, figurent dans la table publique specialty_gap.", total - 10)),
+    }
+}
+
+/// Section 6: sessions ending in the next six months.
+pub fn upcoming(tables: &RunTables, bassin: &Bassin) -> Section {
+    let rows = RunTables::of(&tables.upcoming, &bassin.code);
+    let total = rows.len();
+    Section {
+        id: "sorties",
+        sheet: "Sorties à venir",
+        title: "Sorties de formation à venir (6 mois)",
+        intro: "Les sessions qui se terminent dans les six prochains mois : autant de candidats formés à présenter aux employeurs (job-datings, recrutements)."
+            .to_owned(),
+        headers: vec!["Fin", "Formation", "Organisme", "Métiers", "Places", "Sortants attendus"],
+        rows: rows
+            .iter()
+            .take(15)
+            .map(|row| {
+                let metiers = row.texts("libelles_rome");
+                vec![
+                    Cell::text(row.date("date_fin").map(crate::format::date).unwrap_or_default()),
+                    Cell::text(row.text("intitule_formation").unwrap_or_default()),
+                    Cell::text(row.text("organisme_nom").unwrap_or_default()),
+                    Cell::text(if metiers.is_empty() { "—".to_owned() } else { metiers.join(", ") }),
+                    Cell::of(row, "places", Kind::Count),
+                    Cell::of(row, "sortants_prevus", Kind::Count),
+                ]
+            })
+            .collect(),
+        note: (total > 15)
+            .then(|| format!("{} autres sessions se terminent dans la période ; la liste complète est dans la table publique upcoming_sessions.", total - 15)),
+    }
+}
+
+/// Section 7: change against the previous semester's snapshot.
+pub fn evolution(tables: &RunTables, bassin: &Bassin) -> Section {
+    let rows = RunTables::of(&tables.snapshots, &bassin.code);
+    let latest = rows.iter().filter_map(|r| r.text("semestre")).max();
+    let mut latest_rows: Vec<&Row<'_>> = rows.iter().filter(|r| r.text("semestre") == latest && r.number("delta_postes").is_some()).collect();
+    latest_rows.sort_by(|a, b| b.number("delta_postes").unwrap_or(0.0).abs().total_cmp(&a.number("delta_postes").unwrap_or(0.0).abs()));
+    Section {
+        id: "evolution",
+        sheet: "Évolution",
+        title: "Évolution depuis le semestre précédent",
+        intro: match &latest {
+            Some(semester) => {
+                format!("Photographie du semestre {semester} comparée à celle du semestre précédent : les métiers dont les postes offerts ont le plus changé.")
+            }
+            None => "Aucune photographie semestrielle n'a encore été prise pour ce bassin.".to_owned(),
+        },
+        headers: vec!["Métier", "Postes offerts", "Évolution des postes", "Évolution des places de formation", "Évolution de l'écart"],
+        rows: latest_rows
+            .iter()
+            .take(10)
+            .map(|row| {
+                vec![
+                    Cell::text(metier(row)),
+                    Cell::of(row, "postes", Kind::Count),
+                    Cell::of(row, "delta_postes", Kind::Decimal),
+                    Cell::of(row, "delta_capacite_12m", Kind::Decimal),
+                    Cell::of(row, "delta_ecart", Kind::Decimal),
+                ]
+            })
+            .collect(),
+        note: (latest.is_some() && latest_rows.is_empty()).then(|| "Pas de photographie du semestre précédent à comparer.".to_owned()),
+    }
+}
+
+/// Section 9: the glossary — (indicator, definition).
+pub fn glossary(min_denom: f64) -> Vec<(&'static str, String)> {
+    let threshold = integer(min_denom);
+    vec![
+        ("Offres d'emploi, postes", "offres déposées à France Travail dans les 12 mois précédant la date de référence, et les postes qu'elles proposent (1 par offre quand le nombre n'est pas indiqué).".to_owned()),
+        ("Demandeurs d'emploi de catégorie A", "personnes inscrites à France Travail sans aucune activité, au dernier mois disponible.".to_owned()),
+        ("Niveau de tension (1 à 5)", format!("indice combinant trois mesures (méthode DARES) : offres rapportées aux entrées en catégorie A sur 12 mois, taux d'écoulement (sorties / demandeurs A, B, C) et part des projets de recrutement jugés difficiles (enquête BMO). Calculé seulement si chaque dénominateur atteint {threshold} ; 4 et 5 = en tension.")),
+        ("Places de formation", "places des sessions commencées dans les 12 mois ; une session qui prépare à plusieurs métiers partage ses places entre eux (d'où des nombres décimaux par métier).".to_owned()),
+        ("Taux de remplissage", format!("entrées en formation / places, sur les sessions dont les deux sont connus ; objectif 80 % ; non calculé sous {threshold} places.")),
+        ("Taux d'emploi à 6 mois", format!("personnes en emploi 6 mois après la sortie / sortants, pour les sessions finies entre 18 et 6 mois avant la date de référence ; non calculé sous {threshold} sortants.")),
+        ("Couverture, écart", "couverture = places de formation / postes offerts ; écart = postes offerts − places de formation (positif : le besoin dépasse la formation).".to_owned()),
+        ("Postes liés (spécialités)", "postes des métiers répartis entre les spécialités de formation qui y préparent (table de correspondance ROME – Formacode).".to_owned()),
+        ("« < 5 »", "effectif de 1 à 4 personnes, non publié (secret statistique).".to_owned()),
+        ("« s »", "valeur masquée pour qu'un effectif « < 5 » ne puisse pas être retrouvé à partir d'un total ou d'un taux (secret secondaire).".to_owned()),
+        ("« n.s. »", format!("non significatif : taux non calculé parce que son dénominateur est inférieur à {threshold} ou absent.")),
+        ("« — »", "aucune donnée.".to_owned()),
+    ]
+}
