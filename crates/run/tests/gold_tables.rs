@@ -355,11 +355,12 @@ async fn every_gold_column_matches_the_hand_computation() {
         "public.competence_gap",
     );
     // Bassin totals: 0003's de_a 3 is suppressed, and the region total would give it back
-    // from the others, so the smallest other (0002's 12) goes too.
+    // from the others, so the smallest other (0002's 12) goes too, each with the
+    // offers-per-jobseeker ratio that would give it back.
     let public_summary = rows(&session, "SELECT code_bassin, de_a, secret FROM public.bassin_summary ORDER BY code_bassin").await;
     check(
         &public_summary,
-        &[&["0001", "40", ""], &["0002", "∅", "de_a (secondaire)"], &["0003", "∅", "de_a"], &["HORS_BASSIN", "∅", ""]],
+        &[&["0001", "40", ""], &["0002", "∅", "de_a (secondaire),ratio_offres_de_a (lié)"], &["0003", "∅", "de_a,ratio_offres_de_a (lié)"], &["HORS_BASSIN", "∅", ""]],
         "public.bassin_summary",
     );
 
