@@ -18,6 +18,7 @@ demo: build
 	@echo
 	@echo "Query the gold tables:  $(BIN) sql \"SELECT code_bassin, code_rome, offres, libelle_tension FROM gold.competence_gap LIMIT 10\""
 	@echo "or with DuckDB:         SELECT * FROM read_parquet('out/demo/current/gold/competence_gap/*.parquet');"
+	@echo "Gap sheets:             out/demo/current/sheets/index.html (one HTML and one XLSX per bassin)"
 
 build:
 	$(CARGO) build --locked -p skillgap-cli
