@@ -45,11 +45,22 @@ enum Command {
     /// Documentation generated from the table specifications.
     #[command(subcommand)]
     Docs(DocsCommand),
+    /// Make an earlier published run current again.
+    Publish(PublishArguments),
     /// Render the per-bassin gap sheets (HTML, XLSX, PDF) of a published run.
     Sheets(SheetsArguments),
     /// Fetch from an API into the output's landing area (read by the next `run`).
     #[command(subcommand)]
     Fetch(FetchCommand),
+}
+
+#[derive(Args)]
+struct PublishArguments {
+    #[command(flatten)]
+    output: OutputArguments,
+    /// The run to make current (see `skillgap runs`).
+    #[arg(long)]
+    rollback: String,
 }
 
 #[derive(Args)]
@@ -209,6 +220,11 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             }
             println!("  manifest: {}", report.output_dir.join("current/manifest.json").display());
             println!("  query:    skillgap sql \"SELECT * FROM gold.competence_gap LIMIT 10\"");
+            Ok(())
+        }
+        Command::Publish(arguments) => {
+            let run_dir = skillgap_run::rollback(&output_dir(&arguments.output)?, &arguments.rollback)?;
+            println!("Run {} is current again: {}", arguments.rollback, run_dir.display());
             Ok(())
         }
         Command::Sheets(arguments) => {

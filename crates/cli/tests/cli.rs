@@ -29,6 +29,8 @@ fn every_subcommand_has_help() {
         vec!["fixtures", "generate", "--help"],
         vec!["docs", "tables", "--help"],
         vec!["fetch", "offers", "--help"],
+        vec!["sheets", "--help"],
+        vec!["publish", "--help"],
     ] {
         let output = skillgap(&arguments, &here);
         assert!(output.status.success(), "{arguments:?}: {}", text(&output));

@@ -17,7 +17,7 @@ mod transform;
 pub use error::{Error, ExitCode, Result};
 pub use fetch::{FetchOutcome, FetchRequest, LANDED_PAGES, Watermark, fetch};
 pub use manifest::{InputReport, Manifest, OutputReport, StageReport, UnknownCodeReport};
-pub use pipeline_run::{RunReport, RunRequest, SheetsCommand, run, sheets_of_run as sheets};
+pub use pipeline_run::{RunReport, RunRequest, SheetsCommand, rollback, run, sheets_of_run as sheets};
 pub use query::{OutputFormat, QuerySession, format_batches};
 pub use reference_date::{Semester, resolve_reference_date};
 pub use skillgap_sinks::Store;

@@ -191,6 +191,17 @@ fn sheets(run_dir: &std::path::Path, mut manifest: Manifest, pipeline: &Pipeline
     Ok(manifest)
 }
 
+/// `skillgap publish --rollback RUN`: makes an earlier published run current again (under
+/// the store's lock, with the same atomic link swap as a publish).
+pub fn rollback(output_dir: &std::path::Path, run_id: &str) -> Result<PathBuf> {
+    let store = Store::new(output_dir);
+    let lock = store.lock()?;
+    let run_dir = store.run_dir(run_id)?;
+    store.point_current_at(&lock, run_id)?;
+    tracing::info!(run = run_id, "rolled back: this run is current again");
+    Ok(run_dir)
+}
+
 /// What `skillgap sheets` was asked.
 #[derive(Debug, Clone)]
 pub struct SheetsCommand {

@@ -360,7 +360,12 @@ async fn every_gold_column_matches_the_hand_computation() {
     let public_summary = rows(&session, "SELECT code_bassin, de_a, secret FROM public.bassin_summary ORDER BY code_bassin").await;
     check(
         &public_summary,
-        &[&["0001", "40", ""], &["0002", "∅", "de_a (secondaire),ratio_offres_de_a (lié)"], &["0003", "∅", "de_a,ratio_offres_de_a (lié)"], &["HORS_BASSIN", "∅", ""]],
+        &[
+            &["0001", "40", ""],
+            &["0002", "∅", "de_a (secondaire),ratio_offres_de_a (lié)"],
+            &["0003", "∅", "de_a,ratio_offres_de_a (lié)"],
+            &["HORS_BASSIN", "∅", ""],
+        ],
         "public.bassin_summary",
     );
 
