@@ -175,6 +175,26 @@ fn nightly_fetches_then_runs_never_lose_or_double_an_offer() {
     let output = skillgap(&["run", "--pipeline", "pipeline.toml"], dir.path());
     assert!(output.status.success(), "{}", text(&output));
     assert_eq!(silver_offers(dir.path()).0, 1_520);
+
+    // The secret is nowhere in what was written: landing, fetch records, manifests, tables.
+    let mut leaks = Vec::new();
+    let mut pending = vec![dir.path().join("out")];
+    while let Some(path) = pending.pop() {
+        if path.is_dir() {
+            pending.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+        } else if path.is_file() {
+            let mut bytes = std::fs::read(&path).unwrap();
+            if path.extension().is_some_and(|e| e == "gz") {
+                let mut decoded = Vec::new();
+                std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(&bytes[..]), &mut decoded).unwrap();
+                bytes = decoded;
+            }
+            if bytes.windows(CLIENT_SECRET.len()).any(|w| w == CLIENT_SECRET.as_bytes()) {
+                leaks.push(path.display().to_string());
+            }
+        }
+    }
+    assert!(leaks.is_empty(), "the client secret was written to {leaks:?}");
 }
 
 #[test]
