@@ -72,3 +72,24 @@ def test_rollback_makes_an_earlier_run_current(tmp_path):
     check_current(out)
     unknown = subprocess.run([BINARY, "publish", "--out", str(out), "--rollback", "no-such-run"], cwd=REPOSITORY, capture_output=True, env=ENVIRONMENT)
     assert unknown.returncode == 2, unknown.stderr.decode()
+
+
+def test_a_write_failure_mid_run_keeps_the_previous_run_and_says_why(tmp_path):
+    """A full disk, simulated by a file-size limit (RLIMIT_FSIZE, writes fail with EFBIG)."""
+    import resource
+
+    out = tmp_path / "out"
+    assert run(out).returncode == 0
+    before = check_current(out)
+
+    def limit_file_size():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (512 * 1024, 512 * 1024))
+
+    result = subprocess.run([BINARY, "run", "--out", str(out)], cwd=REPOSITORY, capture_output=True, env=ENVIRONMENT, preexec_fn=limit_file_size)
+    message = result.stderr.decode()
+    assert result.returncode == 5, (result.returncode, message)
+    assert "File too large" in message or "too large" in message.lower(), message
+    assert check_current(out) == before
+    staging = out / ".staging"
+    assert not staging.exists() or not any(staging.iterdir()), "the failed run's staging directory is removed"
