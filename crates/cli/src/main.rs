@@ -7,6 +7,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+mod progress;
 use skillgap_config::Pipeline;
 use skillgap_run::{OutputFormat, QuerySession, RunRequest, Semester, format_batches};
 
@@ -198,13 +200,24 @@ fn output_dir(arguments: &OutputArguments) -> anyhow::Result<PathBuf> {
     })
 }
 
+/// Logs on standard error (human or JSON lines), and progress bars when standard error is
+/// an interactive terminal and the logs are for humans.
 fn install_logging(format: LogFormat) {
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+
     let filter = tracing_subscriber::EnvFilter::try_from_env("SKILLGAP_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    match format {
-        LogFormat::Human => builder.with_ansi(std::io::stderr().is_terminal()).init(),
-        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).init(),
-    }
+    let not_progress = tracing_subscriber::filter::filter_fn(|metadata| metadata.target() != progress::TARGET);
+    let interactive = std::io::stderr().is_terminal();
+    let logs = match format {
+        LogFormat::Human => tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(interactive).with_filter(not_progress).boxed(),
+        LogFormat::Json => {
+            tracing_subscriber::fmt::layer().json().flatten_event(true).with_current_span(true).with_writer(std::io::stderr).with_filter(not_progress).boxed()
+        }
+    };
+    let bars = (interactive && matches!(format, LogFormat::Human)).then(progress::ProgressLayer::default);
+    tracing_subscriber::registry().with(filter).with(logs).with(bars).init();
 }
 
 async fn execute(command: Command) -> anyhow::Result<()> {

@@ -100,3 +100,21 @@ fn bad_configuration_exits_2_with_the_file_named_and_no_panic() {
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
     assert!(text(&output).contains("nothing has been published"), "{}", text(&output));
 }
+
+#[test]
+fn progress_bars_only_on_an_interactive_terminal() {
+    let out = tempfile::tempdir().unwrap();
+    let here = repository();
+    let out_arg = out.path().display().to_string();
+    // Piped: logs only, never a bar.
+    let piped = Command::new(env!("CARGO_BIN_EXE_skillgap")).args(["run", "--out", &out_arg]).current_dir(&here).env("SKILLGAP_LOG", "info").output().unwrap();
+    assert!(piped.status.success(), "{}", text(&piped));
+    let logs = String::from_utf8_lossy(&piped.stderr);
+    assert!(logs.contains("run started") && !logs.contains("fichiers") && !logs.contains("skillgap::progress"), "{logs}");
+    // On a terminal (a pseudo-terminal from util-linux's `script`): the offers files bar.
+    let command = format!("{} run --out {out_arg}", env!("CARGO_BIN_EXE_skillgap"));
+    let terminal = Command::new("script").args(["-qec", &command, "/dev/null"]).current_dir(&here).env("SKILLGAP_LOG", "info").output().unwrap();
+    assert!(terminal.status.success(), "{}", text(&terminal));
+    let screen = String::from_utf8_lossy(&terminal.stdout);
+    assert!(screen.contains("/81 fichiers"), "{}", &screen[..screen.len().min(2000)]);
+}

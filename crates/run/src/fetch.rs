@@ -226,7 +226,10 @@ pub fn fetch(request: FetchRequest) -> Result<FetchOutcome> {
 fn land(temporary: &Path, settings: &ApiSettings, credentials: &Credentials, window: &FetchWindow) -> Result<FetchReport> {
     let file = std::fs::File::create(temporary).map_err(io_error(temporary))?;
     let mut encoder = GzEncoder::new(std::io::BufWriter::new(file), Compression::default());
+    let mut pages = 0u64;
     let mut sink = |page: &Page| -> std::result::Result<(), String> {
+        pages += 1;
+        tracing::info!(target: skillgap_sources::PROGRESS, task = "pages d'offres", unit = "pages", done = pages, total = 0u64);
         // A JSON text's line breaks are white space: folding them keeps one page a line
         // without parsing it.
         let line = page.body.replace(['\r', '\n'], " ");

@@ -218,10 +218,13 @@ pub fn ingest(pipeline: &Pipeline, bronze: &Path, landed_offers: &[(String, Path
     // Files are read in parallel, one bronze part per worker; `start_file` keeps every
     // record's order that of a sequential read (deduplication ties depend on it).
     let workers = std::thread::available_parallelism().map_or(1, usize::from).min(described.len()).max(1);
+    let files_done = std::sync::atomic::AtomicU64::new(0);
+    let files_total = described.len() as u64;
     let results: Vec<Result<(u64, u64, RecordBatch, u64)>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|worker| {
                 let described = &described;
+                let files_done = &files_done;
                 scope.spawn(move || -> Result<(u64, u64, RecordBatch, u64)> {
                     let mut reader = OfferReader::new();
                     let mut worker_rejects = RejectsBuilder::default();
@@ -229,6 +232,8 @@ pub fn ingest(pipeline: &Pipeline, bronze: &Path, landed_offers: &[(String, Path
                     for (index, (shown, input_file)) in described.iter().enumerate().filter(|(index, _)| index % workers == worker) {
                         reader.start_file(index);
                         reader.read_file(&input_file.path, shown, &mut worker_rejects, &mut |batch| file.accept(batch)).map_err(source_error("offers"))?;
+                        let done = files_done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                        tracing::info!(target: skillgap_sources::PROGRESS, task = "offres", unit = "fichiers", done, total = files_total);
                     }
                     reader.flush(&mut |batch| file.accept(batch)).map_err(source_error("offers"))?;
                     let written = file.finish()?;

@@ -341,9 +341,15 @@ pub fn read_lheo(path: &Path, display_path: &str, rejects: &mut RejectsBuilder, 
         }
         Ok(())
     };
+    let total = if path.extension().is_some_and(|e| e == "gz") { 0 } else { std::fs::metadata(path).map_or(0, |m| m.len()) };
+    let mut reported = 0u64;
     loop {
         buffer.clear();
         let position = reader.buffer_position();
+        if position >= reported + (8 << 20) {
+            reported = position;
+            tracing::info!(target: crate::PROGRESS, task = display_path, unit = "octets", done = position, total);
+        }
         let event = match reader.read_event_into(&mut buffer) {
             Ok(event) => event,
             Err(quick_xml::Error::Encoding(error)) => {

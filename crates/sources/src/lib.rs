@@ -23,5 +23,9 @@ pub use offers::{OfferReader, offers_schema};
 pub use rejects::{RejectsBuilder, rejects_schema};
 pub use territories::{BassinProperties, BassinShape, read_bassins};
 
+/// The tracing target of progress events (`task`, `done`, `total` — 0 when unknown —,
+/// `unit`), drawn as progress bars by the CLI on a terminal.
+pub const PROGRESS: &str = "skillgap::progress";
+
 /// Rows per record batch produced by the readers.
 pub const BATCH_ROWS: usize = 8192;
