@@ -33,6 +33,17 @@ pub struct Inputs {
     pub formacode: CsvInput,
     /// NSF referential: `code_nsf`, `libelle_nsf`.
     pub nsf: CsvInput,
+    /// *Les métiers en 2030* regional projections, CSV export of the `données` sheet:
+    /// `code_fap`, `libelle_fap`, `region`, `emploi_2019`, `creations_nettes`,
+    /// `departs_fin_carriere`, `jeunes_debutants`, `solde_mobilites`, `desequilibre`,
+    /// `postes_a_pourvoir` (thousands, 2019–2030), optional `niveau_tension_2019`; map the
+    /// file's own headers with `columns`.
+    #[serde(default)]
+    pub projections: Option<CsvInput>,
+    /// Employment by territory and FAP (`code_territoire`, `type_territoire` — commune or
+    /// bassin —, `code_fap`, `emploi`), to share the projections among bassins.
+    #[serde(default)]
+    pub employment: Option<CsvInput>,
 }
 
 /// Territorial inputs.

@@ -60,6 +60,10 @@ pub struct Grid {
     /// Name of the region, shown on the sheets and the index page.
     #[serde(default = "default_region_label")]
     pub region_label: String,
+    /// INSEE code of the region (`32` for Hauts-de-France): which rows of the projections
+    /// file are the region's. Needed only when that file holds several regions.
+    #[serde(default)]
+    pub region_code: Option<String>,
 }
 
 /// Kinds of territorial grid.

@@ -18,6 +18,9 @@ pub struct Parameters {
     pub semester: Option<String>,
     /// The semester before it (`2025-S2`), whose snapshot the deltas compare with.
     pub previous_semester: Option<String>,
+    /// Whether the key of the long-term projections is employment (`employment.csv`
+    /// given) rather than the W12 positions.
+    pub employment_key: bool,
 }
 
 impl Parameters {
@@ -93,6 +96,7 @@ mod tests {
             grid_is_bmo_bassins: true,
             semester: None,
             previous_semester: None,
+            employment_key: false,
         }
     }
 

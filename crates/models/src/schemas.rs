@@ -24,6 +24,9 @@ const SPECIFICATIONS: &[(&str, &str)] = &[
     ("upcoming_sessions", include_str!("../../../schemas/upcoming_sessions.yml")),
     ("bassin_summary", include_str!("../../../schemas/bassin_summary.yml")),
     ("etat_des_lieux", include_str!("../../../schemas/etat_des_lieux.yml")),
+    ("long_term_gap", include_str!("../../../schemas/long_term_gap.yml")),
+    ("projections", include_str!("../../../schemas/projections.yml")),
+    ("employment", include_str!("../../../schemas/employment.yml")),
 ];
 
 /// One table's specification.

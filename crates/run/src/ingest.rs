@@ -41,12 +41,33 @@ pub struct Ingested {
     pub has_catalogue: bool,
     /// Whether session outcomes were read (`bronze.session_outcomes`).
     pub has_outcomes: bool,
+    /// Whether long-term projections were read (and the region whose rows count).
+    pub projections: Option<Option<String>>,
+    /// Whether employment by territory and FAP was read.
+    pub has_employment: bool,
 }
 
 /// The columns of the optional CSV inputs.
-const OPTIONAL_CSV: [(&str, &[&str], &[&str]); 2] = [
+const OPTIONAL_CSV: [(&str, &[&str], &[&str]); 4] = [
     ("bmo_bassins", &["code_bassin_bmo", "code_bassin", "poids"], &[]),
     ("session_outcomes", &["session_id", "entrees", "entrees_prioritaires", "sortants", "en_emploi_6m"], &["date_maj"]),
+    (
+        "projections",
+        &[
+            "code_fap",
+            "libelle_fap",
+            "region",
+            "emploi_2019",
+            "creations_nettes",
+            "departs_fin_carriere",
+            "jeunes_debutants",
+            "solde_mobilites",
+            "desequilibre",
+            "postes_a_pourvoir",
+        ],
+        &["niveau_tension_2019"],
+    ),
+    ("employment", &["code_territoire", "type_territoire", "code_fap", "emploi"], &[]),
 ];
 
 /// The columns of each CSV input: (input name, required, optional).
@@ -135,6 +156,8 @@ fn csv_input<'a>(pipeline: &'a Pipeline, name: &str) -> Option<&'a CsvInput> {
         "nsf" => Some(&inputs.nsf),
         "bmo_bassins" => inputs.territories.bmo_bassins.as_ref(),
         "session_outcomes" => inputs.session_outcomes.as_ref(),
+        "projections" => inputs.projections.as_ref(),
+        "employment" => inputs.employment.as_ref(),
         _ => Some(&inputs.jobseekers),
     }
 }
@@ -284,5 +307,7 @@ pub fn ingest(pipeline: &Pipeline, bronze: &Path, landed_offers: &[(String, Path
         has_bmo_crosswalk,
         has_catalogue: pipeline.inputs.lheo.is_some(),
         has_outcomes: pipeline.inputs.session_outcomes.is_some(),
+        projections: pipeline.inputs.projections.as_ref().map(|_| pipeline.grid.region_code.clone()),
+        has_employment: pipeline.inputs.employment.is_some(),
     })
 }

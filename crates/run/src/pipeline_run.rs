@@ -57,6 +57,7 @@ pub async fn run(request: RunRequest) -> Result<RunReport> {
         grid_is_bmo_bassins: pipeline.grid.kind == GridKind::BmoBassins,
         semester: request.semester.map(|s| s.to_string()),
         previous_semester: request.semester.map(|s| s.previous().to_string()),
+        employment_key: pipeline.inputs.employment.is_some(),
     };
     let output_dir = request.output.clone().unwrap_or_else(|| pipeline.output_dir());
     let store = Store::new(&output_dir);

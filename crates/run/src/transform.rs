@@ -206,10 +206,36 @@ pub async fn build(run_dir: &Path, previous_run_dir: Option<&Path>, ingested: &I
     let frame = staging_context.sql("SELECT * FROM staging.bassins ORDER BY code_bassin").await.map_err(model_error("silver.bassins"))?;
     let (written, _) = write_table(run_dir, spec, frame).await?;
     outputs.push(report(run_dir, spec, &written));
+    // Long-term projections: the region's rows, their identities checked.
+    let region = match &ingested.projections {
+        Some(Some(code)) => Some(code.clone()),
+        Some(None) => {
+            let regions = staging::projection_regions(&staging_context).await?;
+            match regions.as_slice() {
+                [only] => Some(only.clone()),
+                [] => None,
+                many => {
+                    return Err(Error::Input {
+                        input: "projections".to_owned(),
+                        message: format!("the file holds several regions ({}): set [grid] region_code", many.join(", ")),
+                    });
+                }
+            }
+        }
+        None => None,
+    };
+    if ingested.projections.is_some() {
+        let errors = staging::projection_identity_errors(&staging_context, region.as_deref()).await?;
+        if !errors.is_empty() {
+            return Err(Error::Input { input: "projections".to_owned(), message: format!("the file's identities do not hold: {}", errors.join("; ")) });
+        }
+    }
     let silver = [
         ("offers", staging::offers(&staging_context).await?),
         ("jobseekers", staging::jobseekers(&staging_context).await?),
         ("bmo", staging::bmo(&staging_context, parameters).await?),
+        ("projections", staging::projections(&staging_context, ingested.projections.is_some(), region.as_deref()).await?),
+        ("employment", staging::employment(&staging_context, ingested.has_employment).await?),
     ];
     for (table, model) in silver {
         let spec = table_spec(table)?;

@@ -5,6 +5,7 @@
 mod bassin_summary;
 mod competence_gap;
 mod etat_des_lieux;
+mod long_term_gap;
 mod selection;
 mod skills_demand;
 mod specialty_gap;
@@ -21,7 +22,8 @@ use crate::error::{Error, Result, in_model};
 use crate::parameters::Parameters;
 
 /// Gold tables built by this version, in build order (a table may read the ones before it).
-pub const GOLD_TABLES: [&str; 6] = ["competence_gap", "specialty_gap", "skills_demand", "upcoming_sessions", "bassin_summary", "etat_des_lieux"];
+pub const GOLD_TABLES: [&str; 7] =
+    ["competence_gap", "specialty_gap", "skills_demand", "upcoming_sessions", "bassin_summary", "long_term_gap", "etat_des_lieux"];
 
 /// Registers the `intermediate` views the marts share (the session → métiers weights).
 pub async fn prepare(context: &SessionContext) -> Result<()> {
@@ -38,6 +40,7 @@ pub async fn build(context: &SessionContext, table: &str, parameters: &Parameter
         "skills_demand" => skills_demand::sql(parameters),
         "upcoming_sessions" => upcoming_sessions::sql(parameters),
         "bassin_summary" => bassin_summary::sql(parameters),
+        "long_term_gap" => long_term_gap::sql(parameters),
         "etat_des_lieux" => etat_des_lieux::sql(parameters, context.table_exist(PREVIOUS_SNAPSHOTS).unwrap_or(false)),
         other => return Err(Error::Specification { table: other.to_owned(), message: "not a gold table of this version".to_owned() }),
     };

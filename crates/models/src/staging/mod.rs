@@ -5,6 +5,7 @@
 mod bmo;
 mod jobseekers;
 mod offers;
+mod projections;
 mod referentials;
 mod sessions;
 mod unknown_codes;
@@ -17,6 +18,7 @@ use crate::error::{Result, in_model};
 pub use bmo::bmo;
 pub use jobseekers::jobseekers;
 pub use offers::offers;
+pub use projections::{IDENTITY_TOLERANCE, employment, projection_identity_errors, projection_regions, projections};
 pub use referentials::{bmo_bassins, communes, crosswalk_weight_errors, formacode, nsf, rome, rome_formacode};
 pub use sessions::{session_outcomes, sessions};
 pub use unknown_codes::{UnknownCode, unknown_codes};

@@ -1,0 +1,144 @@
+//! `silver.projections` (*Les métiers en 2030*, the region's rows) and `silver.employment`
+//! (employment by bassin and FAP, communes summed into their bassin). Numbers are read
+//! with a decimal comma or point; a FAP that no ROME of `rome.csv` belongs to is a reject
+//! (`unknown_fap`); the file's identities are checked by [`projection_identity_errors`].
+
+use arrow::array::AsArray;
+use datafusion::prelude::SessionContext;
+
+use super::{Staged, csv_reject_columns, staged};
+use crate::error::{Result, in_model};
+
+/// The number columns of the projections file (thousands over 2019–2030).
+pub const PROJECTION_NUMBERS: [&str; 7] =
+    ["emploi_2019", "creations_nettes", "departs_fin_carriere", "jeunes_debutants", "solde_mobilites", "desequilibre", "postes_a_pourvoir"];
+
+/// Tolerance of the identities: the file rounds each figure to a tenth.
+pub const IDENTITY_TOLERANCE: f64 = 0.3;
+
+fn number(column: &str) -> String {
+    format!("try_cast(replace(trim({column}), ',', '.') AS DOUBLE)")
+}
+
+fn classified(region: Option<&str>) -> String {
+    let typed: Vec<String> = PROJECTION_NUMBERS.iter().map(|c| format!("{} AS {c}_n", number(c))).collect();
+    let unreadable: Vec<String> = PROJECTION_NUMBERS.iter().map(|c| format!("({c}_n IS NULL)")).collect();
+    let in_region = region.map_or_else(|| "true".to_owned(), |r| format!("trim(region) = '{r}'"));
+    format!(
+        "WITH typed AS (
+            SELECT p.*, {typed}, {tension} AS niveau_tension_2019_n, f.code_fap AS known_fap
+            FROM bronze.projections p
+            LEFT JOIN (SELECT DISTINCT code_fap FROM staging.rome WHERE code_fap IS NOT NULL) f ON f.code_fap = upper(trim(p.code_fap))
+            WHERE {in_region}
+         ), classified AS (
+            SELECT *,
+              CASE WHEN code_fap IS NULL OR trim(code_fap) = '' THEN 'missing_value'
+                   WHEN {unreadable} THEN 'bad_count'
+                   WHEN known_fap IS NULL THEN 'unknown_fap' END AS reject_reason,
+              CASE WHEN code_fap IS NULL OR trim(code_fap) = '' THEN 'code_fap is required'
+                   WHEN {unreadable} THEN 'a figure is not a number'
+                   WHEN known_fap IS NULL THEN 'FAP ' || code_fap || ' has no ROME in rome.csv (code_fap): its projections cannot reach a bassin' END AS reject_detail
+            FROM typed
+         )",
+        typed = typed.join(", "),
+        tension = "try_cast(trim(niveau_tension_2019) AS BIGINT)",
+        unreadable = unreadable.join(" OR "),
+    )
+}
+
+/// `silver.projections`: the region's rows (`region` = `region_code` when given).
+/// `configured` false gives the empty table.
+pub async fn projections(context: &SessionContext, configured: bool, region: Option<&str>) -> Result<Staged> {
+    if !configured {
+        let columns = PROJECTION_NUMBERS.iter().map(|c| format!("CAST(NULL AS DOUBLE) AS {c}")).collect::<Vec<_>>().join(", ");
+        let empty = format!(
+            "SELECT CAST(NULL AS VARCHAR) AS code_fap, CAST(NULL AS VARCHAR) AS libelle_fap, CAST(NULL AS VARCHAR) AS region, {columns}, CAST(NULL AS BIGINT) AS niveau_tension_2019, CAST(NULL AS VARCHAR) AS source_file, CAST(NULL AS BIGINT) AS source_line WHERE false"
+        );
+        let no_rejects = "SELECT CAST(NULL AS VARCHAR) AS input, CAST(NULL AS VARCHAR) AS source_file, CAST(NULL AS VARCHAR) AS location, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS VARCHAR) AS detail, CAST(NULL AS VARCHAR) AS raw_value WHERE false";
+        return staged(context, "silver.projections", &empty, no_rejects).await;
+    }
+    let classified = classified(region);
+    let numbers = PROJECTION_NUMBERS.iter().map(|c| format!("{c}_n AS {c}")).collect::<Vec<_>>().join(", ");
+    let rows = format!(
+        "{classified} SELECT upper(trim(code_fap)) AS code_fap, trim(libelle_fap) AS libelle_fap, trim(region) AS region, {numbers}, niveau_tension_2019_n AS niveau_tension_2019, source_file, CAST(source_line AS BIGINT) AS source_line
+         FROM classified WHERE reject_reason IS NULL ORDER BY code_fap"
+    );
+    let mut raw = vec!["code_fap", "libelle_fap", "region"];
+    raw.extend(PROJECTION_NUMBERS);
+    let rejects = format!("{classified} SELECT {} FROM classified WHERE reject_reason IS NOT NULL", csv_reject_columns("projections", &raw));
+    staged(context, "silver.projections", &rows, &rejects).await
+}
+
+/// Rows of the projections that break the file's identities (postes à pourvoir =
+/// créations nettes + départs; déséquilibre = postes − débutants − arrivées nettes, where
+/// débutants are negative in the file and a negative mobility balance is net arrivals),
+/// as « file, line N (FAP X): … » messages.
+pub async fn projection_identity_errors(context: &SessionContext, region: Option<&str>) -> Result<Vec<String>> {
+    let sql = format!(
+        "{classified}
+         SELECT source_file || ', line ' || CAST(source_line AS VARCHAR) || ' (FAP ' || code_fap || '): ' ||
+                CASE WHEN abs(postes_a_pourvoir_n - creations_nettes_n - departs_fin_carriere_n) > {tolerance}
+                     THEN 'postes à pourvoir ' || CAST(postes_a_pourvoir_n AS VARCHAR) || ' ≠ créations nettes ' || CAST(creations_nettes_n AS VARCHAR) || ' + départs en fin de carrière ' || CAST(departs_fin_carriere_n AS VARCHAR)
+                     ELSE 'déséquilibre ' || CAST(desequilibre_n AS VARCHAR) || ' ≠ postes à pourvoir ' || CAST(postes_a_pourvoir_n AS VARCHAR) || ' + jeunes débutants ' || CAST(jeunes_debutants_n AS VARCHAR) || ' + solde des mobilités ' || CAST(solde_mobilites_n AS VARCHAR) END
+         FROM classified
+         WHERE reject_reason IS NULL
+           AND (abs(postes_a_pourvoir_n - creations_nettes_n - departs_fin_carriere_n) > {tolerance}
+                OR abs(desequilibre_n - (postes_a_pourvoir_n + jeunes_debutants_n + solde_mobilites_n)) > {tolerance})
+         ORDER BY source_line",
+        classified = classified(region),
+        tolerance = IDENTITY_TOLERANCE,
+    );
+    let batches = context.sql(&sql).await.map_err(in_model("silver.projections"))?.collect().await.map_err(in_model("silver.projections"))?;
+    Ok(batches.iter().flat_map(|b| b.column(0).as_string::<i32>().iter().flatten().map(str::to_owned).collect::<Vec<_>>()).collect())
+}
+
+/// The regions present in the projections file.
+pub async fn projection_regions(context: &SessionContext) -> Result<Vec<String>> {
+    let batches = context
+        .sql("SELECT DISTINCT trim(region) FROM bronze.projections WHERE region IS NOT NULL ORDER BY 1")
+        .await
+        .map_err(in_model("silver.projections"))?
+        .collect()
+        .await
+        .map_err(in_model("silver.projections"))?;
+    Ok(batches.iter().flat_map(|b| b.column(0).as_string::<i32>().iter().flatten().map(str::to_owned).collect::<Vec<_>>()).collect())
+}
+
+/// `silver.employment`: employment by bassin and FAP (commune rows summed into their
+/// bassin). `configured` false gives the empty table.
+pub async fn employment(context: &SessionContext, configured: bool) -> Result<Staged> {
+    if !configured {
+        let empty = "SELECT CAST(NULL AS VARCHAR) AS code_bassin, CAST(NULL AS VARCHAR) AS code_fap, CAST(NULL AS DOUBLE) AS emploi WHERE false";
+        let no_rejects = "SELECT CAST(NULL AS VARCHAR) AS input, CAST(NULL AS VARCHAR) AS source_file, CAST(NULL AS VARCHAR) AS location, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS VARCHAR) AS detail, CAST(NULL AS VARCHAR) AS raw_value WHERE false";
+        return staged(context, "silver.employment", empty, no_rejects).await;
+    }
+    let classified = format!(
+        "WITH typed AS (
+            SELECT e.*, {emploi} AS emploi_n,
+                   CASE lower(trim(e.type_territoire)) WHEN 'bassin' THEN b.code_bassin WHEN 'commune' THEN c.code_bassin END AS bassin
+            FROM bronze.employment e
+            LEFT JOIN staging.bassins b ON lower(trim(e.type_territoire)) = 'bassin' AND b.code_bassin = trim(e.code_territoire)
+            LEFT JOIN staging.communes c ON lower(trim(e.type_territoire)) = 'commune' AND c.code_commune = trim(e.code_territoire)
+         ), classified AS (
+            SELECT *,
+              CASE WHEN code_fap IS NULL OR code_territoire IS NULL THEN 'missing_value'
+                   WHEN lower(trim(type_territoire)) NOT IN ('bassin', 'commune') THEN 'bad_territory'
+                   WHEN emploi_n IS NULL OR emploi_n < 0 THEN 'bad_count'
+                   WHEN bassin IS NULL THEN 'unknown_territory' END AS reject_reason,
+              CASE WHEN code_fap IS NULL OR code_territoire IS NULL THEN 'code_territoire and code_fap are required'
+                   WHEN lower(trim(type_territoire)) NOT IN ('bassin', 'commune') THEN 'type_territoire must be bassin or commune'
+                   WHEN emploi_n IS NULL OR emploi_n < 0 THEN 'emploi is not a non-negative number'
+                   WHEN bassin IS NULL THEN 'territory ' || code_territoire || ' is not in the grid' END AS reject_detail
+            FROM typed
+         )",
+        emploi = number("emploi"),
+    );
+    let rows = format!(
+        "{classified} SELECT bassin AS code_bassin, upper(trim(code_fap)) AS code_fap, SUM(emploi_n) AS emploi FROM classified WHERE reject_reason IS NULL GROUP BY bassin, upper(trim(code_fap)) ORDER BY 1, 2"
+    );
+    let rejects = format!(
+        "{classified} SELECT {} FROM classified WHERE reject_reason IS NOT NULL",
+        csv_reject_columns("employment", &["code_territoire", "type_territoire", "code_fap", "emploi"])
+    );
+    staged(context, "silver.employment", &rows, &rejects).await
+}
