@@ -25,6 +25,8 @@ pub struct RunTables {
     pub upcoming: Table,
     /// `public.etat_des_lieux`.
     pub snapshots: Table,
+    /// `public.long_term_gap` (empty without projections).
+    pub long_term: Table,
 }
 
 /// One bassin of the grid.
@@ -69,6 +71,7 @@ impl RunTables {
             specialty: public("specialty_gap")?,
             upcoming: public("upcoming_sessions")?,
             snapshots: public("etat_des_lieux")?,
+            long_term: public("long_term_gap")?,
         })
     }
 

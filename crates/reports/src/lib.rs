@@ -78,7 +78,7 @@ pub fn render(request: &SheetRequest) -> Result<SheetsReport> {
     let mut links = Vec::new();
     let mut sheets = 0;
     for bassin in tables.bassins.iter().filter(|b| request.bassins.is_empty() || request.bassins.contains(&b.code)) {
-        let sections = vec![
+        let mut sections = vec![
             sections::key_figures(&tables, bassin),
             sections::metiers(&tables, bassin),
             sections::competences(&tables, bassin),
@@ -86,6 +86,7 @@ pub fn render(request: &SheetRequest) -> Result<SheetsReport> {
             sections::upcoming(&tables, bassin),
             sections::evolution(&tables, bassin),
         ];
+        sections.extend(sections::horizon(&tables, bassin));
         let stem = file_stem(&bassin.code);
         if request.html || request.pdf {
             let path = request.out_dir.join(format!("{stem}.html"));

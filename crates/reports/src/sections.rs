@@ -332,6 +332,58 @@ pub fn evolution(tables: &RunTables, bassin: &Bassin) -> Section {
     }
 }
 
+/// Section 7b: the 2030 horizon, when projections are configured (`None` otherwise).
+pub fn horizon(tables: &RunTables, bassin: &Bassin) -> Option<Section> {
+    let mut rows = RunTables::of(&tables.long_term, &bassin.code);
+    if rows.is_empty() {
+        return None;
+    }
+    rows.sort_by(|a, b| {
+        b.number("postes_a_pourvoir_an")
+            .unwrap_or(-1.0)
+            .total_cmp(&a.number("postes_a_pourvoir_an").unwrap_or(-1.0))
+            .then(a.text("code_fap").cmp(&b.text("code_fap")))
+    });
+    let source = rows.first().and_then(|r| r.text("source_cle")).unwrap_or_default();
+    let unkeyed: Vec<String> = rows.iter().filter(|r| r.number("cle_repartition").is_none()).filter_map(|r| r.text("libelle_fap")).collect();
+    Some(Section {
+        id: "horizon",
+        sheet: "Horizon 2030",
+        title: "Horizon 2030",
+        intro: format!(
+            "Postes à pourvoir chaque année de 2019 à 2030 par famille de métiers (projections France Stratégie – DARES « Les métiers en 2030 » pour la région), ramenés au bassin selon sa part de {} de la famille, face aux places de formation d'aujourd'hui.",
+            if source == "emploi" { "l'emploi" } else { "postes offerts sur 12 mois" }
+        ),
+        headers: vec![
+            "Famille de métiers",
+            "Postes à pourvoir par an",
+            "Départs en fin de carrière par an",
+            "Jeunes débutants par an",
+            "Déséquilibre potentiel par an",
+            "Places de formation (12 mois)",
+            "Couverture",
+            "Tension en 2019",
+        ],
+        rows: rows
+            .iter()
+            .take(12)
+            .map(|row| {
+                vec![
+                    Cell::text(format!("{} ({})", row.text("libelle_fap").unwrap_or_default(), row.text("code_fap").unwrap_or_default())),
+                    Cell::of(row, "postes_a_pourvoir_an", Kind::Decimal),
+                    Cell::of(row, "departs_fin_carriere_an", Kind::Decimal),
+                    Cell::of(row, "jeunes_debutants_an", Kind::Decimal),
+                    Cell::of(row, "desequilibre_an", Kind::Decimal),
+                    Cell::of(row, "capacite_12m", Kind::Decimal),
+                    Cell::of(row, "couverture_long_terme", Kind::Share),
+                    Cell::of(row, "niveau_tension_2019", Kind::Count),
+                ]
+            })
+            .collect(),
+        note: (!unkeyed.is_empty()).then(|| format!("Non réparties faute de clé régionale (aucun emploi ou poste dans la région) : {}.", unkeyed.join(", "))),
+    })
+}
+
 /// Section 9: the glossary — (indicator, definition).
 pub fn glossary(min_denom: f64) -> Vec<(&'static str, String)> {
     let threshold = integer(min_denom);
@@ -343,6 +395,7 @@ pub fn glossary(min_denom: f64) -> Vec<(&'static str, String)> {
         ("Taux de remplissage", format!("entrées en formation / places, sur les sessions dont les deux sont connus ; objectif 80 % ; non calculé sous {threshold} places.")),
         ("Taux d'emploi à 6 mois", format!("personnes en emploi 6 mois après la sortie / sortants, pour les sessions finies entre 18 et 6 mois avant la date de référence ; non calculé sous {threshold} sortants.")),
         ("Couverture, écart", "couverture = places de formation / postes offerts ; écart = postes offerts − places de formation (positif : le besoin dépasse la formation).".to_owned()),
+        ("Horizon 2030", "postes à pourvoir 2019–2030 de la région (créations nettes + départs en fin de carrière), par an (÷ 11), répartis entre bassins selon leur part de l'emploi de la famille de métiers (ou, à défaut, de ses postes offerts sur 12 mois) ; déséquilibre potentiel = postes à pourvoir − jeunes débutants − arrivées nettes d'autres régions.".to_owned()),
         ("Postes liés (spécialités)", "postes des métiers répartis entre les spécialités de formation qui y préparent (table de correspondance ROME – Formacode).".to_owned()),
         ("« < 5 »", "effectif de 1 à 4 personnes, non publié (secret statistique).".to_owned()),
         ("« s »", "valeur masquée pour qu'un effectif « < 5 » ne puisse pas être retrouvé à partir d'un total ou d'un taux (secret secondaire).".to_owned()),

@@ -102,6 +102,14 @@ async fn every_column_by_hand_with_the_positions_key_then_the_employment_key() {
             "0003 T4Z 200.0 150.0 50.0 100.0 50.0 ∅ ∅ 4 0.5 offres Conducteurs",
         ]
     );
+    // The sheet's « Horizon 2030 » section and workbook tab show them.
+    let html = std::fs::read_to_string(session.run_dir.join("sheets/fiche-0001.html")).unwrap();
+    let start = html.find("Horizon 2030").unwrap();
+    assert!(html[start..].contains("Agents d&#39;entretien (J5Z)") || html[start..].contains("Agents d'entretien (J5Z)"), "{}", &html[start..start + 2000]);
+    assert!(html[start..].contains("<td class=\"n\" data-column=\"Postes à pourvoir par an\">750</td>"), "{}", &html[start..start + 3000]);
+    let mut workbook: calamine::Xlsx<_> = calamine::open_workbook(session.run_dir.join("sheets/fiche-0001.xlsx")).unwrap();
+    let horizon = calamine::Reader::worksheet_range(&mut workbook, "Horizon 2030").unwrap();
+    assert_eq!(horizon.get((1, 1)), Some(&calamine::Data::Float(750.0)));
 
     // Employment key: J5Z 0.6, 0.3, 0.1 (communes summed into their bassin); T4Z has no
     // employment in the region: k and every shared figure NULL.

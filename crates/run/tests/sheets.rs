@@ -58,7 +58,7 @@ async fn the_xlsx_cells_equal_the_public_tables() {
     let (run_dir, session) = demo(out.path()).await;
     let mut workbook: Xlsx<_> = open_workbook(run_dir.join("sheets/fiche-0701.xlsx")).unwrap();
     let names = workbook.sheet_names();
-    assert_eq!(names, ["Chiffres clés", "Métiers", "Compétences", "Spécialités", "Sorties à venir", "Évolution", "Méthode"]);
+    assert_eq!(names, ["Chiffres clés", "Métiers", "Compétences", "Spécialités", "Sorties à venir", "Évolution", "Horizon 2030", "Méthode"]);
     let figures = workbook.worksheet_range("Chiffres clés").unwrap();
     let columns = [
         "offres",
