@@ -31,6 +31,11 @@ impl Cell {
     }
 }
 
+/// The cells of `columns` (name, kind) of a public row.
+fn cells(row: &Row<'_>, columns: &[(&str, Kind)]) -> Vec<Cell> {
+    columns.iter().map(|(column, kind)| Cell::of(row, column, *kind)).collect()
+}
+
 /// A section's table.
 pub struct Section {
     /// Anchor.
@@ -167,18 +172,20 @@ pub fn metiers(tables: &RunTables, bassin: &Bassin) -> Section {
             .iter()
             .take(10)
             .map(|row| {
-                vec![
-                    Cell::of(row, "priorite", Kind::Count),
-                    Cell::text(metier(row)),
-                    level(row),
-                    Cell::of(row, "ratio_offres_entrees_a", Kind::Ratio),
-                    Cell::of(row, "taux_ecoulement", Kind::Share),
-                    Cell::of(row, "part_difficiles", Kind::Share),
-                    Cell::of(row, "besoin_12m", Kind::Count),
-                    Cell::of(row, "capacite_12m", Kind::Decimal),
-                    Cell::of(row, "couverture", Kind::Share),
-                    Cell::of(row, "ecart", Kind::Decimal),
-                ]
+                let mut line = vec![Cell::of(row, "priorite", Kind::Count), Cell::text(metier(row)), level(row)];
+                line.extend(cells(
+                    row,
+                    &[
+                        ("ratio_offres_entrees_a", Kind::Ratio),
+                        ("taux_ecoulement", Kind::Share),
+                        ("part_difficiles", Kind::Share),
+                        ("besoin_12m", Kind::Count),
+                        ("capacite_12m", Kind::Decimal),
+                        ("couverture", Kind::Share),
+                        ("ecart", Kind::Decimal),
+                    ],
+                ));
+                line
             })
             .collect(),
         note: (!unrated.is_empty()).then(|| {
@@ -248,19 +255,21 @@ pub fn specialties(tables: &RunTables, bassin: &Bassin) -> Section {
             .iter()
             .take(10)
             .map(|row| {
-                vec![
-                    Cell::text(format!(
-                        "{} ({})",
-                        row.text("libelle_nsf").unwrap_or_else(|| "Spécialité inconnue".to_owned()),
-                        row.text("code_nsf").unwrap_or_default()
-                    )),
-                    Cell::of(row, "sessions_12m", Kind::Count),
-                    Cell::of(row, "places_12m", Kind::Count),
-                    Cell::of(row, "taux_remplissage", Kind::Share),
-                    Cell::of(row, "taux_emploi_6m", Kind::Share),
-                    Cell::of(row, "postes_lies", Kind::Decimal),
-                    Cell::of(row, "couverture", Kind::Share),
-                ]
+                let label =
+                    format!("{} ({})", row.text("libelle_nsf").unwrap_or_else(|| "Spécialité inconnue".to_owned()), row.text("code_nsf").unwrap_or_default());
+                let mut line = vec![Cell::text(label)];
+                line.extend(cells(
+                    row,
+                    &[
+                        ("sessions_12m", Kind::Count),
+                        ("places_12m", Kind::Count),
+                        ("taux_remplissage", Kind::Share),
+                        ("taux_emploi_6m", Kind::Share),
+                        ("postes_lies", Kind::Decimal),
+                        ("couverture", Kind::Share),
+                    ],
+                ));
+                line
             })
             .collect(),
         note: (total > 10).then(|| format!("{} autres spécialités, liées à moins de postes, figurent dans la table publique specialty_gap.", total - 10)),
@@ -319,13 +328,12 @@ pub fn evolution(tables: &RunTables, bassin: &Bassin) -> Section {
             .iter()
             .take(10)
             .map(|row| {
-                vec![
-                    Cell::text(metier(row)),
-                    Cell::of(row, "postes", Kind::Count),
-                    Cell::of(row, "delta_postes", Kind::Decimal),
-                    Cell::of(row, "delta_capacite_12m", Kind::Decimal),
-                    Cell::of(row, "delta_ecart", Kind::Decimal),
-                ]
+                let mut line = vec![Cell::text(metier(row))];
+                line.extend(cells(
+                    row,
+                    &[("postes", Kind::Count), ("delta_postes", Kind::Decimal), ("delta_capacite_12m", Kind::Decimal), ("delta_ecart", Kind::Decimal)],
+                ));
+                line
             })
             .collect(),
         note: (latest.is_some() && latest_rows.is_empty()).then(|| "Pas de photographie du semestre précédent à comparer.".to_owned()),
@@ -368,16 +376,20 @@ pub fn horizon(tables: &RunTables, bassin: &Bassin) -> Option<Section> {
             .iter()
             .take(12)
             .map(|row| {
-                vec![
-                    Cell::text(format!("{} ({})", row.text("libelle_fap").unwrap_or_default(), row.text("code_fap").unwrap_or_default())),
-                    Cell::of(row, "postes_a_pourvoir_an", Kind::Decimal),
-                    Cell::of(row, "departs_fin_carriere_an", Kind::Decimal),
-                    Cell::of(row, "jeunes_debutants_an", Kind::Decimal),
-                    Cell::of(row, "desequilibre_an", Kind::Decimal),
-                    Cell::of(row, "capacite_12m", Kind::Decimal),
-                    Cell::of(row, "couverture_long_terme", Kind::Share),
-                    Cell::of(row, "niveau_tension_2019", Kind::Count),
-                ]
+                let mut line = vec![Cell::text(format!("{} ({})", row.text("libelle_fap").unwrap_or_default(), row.text("code_fap").unwrap_or_default()))];
+                line.extend(cells(
+                    row,
+                    &[
+                        ("postes_a_pourvoir_an", Kind::Decimal),
+                        ("departs_fin_carriere_an", Kind::Decimal),
+                        ("jeunes_debutants_an", Kind::Decimal),
+                        ("desequilibre_an", Kind::Decimal),
+                        ("capacite_12m", Kind::Decimal),
+                        ("couverture_long_terme", Kind::Share),
+                        ("niveau_tension_2019", Kind::Count),
+                    ],
+                ));
+                line
             })
             .collect(),
         note: (!unkeyed.is_empty()).then(|| format!("Non réparties faute de clé régionale (aucun emploi ou poste dans la région) : {}.", unkeyed.join(", "))),
