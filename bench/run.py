@@ -80,32 +80,8 @@ def lheo():
     }
 
 
-OFFERS_PIPELINE = """name = "bench-offers"
-[roots]
-data = "data"
-[output]
-root = "published"
-keep_runs = 1
-[dates]
-as_of = "2026-11-26"
-[inputs.offers]
-paths = ["offers.ndjson.gz"]
-[inputs.jobseekers]
-path = "jobseekers.csv"
-[inputs.bmo]
-path = "bmo.csv"
-delimiter = ";"
-[inputs.territories.communes]
-path = "communes.csv"
-[inputs.rome]
-path = "rome.csv"
-[inputs.rome_formacode]
-path = "rome_formacode.csv"
-[inputs.formacode]
-path = "formacode.csv"
-[inputs.nsf]
-path = "nsf.csv"
-"""
+# The tests' minimal pipeline, with the benchmark's reference date.
+OFFERS_PIPELINE = (REPOSITORY / "tests" / "minimal-pipeline.toml").read_text() + '\n[dates]\nas_of = "2026-11-26"\n'
 
 OFFERS_REFERENTIALS = {
     "communes.csv": "code_commune,libelle_commune,code_bassin,code_postal\n" + "".join(f"{d}001,C{d},00{i},{d}100\n" for i, d in enumerate(["02", "59", "60", "62", "80"])),
@@ -129,7 +105,8 @@ def offers_ingestion():
     for name, text in OFFERS_REFERENTIALS.items():
         (work / "data" / name).write_text(text)
     (work / "pipeline.toml").write_text(OFFERS_PIPELINE)
-    source = work / "data" / "offers.ndjson.gz"
+    (work / "data" / "offers").mkdir()
+    source = work / "data" / "offers" / "offers.ndjson.gz"
     written = json.loads(subprocess.run([BENCH_BIN, "offers-write", str(OFFERS), str(source)], check=True, capture_output=True, text=True).stdout)
     raw_bytes = sum(len(line) for line in __import__("gzip").open(source, "rb"))
     ours = measured([BENCH_BIN, "run", str(work / "pipeline.toml")])

@@ -46,28 +46,7 @@ fn write_pipeline(dir: &Path, api: &FakeApi) {
     }
     std::fs::create_dir_all(dir.join("data/offers")).unwrap();
     let pipeline = format!(
-        r#"name = "fetch-test"
-[roots]
-data = "data"
-[output]
-root = "out"
-[inputs.offers]
-paths = ["offers"]
-[inputs.jobseekers]
-path = "jobseekers.csv"
-[inputs.bmo]
-path = "bmo.csv"
-delimiter = ";"
-[inputs.territories.communes]
-path = "communes.csv"
-[inputs.rome]
-path = "rome.csv"
-[inputs.rome_formacode]
-path = "rome_formacode.csv"
-[inputs.formacode]
-path = "formacode.csv"
-[inputs.nsf]
-path = "nsf.csv"
+        r#"{minimal}
 [fetch.offers]
 token_url = "{token}"
 search_url = "{search}"
@@ -80,6 +59,7 @@ retry_budget = 6
 backoff_seconds = 0.01
 max_backoff_seconds = 0.2
 "#,
+        minimal = include_str!("../../../tests/minimal-pipeline.toml"),
         token = api.token_url(),
         search = api.search_url()
     );

@@ -17,33 +17,7 @@ pub fn write_pipeline(dir: &Path, files: &[(&str, &str)], extra_toml: &str) -> P
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, content).unwrap();
     }
-    let pipeline = format!(
-        r#"name = "test"
-[roots]
-data = "data"
-[output]
-root = "out"
-keep_runs = 3
-{extra_toml}
-[inputs.offers]
-paths = ["offers"]
-[inputs.jobseekers]
-path = "jobseekers.csv"
-[inputs.bmo]
-path = "bmo.csv"
-delimiter = ";"
-[inputs.territories.communes]
-path = "communes.csv"
-[inputs.rome]
-path = "rome.csv"
-[inputs.rome_formacode]
-path = "rome_formacode.csv"
-[inputs.formacode]
-path = "formacode.csv"
-[inputs.nsf]
-path = "nsf.csv"
-"#
-    );
+    let pipeline = format!("{}\n{extra_toml}\n", include_str!("../../../../tests/minimal-pipeline.toml"));
     let path = dir.join("pipeline.toml");
     std::fs::write(&path, pipeline).unwrap();
     path
