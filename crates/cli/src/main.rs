@@ -208,7 +208,14 @@ fn install_logging(format: LogFormat) {
     use tracing_subscriber::util::SubscriberInitExt;
 
     let filter = tracing_subscriber::EnvFilter::try_from_env("SKILLGAP_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let not_progress = tracing_subscriber::filter::filter_fn(|metadata| metadata.target() != progress::TARGET);
+    // Never below WARN for the HTTP and TLS stacks, whatever SKILLGAP_LOG says: at trace
+    // level they dump raw requests, bearer tokens and client secrets included.
+    let not_progress = tracing_subscriber::filter::filter_fn(|metadata| {
+        let target = metadata.target();
+        let transport =
+            ["ureq", "rustls", "webpki"].iter().any(|t| target == *t || target.starts_with(&format!("{t}::")) || target.starts_with(&format!("{t}_")));
+        target != progress::TARGET && !(transport && *metadata.level() > tracing::Level::WARN)
+    });
     let interactive = std::io::stderr().is_terminal();
     let logs = match format {
         LogFormat::Human => tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(interactive).with_filter(not_progress).boxed(),

@@ -178,6 +178,32 @@ fn nightly_fetches_then_runs_never_lose_or_double_an_offer() {
 }
 
 #[test]
+fn neither_the_secret_nor_a_token_appears_in_trace_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = Utc::now();
+    let api = FakeApi::start(generate_offers(200, 7, &DEPARTEMENTS, &["A1111"], now - Duration::minutes(5), 30), now + Duration::minutes(1)).unwrap();
+    api.state().faults.insert(1, Fault::RevokeToken);
+    write_pipeline(dir.path(), &api);
+    for format in ["human", "json"] {
+        let output = Command::new(env!("CARGO_BIN_EXE_skillgap"))
+            .args(["--log-format", format, "fetch", "offers", "--pipeline", "pipeline.toml"])
+            .current_dir(dir.path())
+            .env("SKILLGAP_LOG", "trace")
+            .env("TEST_FT_ID", CLIENT_ID)
+            .env("TEST_FT_SECRET", CLIENT_SECRET)
+            .output()
+            .unwrap();
+        let logs = text(&output);
+        assert!(output.status.success(), "{logs}");
+        assert!(logs.contains("fetch started") && logs.contains("offers fetched"), "{logs}");
+        assert!(!logs.contains("ureq_proto") && !logs.contains("rustls::"), "the HTTP stack's dumps are never logged");
+        assert!(!logs.contains(CLIENT_SECRET), "the client secret is in the {format} logs");
+        let leaked: Vec<&str> = logs.lines().filter(|l| l.contains("token-1") || l.contains("token-2")).collect();
+        assert!(leaked.is_empty(), "a bearer token is in the {format} logs: {leaked:?}");
+    }
+}
+
+#[test]
 fn missing_credentials_are_a_configuration_error_naming_the_variable() {
     let dir = tempfile::tempdir().unwrap();
     let api = FakeApi::start(Vec::new(), Utc::now()).unwrap();
