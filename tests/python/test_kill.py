@@ -93,3 +93,15 @@ def test_a_write_failure_mid_run_keeps_the_previous_run_and_says_why(tmp_path):
     assert check_current(out) == before
     staging = out / ".staging"
     assert not staging.exists() or not any(staging.iterdir()), "the failed run's staging directory is removed"
+
+
+def test_two_concurrent_runs_one_exits_with_the_lock_code(tmp_path):
+    out = tmp_path / "out"
+    assert run(out).returncode == 0
+    processes = [subprocess.Popen([BINARY, "run", "--out", str(out)], cwd=REPOSITORY, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENVIRONMENT) for _ in range(2)]
+    results = [(process.wait(), process.stderr.read().decode()) for process in processes]
+    codes = sorted(code for code, _ in results)
+    assert codes == [0, 6], results
+    locked = next(message for code, message in results if code == 6)
+    assert "lock" in locked.lower(), locked
+    check_current(out)
