@@ -1,6 +1,6 @@
 # skillgap — the two commands are `make demo` and `make test`; the rest are helpers.
 # Everything runs offline except `make test`'s one-time installation of test tools
-# (Python packages from PyPI into .venv).
+# (Python packages from PyPI into .venv, Debian's chromium for the browser tests).
 
 CARGO   ?= cargo
 PYTHON  ?= python3
