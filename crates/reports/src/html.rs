@@ -27,11 +27,11 @@ svg.map { width: 100%; max-width: 26rem; height: auto; display: block; }
 dl dt { font-weight: bold; margin-top: .4rem; } dl dd { margin-left: 1rem; }
 @media print {
   @page { size: A4; margin: 10mm; }
-  body { max-width: none; padding: 0; font-size: 7.5pt; line-height: 1.25; }
+  body { max-width: none; padding: 0; font-size: 7pt; line-height: 1.2; }
   h1 { font-size: 13pt; } h2 { font-size: 10pt; margin-top: 3mm; break-after: avoid; }
-  table { font-size: 7pt; } th, td { padding: .3mm 1mm; }
+  table { font-size: 6.5pt; } th, td { padding: .2mm 1mm; }
   caption.intro, .note, .meta { font-size: 7pt; }
-  svg.chart { max-width: 120mm; } svg.map { max-width: 60mm; }
+  svg.chart { max-width: 110mm; } svg.map { max-width: 55mm; }
   dl { columns: 2; column-gap: 6mm; font-size: 6.5pt; } dl dt { margin-top: 1mm; }
   tr, svg { break-inside: avoid; }
   a { color: inherit; text-decoration: none; }

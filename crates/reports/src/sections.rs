@@ -289,7 +289,7 @@ pub fn upcoming(tables: &RunTables, bassin: &Bassin) -> Section {
         headers: vec!["Fin", "Formation", "Organisme", "Métiers", "Places", "Sortants attendus"],
         rows: rows
             .iter()
-            .take(15)
+            .take(12)
             .map(|row| {
                 let metiers = row.texts("libelles_rome");
                 vec![
