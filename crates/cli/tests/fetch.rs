@@ -204,6 +204,34 @@ fn neither_the_secret_nor_a_token_appears_in_trace_logs() {
 }
 
 #[test]
+fn landed_files_past_their_retention_are_removed_after_a_successful_fetch() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = Utc::now();
+    let api = FakeApi::start(generate_offers(50, 8, &DEPARTEMENTS, &["A1111"], now - Duration::minutes(5), 10), now + Duration::minutes(1)).unwrap();
+    write_pipeline(dir.path(), &api);
+    let landing = dir.path().join("out/landing/offers");
+    std::fs::create_dir_all(landing.join("pages")).unwrap();
+    std::fs::create_dir_all(landing.join("fetches")).unwrap();
+    let old = (now - Duration::days(45)).format("%Y%m%dT%H%M%SZ").to_string();
+    let recent = (now - Duration::days(5)).format("%Y%m%dT%H%M%SZ").to_string();
+    for stamp in [&old, &recent] {
+        std::fs::write(landing.join(format!("pages/offres-{stamp}.ndjson.gz")), b"").unwrap();
+        std::fs::write(landing.join(format!("fetches/{stamp}.json")), b"{}").unwrap();
+    }
+    // Without a retention, everything stays.
+    assert!(skillgap(&["fetch", "offers", "--pipeline", "pipeline.toml"], dir.path()).status.success());
+    assert!(landing.join(format!("pages/offres-{old}.ndjson.gz")).exists());
+    // With 30 days, the 45-day-old fetch goes, the 5-day-old one and the new one stay.
+    let text_of = std::fs::read_to_string(dir.path().join("pipeline.toml")).unwrap();
+    std::fs::write(dir.path().join("pipeline.toml"), format!("{text_of}keep_landed_days = 30\n")).unwrap();
+    let output = skillgap(&["fetch", "offers", "--pipeline", "pipeline.toml"], dir.path());
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(!landing.join(format!("pages/offres-{old}.ndjson.gz")).exists() && !landing.join(format!("fetches/{old}.json")).exists());
+    assert!(landing.join(format!("pages/offres-{recent}.ndjson.gz")).exists() && landing.join(format!("fetches/{recent}.json")).exists());
+    assert_eq!(std::fs::read_dir(landing.join("pages")).unwrap().count(), 3, "the recent file and the two fetches of this test");
+}
+
+#[test]
 fn missing_credentials_are_a_configuration_error_naming_the_variable() {
     let dir = tempfile::tempdir().unwrap();
     let api = FakeApi::start(Vec::new(), Utc::now()).unwrap();

@@ -55,6 +55,11 @@ pub struct OffersApi {
     /// Highest index the API serves for one query (`range` end, inclusive): 3149.
     #[serde(default = "default_max_index")]
     pub max_index: u64,
+    /// Landed page files (and their fetch records) older than this many days are removed
+    /// after a successful fetch; absent, every fetch is kept (needed to rebuild old
+    /// semesters from the landing area).
+    #[serde(default)]
+    pub keep_landed_days: Option<u32>,
 }
 
 /// Default token endpoint.

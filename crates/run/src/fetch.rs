@@ -111,6 +111,26 @@ fn write_atomically(path: &Path, text: &[u8]) -> Result<()> {
     std::fs::rename(&temporary, path).map_err(io_error(path))
 }
 
+/// Removes landed page files and fetch records of fetches before `cutoff`.
+fn prune_landing(pages_dir: &Path, records_dir: &Path, cutoff: DateTime<Utc>) -> Result<usize> {
+    let fetched_at = |name: &str| -> Option<DateTime<Utc>> {
+        let stamp = name.strip_prefix("offres-").unwrap_or(name);
+        let stamp = stamp.split('.').next()?;
+        chrono::NaiveDateTime::parse_from_str(stamp, "%Y%m%dT%H%M%SZ").ok().map(|t| t.and_utc())
+    };
+    let mut removed = 0;
+    for dir in [pages_dir, records_dir] {
+        for entry in std::fs::read_dir(dir).map_err(io_error(dir))?.filter_map(std::result::Result::ok) {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !name.starts_with('.') && fetched_at(&name).is_some_and(|at| at < cutoff) {
+                std::fs::remove_file(entry.path()).map_err(io_error(&entry.path()))?;
+                removed += 1;
+            }
+        }
+    }
+    Ok(removed)
+}
+
 fn settings(pipeline: &Pipeline) -> Result<(ApiSettings, Credentials, u32)> {
     let api = &pipeline
         .fetch
@@ -166,7 +186,12 @@ pub fn fetch(request: FetchRequest) -> Result<FetchOutcome> {
         tracing::warn!(since = ?since, "the watermark is more than 31 days old: full fetch");
     }
     let window = FetchWindow { created_from: now - chrono::Duration::days(i64::from(history_days)), created_to: now, updated_after };
-    let fetch_id = now.format("%Y%m%dT%H%M%SZ").to_string();
+    // Unique even for two fetches in the same second: a landed file is never replaced.
+    let stamp = now.format("%Y%m%dT%H%M%SZ").to_string();
+    let fetch_id = (0..)
+        .map(|n| if n == 0 { stamp.clone() } else { format!("{stamp}.{n}") })
+        .find(|id| !pages_dir.join(format!("offres-{id}.ndjson.gz")).exists() && !records_dir.join(format!("{id}.json")).exists())
+        .unwrap_or(stamp);
     let pages_file = pages_dir.join(format!("offres-{fetch_id}.ndjson.gz"));
     let temporary = pages_dir.join(format!(".offres-{fetch_id}.ndjson.gz.tmp"));
     tracing::info!(fetch = %fetch_id, updated_after = ?updated_after, departements = settings.departements.len(), "fetch started");
@@ -209,6 +234,10 @@ pub fn fetch(request: FetchRequest) -> Result<FetchOutcome> {
         (None, previous) => previous.as_ref().map(|w| w.updated_after),
     };
     tracing::info!(fetch = %fetch_id, offers = report.offers, new = report.offers_kept, pages = report.pages, "fetch landed");
+    if let Some(days) = pipeline.fetch.as_ref().and_then(|f| f.offers.keep_landed_days) {
+        let removed = prune_landing(&pages_dir, &records_dir, now - chrono::Duration::days(i64::from(days)))?;
+        tracing::info!(removed, days, "landed files past retention removed");
+    }
     Ok(FetchOutcome {
         fetch_id,
         pages_file,
