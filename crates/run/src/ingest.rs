@@ -102,10 +102,6 @@ struct BronzeFile {
 }
 
 impl BronzeFile {
-    fn create(bronze: &Path, name: &str, schema: &arrow::datatypes::SchemaRef) -> Result<Self> {
-        Self::create_part(bronze, name, 0, schema)
-    }
-
     /// Part `part` of a bronze table written by several workers.
     fn create_part(bronze: &Path, name: &str, part: usize, schema: &arrow::datatypes::SchemaRef) -> Result<Self> {
         Ok(Self { file: TableFile::create(&bronze.join(name).join(format!("part-{part}.parquet")), schema, None)?, error: None })
@@ -127,6 +123,61 @@ impl BronzeFile {
         }
         Ok(self.file.finish()?)
     }
+}
+
+/// A reader's sink of record batches.
+type Sink<'a> = dyn FnMut(RecordBatch) -> skillgap_sources::Result<()> + 'a;
+
+/// Reads the files of one input on as many workers as there are cores (file i on worker
+/// i mod n), each with its own reader state `W`, rejects and bronze part file; reports
+/// progress by file. `read` returns the records a file held (when the reader counts per
+/// file), `finish` the worker's (records, bytes) (when it counts overall). Returns
+/// (records, rows written, bytes).
+#[allow(clippy::too_many_arguments)]
+fn read_in_parallel<W>(
+    files: &[(String, InputFile)],
+    bronze: &Path,
+    name: &str,
+    schema: &arrow::datatypes::SchemaRef,
+    rejects: &mut RejectsBuilder,
+    new_worker: impl Fn() -> W + Sync,
+    read: impl Fn(&mut W, usize, &Path, &str, &mut RejectsBuilder, &mut Sink<'_>) -> Result<u64> + Sync,
+    finish: impl Fn(&mut W, &mut Sink<'_>) -> Result<(u64, u64)> + Sync,
+) -> Result<(u64, u64, u64)> {
+    let workers = std::thread::available_parallelism().map_or(1, usize::from).min(files.len()).max(1);
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let total = files.len() as u64;
+    let results: Vec<Result<(u64, u64, RecordBatch, u64)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|worker| {
+                let (new_worker, read, finish, done) = (&new_worker, &read, &finish, &done);
+                scope.spawn(move || -> Result<(u64, u64, RecordBatch, u64)> {
+                    let mut state = new_worker();
+                    let mut worker_rejects = RejectsBuilder::default();
+                    let mut file = BronzeFile::create_part(bronze, name, worker, schema)?;
+                    let mut records = 0;
+                    for (index, (shown, input_file)) in files.iter().enumerate().filter(|(index, _)| index % workers == worker) {
+                        records += read(&mut state, index, &input_file.path, shown, &mut worker_rejects, &mut |batch| file.accept(batch))?;
+                        let done = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                        tracing::info!(target: skillgap_sources::PROGRESS, task = name, unit = "fichiers", done, total);
+                    }
+                    let (counted, bytes) = finish(&mut state, &mut |batch| file.accept(batch))?;
+                    let written = file.finish()?;
+                    Ok((records + counted, bytes, worker_rejects.finish(), written.rows))
+                })
+            })
+            .collect();
+        handles.into_iter().map(|handle| handle.join().unwrap_or_else(|_| Err(Error::Internal(format!("a {name} reader thread panicked"))))).collect()
+    });
+    let (mut records, mut bytes, mut rows) = (0, 0, 0);
+    for result in results {
+        let (worker_records, worker_bytes, worker_rejects, worker_rows) = result?;
+        records += worker_records;
+        bytes += worker_bytes;
+        rows += worker_rows;
+        rejects.append(&worker_rejects);
+    }
+    Ok((records, rows, bytes))
 }
 
 fn write_batches(bronze: &Path, name: &str, schema: &arrow::datatypes::SchemaRef, batches: &[RecordBatch]) -> Result<()> {
@@ -238,55 +289,44 @@ pub fn ingest(pipeline: &Pipeline, bronze: &Path, landed_offers: &[(String, Path
     for (shown, path) in landed_offers {
         described.push((shown.clone(), describe_file(path).map_err(source_error("offers"))?));
     }
-    // Files are read in parallel, one bronze part per worker; `start_file` keeps every
-    // record's order that of a sequential read (deduplication ties depend on it).
-    let workers = std::thread::available_parallelism().map_or(1, usize::from).min(described.len()).max(1);
-    let files_done = std::sync::atomic::AtomicU64::new(0);
-    let files_total = described.len() as u64;
-    let results: Vec<Result<(u64, u64, RecordBatch, u64)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|worker| {
-                let described = &described;
-                let files_done = &files_done;
-                scope.spawn(move || -> Result<(u64, u64, RecordBatch, u64)> {
-                    let mut reader = OfferReader::new();
-                    let mut worker_rejects = RejectsBuilder::default();
-                    let mut file = BronzeFile::create_part(bronze, "offers", worker, &offers_schema())?;
-                    for (index, (shown, input_file)) in described.iter().enumerate().filter(|(index, _)| index % workers == worker) {
-                        reader.start_file(index);
-                        reader.read_file(&input_file.path, shown, &mut worker_rejects, &mut |batch| file.accept(batch)).map_err(source_error("offers"))?;
-                        let done = files_done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                        tracing::info!(target: skillgap_sources::PROGRESS, task = "offres", unit = "fichiers", done, total = files_total);
-                    }
-                    reader.flush(&mut |batch| file.accept(batch)).map_err(source_error("offers"))?;
-                    let written = file.finish()?;
-                    Ok((reader.records, reader.bytes, worker_rejects.finish(), written.rows))
-                })
-            })
-            .collect();
-        handles.into_iter().map(|handle| handle.join().unwrap_or_else(|_| Err(Error::Internal("an offers reader thread panicked".to_owned())))).collect()
-    });
-    let (mut records, mut bytes, mut rows) = (0, 0, 0);
-    for result in results {
-        let (worker_records, worker_bytes, worker_rejects, worker_rows) = result?;
-        records += worker_records;
-        bytes += worker_bytes;
-        rows += worker_rows;
-        rejects.append(&worker_rejects);
-    }
+    // `start_file` keeps every record's order that of a sequential read (deduplication
+    // ties depend on it).
+    let (records, rows, bytes) = read_in_parallel(
+        &described,
+        bronze,
+        "offers",
+        &offers_schema(),
+        &mut rejects,
+        OfferReader::new,
+        |reader, index, path, shown, rejects, sink| {
+            reader.start_file(index);
+            reader.read_file(path, shown, rejects, sink).map_err(source_error("offers"))?;
+            Ok(0)
+        },
+        |reader, sink| {
+            reader.flush(sink).map_err(source_error("offers"))?;
+            Ok((reader.records, reader.bytes))
+        },
+    )?;
     inputs.push(IngestedInput { name: "offers".to_owned(), vintage: offers.vintage.clone(), files: described, records });
-    tracing::info!(input = "offers", records, rows, megabytes = bytes as f64 / 1e6, workers, "read");
+    tracing::info!(input = "offers", records, rows, megabytes = bytes as f64 / 1e6, "read");
 
     if let Some(catalogue) = &pipeline.inputs.lheo {
         let described = input_files(pipeline, "lheo", catalogue)?;
-        let mut file = BronzeFile::create(bronze, "lheo", &sessions_schema())?;
-        let mut records = 0;
-        for (shown, input_file) in &described {
-            let stats = read_lheo(&input_file.path, shown, &mut rejects, &mut |batch| file.accept(batch)).map_err(source_error("lheo"))?;
-            records += stats.sessions + stats.rejected;
-            tracing::info!(input = "lheo", file = %shown, formations = stats.formations, sessions = stats.sessions, rejected = stats.rejected, "read");
-        }
-        file.finish()?;
+        let (records, _, _) = read_in_parallel(
+            &described,
+            bronze,
+            "lheo",
+            &sessions_schema(),
+            &mut rejects,
+            || (),
+            |(), _, path, shown, rejects, sink| {
+                let stats = read_lheo(path, shown, rejects, sink).map_err(source_error("lheo"))?;
+                tracing::info!(input = "lheo", file = %shown, formations = stats.formations, sessions = stats.sessions, rejected = stats.rejected, "read");
+                Ok(stats.sessions + stats.rejected)
+            },
+            |(), _| Ok((0, 0)),
+        )?;
         inputs.push(IngestedInput { name: "lheo".to_owned(), vintage: catalogue.vintage.clone(), files: described, records });
     }
 
