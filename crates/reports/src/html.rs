@@ -7,7 +7,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use crate::data::{Bassin, RunTables};
 use crate::format::{date, integer, percent};
-use crate::sections::{Section, glossary};
+use crate::sections::{self, Section, glossary};
 use crate::svg::{Area, Bar, bars, map};
 
 const STYLE: &str = r#"
@@ -149,20 +149,14 @@ pub fn sheet(tables: &RunTables, bassin: &Bassin, sections: &[Section], gap: &[B
                 }
             }
             main {
-                @for section in sections.iter().take(1) {
-                    section id=(section.id) aria-labelledby=(format!("{}-titre", section.id)) { h2 id=(format!("{}-titre", section.id)) { (section.title) } (table(section)) }
-                }
-                @for section in sections.iter().skip(1).take(1) {
+                @for section in sections {
                     section id=(section.id) aria-labelledby=(format!("{}-titre", section.id)) {
                         h2 id=(format!("{}-titre", section.id)) { (section.title) }
                         (table(section))
-                        @if !gap.is_empty() {
+                        @if section.id == sections::METIERS && !gap.is_empty() {
                             (bars("Écart entre postes offerts et places de formation", "Barres horizontales : à droite (rouge), plus de postes que de places ; à gauche (bleu), plus de places que de postes. La valeur est écrite au bout de chaque barre.", gap))
                         }
                     }
-                }
-                @for section in sections.iter().skip(2) {
-                    section id=(section.id) aria-labelledby=(format!("{}-titre", section.id)) { h2 id=(format!("{}-titre", section.id)) { (section.title) } (table(section)) }
                 }
                 section id="carte" aria-labelledby="carte-titre" {
                     h2 id="carte-titre" { "Carte" }

@@ -154,6 +154,9 @@ fn metier(row: &Row<'_>) -> String {
     format!("{} ({})", row.text("libelle_rome").unwrap_or_default(), row.text("code_rome").unwrap_or_default())
 }
 
+/// The anchor of the métiers section (the gap bars go with it).
+pub const METIERS: &str = "metiers";
+
 /// Section 3: the first ten métiers by priority.
 pub fn metiers(tables: &RunTables, bassin: &Bassin) -> Section {
     let rows = by_priority(tables, bassin);
@@ -163,7 +166,7 @@ pub fn metiers(tables: &RunTables, bassin: &Bassin) -> Section {
         (_, label) => Cell::text(label.unwrap_or_else(|| "—".to_owned())),
     };
     Section {
-        id: "metiers",
+        id: METIERS,
         sheet: "Métiers",
         title: "Métiers en tension et écart de formation",
         intro: "Les dix premiers métiers du bassin par priorité : d'abord ceux en tension (niveaux 4 et 5), puis les autres, par écart décroissant entre postes offerts et places de formation.".to_owned(),
