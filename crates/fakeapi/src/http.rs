@@ -232,8 +232,9 @@ fn search(request: &Request, state: &Mutex<State>) -> Response {
         key(b).0.cmp(&key(a).0).then(key(a).1.cmp(&key(b).1))
     });
     let total = matching.len() as u64;
+    let shown = request.query.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&");
     if total == 0 {
-        state.answered_queries.push(request.query.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&"));
+        state.answered_queries.push(shown);
         return Response { status: 204, headers: Vec::new(), body: Vec::new() };
     }
     if start >= total {
@@ -241,7 +242,7 @@ fn search(request: &Request, state: &Mutex<State>) -> Response {
     }
     let last = end.min(total - 1);
     let page: Vec<Value> = matching[start as usize..=last as usize].iter().map(|o| (*o).clone()).collect();
-    state.answered_queries.push(request.query.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&"));
+    state.answered_queries.push(shown);
     Response {
         status: if last + 1 < total { 206 } else { 200 },
         headers: vec![("Content-Range".to_owned(), format!("offres {start}-{last}/{total}")), ("Accept-Range".to_owned(), "offres 150".to_owned())],

@@ -178,7 +178,8 @@ pub fn fetch(request: FetchRequest) -> Result<FetchOutcome> {
     let watermark = read_watermark(&watermark_path)?;
     // The API's bounds are whole seconds: round up, so that an offer created earlier in the
     // current second is inside the window.
-    let now = (request.now.unwrap_or_else(Utc::now) + chrono::Duration::seconds(1)).with_nanosecond_zero();
+    let now = request.now.unwrap_or_else(Utc::now);
+    let now = DateTime::from_timestamp(now.timestamp() + 1, 0).unwrap_or(now);
     let since = request.since.as_deref().map(parse_since).transpose()?.or(watermark.as_ref().map(|w| w.updated_after));
     // The API's `publieeDepuis` reaches 31 days back: older than that, fetch everything.
     let updated_after = since.filter(|s| now - *s <= chrono::Duration::days(31));
@@ -285,14 +286,4 @@ pub fn landed_pages(output_dir: &Path) -> Vec<PathBuf> {
         .unwrap_or_default();
     files.sort();
     files
-}
-
-trait WithoutNanoseconds {
-    fn with_nanosecond_zero(self) -> Self;
-}
-
-impl WithoutNanoseconds for DateTime<Utc> {
-    fn with_nanosecond_zero(self) -> Self {
-        chrono::Timelike::with_nanosecond(&self, 0).unwrap_or(self)
-    }
 }

@@ -13,6 +13,9 @@ use crate::error::{Result, in_model};
 pub const PROJECTION_NUMBERS: [&str; 7] =
     ["emploi_2019", "creations_nettes", "departs_fin_carriere", "jeunes_debutants", "solde_mobilites", "desequilibre", "postes_a_pourvoir"];
 
+/// The rejects of an input that is not configured: none, with the rejects' columns.
+const NO_REJECTS: &str = "SELECT CAST(NULL AS VARCHAR) AS input, CAST(NULL AS VARCHAR) AS source_file, CAST(NULL AS VARCHAR) AS location, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS VARCHAR) AS detail, CAST(NULL AS VARCHAR) AS raw_value WHERE false";
+
 /// Tolerance of the identities: the file rounds each figure to a tenth.
 pub const IDENTITY_TOLERANCE: f64 = 0.3;
 
@@ -54,8 +57,7 @@ pub async fn projections(context: &SessionContext, configured: bool, region: Opt
         let empty = format!(
             "SELECT CAST(NULL AS VARCHAR) AS code_fap, CAST(NULL AS VARCHAR) AS libelle_fap, CAST(NULL AS VARCHAR) AS region, {columns}, CAST(NULL AS BIGINT) AS niveau_tension_2019, CAST(NULL AS VARCHAR) AS source_file, CAST(NULL AS BIGINT) AS source_line WHERE false"
         );
-        let no_rejects = "SELECT CAST(NULL AS VARCHAR) AS input, CAST(NULL AS VARCHAR) AS source_file, CAST(NULL AS VARCHAR) AS location, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS VARCHAR) AS detail, CAST(NULL AS VARCHAR) AS raw_value WHERE false";
-        return staged(context, "silver.projections", &empty, no_rejects).await;
+        return staged(context, "silver.projections", &empty, NO_REJECTS).await;
     }
     let classified = classified(region);
     let numbers = PROJECTION_NUMBERS.iter().map(|c| format!("{c}_n AS {c}")).collect::<Vec<_>>().join(", ");
@@ -109,8 +111,7 @@ pub async fn projection_regions(context: &SessionContext) -> Result<Vec<String>>
 pub async fn employment(context: &SessionContext, configured: bool) -> Result<Staged> {
     if !configured {
         let empty = "SELECT CAST(NULL AS VARCHAR) AS code_bassin, CAST(NULL AS VARCHAR) AS code_fap, CAST(NULL AS DOUBLE) AS emploi WHERE false";
-        let no_rejects = "SELECT CAST(NULL AS VARCHAR) AS input, CAST(NULL AS VARCHAR) AS source_file, CAST(NULL AS VARCHAR) AS location, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS VARCHAR) AS detail, CAST(NULL AS VARCHAR) AS raw_value WHERE false";
-        return staged(context, "silver.employment", empty, no_rejects).await;
+        return staged(context, "silver.employment", empty, NO_REJECTS).await;
     }
     let classified = format!(
         "WITH typed AS (
