@@ -4,6 +4,7 @@
 //! the region's W12 positions in the ROMEs of f (NULL when the region has none) — as
 //! yearly figures (× 1000 / 11), beside today's training capacity for those ROMEs.
 
+use super::supply::exact_sum;
 use crate::HORS_BASSIN;
 use crate::parameters::Parameters;
 
@@ -25,7 +26,7 @@ pub fn sql(parameters: &Parameters) -> String {
             SELECT code_rome, code_fap FROM staging.rome WHERE code_fap IS NOT NULL
          ), positions AS (
             SELECT g.code_bassin, f.code_fap, SUM(g.postes) AS postes,
-                   CAST(ROUND(SUM(CAST(g.capacite_12m AS DECIMAL(24, 9))), 9) AS DOUBLE) AS capacite_12m
+                   {capacity} AS capacite_12m
             FROM gold.competence_gap g JOIN fap_romes f ON f.code_rome = g.code_rome
             WHERE g.code_bassin <> '{HORS_BASSIN}'
             GROUP BY g.code_bassin, f.code_fap
@@ -56,6 +57,7 @@ pub fn sql(parameters: &Parameters) -> String {
                 niveau_tension_2019, cle_repartition, '{source}' AS source_cle
          FROM shared
          ORDER BY code_bassin, code_fap",
+        capacity = exact_sum("g.capacite_12m", "1", "true"),
         postes = yearly("postes_a_pourvoir"),
         departs = yearly("departs_fin_carriere"),
         creations = yearly("creations_nettes"),

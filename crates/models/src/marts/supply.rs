@@ -26,8 +26,10 @@ impl Weighting {
     }
 }
 
-/// `Σ value / divisor` (integers) over the rows where `condition` holds, added exactly in
-/// DECIMAL(24, 12) and returned as a DOUBLE rounded to 9 decimals; NULL when no term.
+/// `Σ value / divisor` (an integer divisor) over the rows where `condition` holds, added
+/// exactly in DECIMAL(24, 12) and returned as a DOUBLE rounded to 9 decimals; NULL when no
+/// term. With divisor `1`, an order-independent sum of values already rounded to 9
+/// decimals (weighted capacities).
 pub fn exact_sum(value: &str, divisor: &str, condition: &str) -> String {
     format!("CAST(ROUND(SUM(CAST({value} AS DECIMAL(24, 12)) / CAST({divisor} AS DECIMAL(10, 0))) FILTER (WHERE {condition}), 9) AS DOUBLE)")
 }
