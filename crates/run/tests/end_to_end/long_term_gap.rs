@@ -1,12 +1,8 @@
 //! `gold.long_term_gap` by hand: two FAPs over three bassins, keyed by W12 positions and
 //! then by employment; and the projections file's bad input.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
-
+use crate::support::{load, write_pipeline};
 use skillgap_run::{QuerySession, RunRequest};
-use support::{load, write_pipeline};
 
 const COMMUNES: &str =
     "code_commune,libelle_commune,code_bassin,code_postal\n11001,Un,0001,11100\n22001,Deux,0002,22100\n33001,Trois,0003,33100\n33002,Trois bis,0003,33200\n";

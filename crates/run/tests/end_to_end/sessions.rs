@@ -2,13 +2,9 @@
 //! the places rule, unknown Formacodes (rejected, session kept), the specialty fallback,
 //! bad periods, outcome consistency rejects and the shared placement.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
-
+use crate::support::{Row, load, write_pipeline};
 use arrow::array::RecordBatch;
 use skillgap_run::RunRequest;
-use support::{Row, load, write_pipeline};
 
 const CATALOGUE: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <lheo xmlns="http://lheo.gouv.fr/2.3"><offres>

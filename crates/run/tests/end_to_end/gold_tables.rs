@@ -7,15 +7,11 @@
 //! O = [2025-01-01, 2026-01-01); MIN_DENOM = 10 (so that small numbers exercise the
 //! thresholds), MIN_COUNT = 5.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
-
+use crate::support::{load, write_pipeline};
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{DataType, Float64Type};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use skillgap_run::{QuerySession, RunRequest};
-use support::{load, write_pipeline};
 
 const COMMUNES: &str = "code_commune,libelle_commune,code_bassin,code_postal\n11001,Un,0001,11100\n22001,Deux,0002,22100\n33001,Trois,0003,33100\n";
 

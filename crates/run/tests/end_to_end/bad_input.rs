@@ -1,14 +1,10 @@
 //! Bad input never panics, never publishes half a run, and says which file (and line or
 //! field) is wrong, with the documented exit code.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
-
 use std::path::Path;
 
+use crate::support::{REFERENTIALS, load, write_pipeline};
 use skillgap_run::{Error, ExitCode, RunRequest};
-use support::{REFERENTIALS, load, write_pipeline};
 
 const COMMUNES: &str = "code_commune,libelle_commune,code_bassin,code_postal\n11001,Un,0001,11100\n22001,Deux,0002,22100\n";
 const OFFERS: &str =

@@ -2,8 +2,6 @@
 //! `../shared/data`): every commune by its code, points inside each zone, points in the
 //! sea and in Belgium, and points on shared borders.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

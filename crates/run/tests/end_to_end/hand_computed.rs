@@ -3,12 +3,8 @@
 //! the comments — windows' edge dates, postal-code placement, an offer updated twice,
 //! masked counts, thresholds and the tension formula.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
-
+use crate::support::{REFERENTIALS, Row, assert_close, load, write_pipeline};
 use arrow::array::RecordBatch;
-use support::{REFERENTIALS, Row, assert_close, load, write_pipeline};
 
 // Bassin 0001 has communes 11001 (postal 11100) and 11002 (postal 11200); bassin 0002 has
 // 22001 (postal 22100) and 22002 (postal 11200: shared with 11002, so 11200 is ambiguous).

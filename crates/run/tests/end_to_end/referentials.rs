@@ -1,12 +1,8 @@
 //! Referentials are validated: bad codes, unknown NSF, crosswalk rows naming unknown codes
 //! and duplicate keys are rejects with their line; the rest is used.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
-
+use crate::support::{load, write_pipeline};
 use skillgap_run::RunRequest;
-use support::{load, write_pipeline};
 
 #[tokio::test]
 async fn bad_referential_rows_are_rejects_with_their_line() {

@@ -1,15 +1,11 @@
 //! Offers from files: the real API sample of ../shared/data field by field, and a file of
 //! bad records — each a reject with its reason while the rest loads.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
-
 use std::path::Path;
 
+use crate::support::{Row, load, write_pipeline};
 use arrow::array::RecordBatch;
 use skillgap_run::{QuerySession, RunRequest};
-use support::{Row, load, write_pipeline};
 
 const COMMUNES: &str = "code_commune,libelle_commune,code_bassin,code_postal\n33063,Bordeaux,0001,33000\n69123,Lyon,0002,69001\n74010,Annecy,0003,74000\n";
 const ROME: &str = "code_rome,libelle_rome,code_metier_bmo,code_fap,secteur\nG1703,Réception,M1,F1,HCR\nM1810,Production informatique,M2,F2,services\nD1102,Boulangerie,M3,F3,commerce\n";

@@ -1,9 +1,6 @@
 //! Shared helpers of the run crate's integration tests: writing a tiny pipeline in a
 //! temporary directory and reading result columns back.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-#![allow(dead_code)]
-
 use std::path::{Path, PathBuf};
 
 use arrow::array::{Array, AsArray, RecordBatch};

@@ -1,8 +1,6 @@
 //! Two runs of the demo pipeline on the same inputs publish byte-identical silver and gold
 //! tables.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::path::{Path, PathBuf};
 
 fn repository() -> PathBuf {

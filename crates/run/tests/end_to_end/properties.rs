@@ -1,8 +1,6 @@
 //! Properties of the whole pipeline on the demo fixtures: permuting the rows of every
 //! activity input and splitting its files differently changes no gold table, byte for byte.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::io::Read;
 use std::path::{Path, PathBuf};
 

@@ -2,12 +2,8 @@
 //! not know, a broken ring, a crosswalk whose weights do not sum to 1 — rejects or clear
 //! errors, never a panic; and a point placed by its polygon.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
-
+use crate::support::{REFERENTIALS, load, write_pipeline};
 use skillgap_run::{ExitCode, RunRequest};
-use support::{REFERENTIALS, load, write_pipeline};
 
 const GEOJSON: &str = r#"{"type":"FeatureCollection","features":[
  {"type":"Feature","properties":{"code_bassin":"0001","libelle_bassin":"Ouest"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]}},

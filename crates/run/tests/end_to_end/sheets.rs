@@ -3,10 +3,6 @@
 //! error, no request, key figures in the DOM, a screenshot, at most four A4 pages), no
 //! person count from 1 to 4 shown, and hostile texts shown as text.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -222,9 +218,10 @@ async fn hostile_texts_from_the_inputs_show_as_text_and_never_run() {
         ("lheo/c.xml", catalogue),
     ];
     let borrowed: Vec<(&str, &str)> = files.iter().map(|(n, c)| (*n, c.as_str())).collect();
-    let path = support::write_pipeline(dir.path(), &borrowed, "[inputs.lheo]\npaths = [\"lheo\"]\n");
-    let report =
-        skillgap_run::run(RunRequest { pipeline: support::load(&path), as_of: Some("2026-07-01".to_owned()), semester: None, output: None }).await.unwrap();
+    let path = crate::support::write_pipeline(dir.path(), &borrowed, "[inputs.lheo]\npaths = [\"lheo\"]\n");
+    let report = skillgap_run::run(RunRequest { pipeline: crate::support::load(&path), as_of: Some("2026-07-01".to_owned()), semester: None, output: None })
+        .await
+        .unwrap();
     let sheet = report.run_dir.join("sheets/fiche-0001.html");
     let source = std::fs::read_to_string(&sheet).unwrap();
     assert!(source.contains("Organisme &lt;script&gt;alert(1)&lt;/script&gt;"), "the organisme is escaped");
