@@ -125,9 +125,11 @@ struct RunArguments {
 struct OutputArguments {
     #[command(flatten)]
     pipeline: PipelineArgument,
-    /// Output directory, overriding the pipeline's `output.root`.
+    /// Output directory or `s3://bucket/prefix` URL, overriding the pipeline's `output.root`
+    /// (an S3 output is reached with the pipeline's `[output.s3]` settings and the AWS_*
+    /// environment variables).
     #[arg(long)]
-    out: Option<PathBuf>,
+    out: Option<String>,
 }
 
 #[derive(Args)]
@@ -193,11 +195,8 @@ fn load_pipeline(argument: &PipelineArgument) -> anyhow::Result<Pipeline> {
     })
 }
 
-fn output_dir(arguments: &OutputArguments) -> anyhow::Result<PathBuf> {
-    Ok(match &arguments.out {
-        Some(out) => out.clone(),
-        None => load_pipeline(&arguments.pipeline)?.output_dir(),
-    })
+fn open_output(arguments: &OutputArguments) -> anyhow::Result<skillgap_run::Output> {
+    Ok(skillgap_run::Output::open(&load_pipeline(&arguments.pipeline)?, arguments.out.as_deref())?)
 }
 
 /// Logs on standard error (human or JSON lines), and progress bars when standard error is
@@ -208,12 +207,14 @@ fn install_logging(format: LogFormat) {
     use tracing_subscriber::util::SubscriberInitExt;
 
     let filter = tracing_subscriber::EnvFilter::try_from_env("SKILLGAP_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    // Never below WARN for the HTTP and TLS stacks, whatever SKILLGAP_LOG says: at trace
-    // level they dump raw requests, bearer tokens and client secrets included.
+    // Never below WARN for the HTTP, TLS and object-storage stacks, whatever SKILLGAP_LOG
+    // says: at trace level they dump raw requests, bearer tokens, signed S3 headers and
+    // client secrets included.
     let not_progress = tracing_subscriber::filter::filter_fn(|metadata| {
         let target = metadata.target();
-        let transport =
-            ["ureq", "rustls", "webpki"].iter().any(|t| target == *t || target.starts_with(&format!("{t}::")) || target.starts_with(&format!("{t}_")));
+        let transport = ["ureq", "rustls", "webpki", "reqwest", "hyper", "h2", "object_store"]
+            .iter()
+            .any(|t| target == *t || target.starts_with(&format!("{t}::")) || target.starts_with(&format!("{t}_")));
         target != progress::TARGET && !(transport && *metadata.level() > tracing::Level::WARN)
     });
     let interactive = std::io::stderr().is_terminal();
@@ -234,17 +235,17 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             let semester = arguments.semester.as_deref().map(str::parse::<Semester>).transpose()?;
             let report = skillgap_run::run(RunRequest { pipeline, as_of: arguments.as_of, semester, output: arguments.out }).await?;
             println!("Run {} published (D = {}).", report.manifest.run_id, report.manifest.as_of);
-            println!("  outputs:  {}", report.output_dir.join("current").display());
+            println!("  outputs:  {}", report.published);
             for output in &report.manifest.outputs {
                 println!("    {:<24} {:>9} rows", output.table, output.rows);
             }
-            println!("  manifest: {}", report.output_dir.join("current/manifest.json").display());
+            println!("  manifest: {}/manifest.json", report.published.trim_end_matches('/'));
             println!("  query:    skillgap sql \"SELECT * FROM gold.competence_gap LIMIT 10\"");
             Ok(())
         }
         Command::Publish(arguments) => {
-            let run_dir = skillgap_run::rollback(&output_dir(&arguments.output)?, &arguments.rollback)?;
-            println!("Run {} is current again: {}", arguments.rollback, run_dir.display());
+            let published = skillgap_run::rollback(&open_output(&arguments.output)?, &arguments.rollback).await?;
+            println!("Run {} is current again: {published}", arguments.rollback);
             Ok(())
         }
         Command::Sheets(arguments) => {
@@ -258,7 +259,7 @@ async fn execute(command: Command) -> anyhow::Result<()> {
                 to: arguments.to,
             };
             let to = request.to.clone();
-            let report = skillgap_run::sheets(request)?;
+            let report = skillgap_run::sheets(request).await?;
             println!("{} sheet(s) written in {:.2} s to {}", report.sheets, report.seconds, to.display());
             if let Some(index) = &report.index {
                 println!("  index: {}", index.display());
@@ -284,7 +285,7 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Sql(arguments) => {
-            let session = QuerySession::open(&output_dir(&arguments.output)?, arguments.run.as_deref()).await?;
+            let session = QuerySession::open_output(&open_output(&arguments.output)?, arguments.run.as_deref()).await?;
             let format = match arguments.format {
                 Format::Table => OutputFormat::Table,
                 Format::Csv => OutputFormat::Csv,
@@ -300,9 +301,9 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Runs(arguments) => {
-            let store = skillgap_run::Store::new(&output_dir(&arguments)?);
-            let current = store.current_run()?;
-            for run in store.runs()? {
+            let output = open_output(&arguments)?;
+            let current = output.current_run().await?;
+            for run in output.runs().await? {
                 println!("{} {run}", if Some(&run) == current.as_ref() { "*" } else { " " });
             }
             Ok(())
@@ -342,7 +343,7 @@ async fn execute(command: Command) -> anyhow::Result<()> {
 async fn interactive(session: &QuerySession, format: OutputFormat) -> anyhow::Result<()> {
     let prompt = std::io::stdin().is_terminal();
     if prompt {
-        eprintln!("skillgap sql on {} — tables: {}. End statements with `;`, Ctrl-D to quit.", session.run_dir.display(), session.tables.join(", "));
+        eprintln!("skillgap sql on {} — tables: {}. End statements with `;`, Ctrl-D to quit.", session.location, session.tables.join(", "));
     }
     let mut statement = String::new();
     let mut lines = std::io::stdin().lock().lines();

@@ -9,10 +9,12 @@ mod error;
 mod fetch;
 mod inputs;
 mod location;
+mod output;
 mod pipeline;
 
 pub use error::{Error, Result};
 pub use fetch::{Fetch, OffersApi};
 pub use inputs::{BmoColumns, BmoInput, CsvInput, FilesInput, GeoJsonInput, Inputs, TerritoriesInputs};
 pub use location::{InputLocation, Roots};
-pub use pipeline::{Dates, Grid, GridKind, Output, Pipeline, Thresholds};
+pub use output::{Output, OutputLocation, S3Settings, parse_s3_url};
+pub use pipeline::{Dates, Grid, GridKind, Pipeline, Thresholds};

@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::fetch::Fetch;
 use crate::inputs::Inputs;
 use crate::location::{Roots, check_relative, resolve_root};
+use crate::output::{Output, OutputLocation};
 
 /// The embedded default pipeline (a copy of `pipelines/demo.toml`).
 const EMBEDDED_DEMO: &str = include_str!("../../../pipelines/demo.toml");
@@ -119,17 +120,6 @@ impl Default for Thresholds {
     }
 }
 
-/// Where and how outputs are published.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Output {
-    /// Output directory, relative to the pipeline file or absolute.
-    pub root: String,
-    /// How many published runs are kept besides the current one.
-    #[serde(default = "default_keep_runs")]
-    pub keep_runs: usize,
-}
-
 /// Default region label.
 pub fn default_region_label() -> String {
     "Région".to_owned()
@@ -149,10 +139,6 @@ pub fn default_min_count() -> i64 {
 /// Default `max_reject_ratio`: 5 %.
 pub fn default_max_reject_ratio() -> f64 {
     0.05
-}
-/// Default number of kept runs: 7.
-pub fn default_keep_runs() -> usize {
-    7
 }
 
 impl Pipeline {
@@ -196,9 +182,7 @@ impl Pipeline {
         if self.grid.kind != GridKind::BmoBassins && self.inputs.territories.bmo_bassins.is_none() {
             return Err(self.invalid("inputs.territories.bmo_bassins", "is required when grid.kind is not bmo_bassins: it spreads BMO bassins onto the grid"));
         }
-        if self.output.root.trim().is_empty() {
-            return Err(self.invalid("output.root", "is empty"));
-        }
+        self.output.validate().map_err(|(field, message)| self.invalid(&field, message))?;
         for (field, root, path) in self.input_paths() {
             if !self.roots.contains_key(&root) {
                 let known: Vec<&str> = self.roots.keys().map(String::as_str).collect();
@@ -260,9 +244,18 @@ impl Pipeline {
         Ok(resolve_root(&self.base_dir, directory).join(path))
     }
 
-    /// The output directory, resolved against the pipeline file's directory.
+    /// The local output directory, resolved against the pipeline file's directory: the
+    /// output itself, or the working directory of an `s3://` output.
     pub fn output_dir(&self) -> PathBuf {
-        resolve_root(&self.base_dir, &self.output.root)
+        match &self.output.work_dir {
+            Some(work_dir) if self.output.is_remote() => resolve_root(&self.base_dir, work_dir),
+            _ => resolve_root(&self.base_dir, &self.output.root),
+        }
+    }
+
+    /// Where the outputs are published: a local directory or an S3-compatible bucket.
+    pub fn output_location(&self) -> OutputLocation {
+        OutputLocation::parse(&self.output.root, &self.base_dir)
     }
 }
 

@@ -7,6 +7,9 @@ use crate::error::{Error, Result};
 use crate::svg::{Outline, outline};
 use crate::table::{Row, Table};
 
+/// The parts of a run directory the sheets read (what is downloaded from a remote output).
+pub const RUN_PARTS_READ: [&str; 3] = ["manifest.json", "silver/bassins", "public"];
+
 /// The tables of one published run.
 pub struct RunTables {
     /// `manifest.json`.

@@ -16,7 +16,7 @@ mod xlsx;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-pub use data::RunTables;
+pub use data::{RUN_PARTS_READ, RunTables};
 pub use error::{Error, Result};
 pub use pdf::{chromium, headless_arguments};
 

@@ -8,6 +8,8 @@ use sha2::{Digest, Sha256};
 use skillgap_config::{GridKind, Pipeline};
 use skillgap_models::Parameters;
 use skillgap_sinks::{KEEP_MARKER, RunDirectory, Store, StoreLock};
+
+use crate::output::Output;
 use tracing::Instrument;
 
 use crate::error::{Error, Result};
@@ -32,10 +34,12 @@ pub struct RunRequest {
 /// What a successful run published.
 #[derive(Debug, Clone)]
 pub struct RunReport {
-    /// The output directory.
+    /// The local output directory (the working directory of an `s3://` output).
     pub output_dir: PathBuf,
-    /// The published run's directory.
+    /// The published run's local directory.
     pub run_dir: PathBuf,
+    /// Where readers find the run: `<output>/current` or the run's `s3://` prefix.
+    pub published: String,
     /// Its manifest.
     pub manifest: Manifest,
 }
@@ -59,38 +63,73 @@ pub async fn run(request: RunRequest) -> Result<RunReport> {
         previous_semester: request.semester.map(|s| s.previous().to_string()),
         employment_key: pipeline.inputs.employment.is_some(),
     };
-    let output_dir = request.output.clone().unwrap_or_else(|| pipeline.output_dir());
-    let store = Store::new(&output_dir);
-    let lock = store.lock()?;
-    let previous_run = store.current_run()?;
-    let previous_run_dir = previous_run.as_deref().map(|run| store.run_dir(run)).transpose()?;
-    let mut run_id = started_at.format("%Y%m%dT%H%M%S%3fZ").to_string();
-    if store.runs()?.contains(&run_id) {
-        run_id.push_str("-1");
-    }
-    let run_directory = store.begin_run(&lock, &run_id)?;
-    tracing::info!(run = %run_id, as_of = %as_of, pipeline = %pipeline.name, output = %output_dir.display(), "run started");
-    let context = RunContext {
-        pipeline: &pipeline,
-        parameters: &parameters,
-        run_directory: &run_directory,
-        semester: request.semester,
-        previous_run,
-        previous_run_dir,
-        output_dir: output_dir.clone(),
-        started_at,
+    let output = match &request.output {
+        Some(directory) => Output::Local(Store::new(directory)),
+        None => Output::open(&pipeline, None)?,
     };
-    match stages(&context).await.and_then(|manifest| sheets(&run_directory.path, manifest, &pipeline)) {
-        Ok(manifest) => {
-            let run_dir = publish(&store, &lock, run_directory, &manifest, pipeline.output.keep_runs)?;
-            tracing::info!(run = %run_id, path = %run_dir.display(), "published");
-            Ok(RunReport { output_dir, run_dir, manifest })
+    let store = output.working_store()?.clone();
+    let output_dir = store.root().to_path_buf();
+    let lock = store.lock()?;
+    let mut run_id = started_at.format("%Y%m%dT%H%M%S%3fZ").to_string();
+    let remote_lock = match &output {
+        Output::Remote { remote, .. } => Some(remote.lock(&lock_owner(&run_id)).await?),
+        Output::Local(_) => None,
+    };
+    let outcome = async {
+        if output.runs().await?.contains(&run_id) || store.runs()?.contains(&run_id) {
+            run_id.push_str("-1");
         }
-        Err(error) => {
-            store.abandon(run_directory);
-            Err(error)
+        let previous_run = output.current_run().await?;
+        let previous_snapshots = output_dir.join(PREVIOUS_SNAPSHOTS);
+        if previous_snapshots.exists() {
+            std::fs::remove_dir_all(&previous_snapshots).map_err(|source| skillgap_sinks::Error::Io {
+                action: "removing",
+                path: previous_snapshots.clone(),
+                source,
+            })?;
+        }
+        let previous_run_dir = match &previous_run {
+            Some(run) => Some(output.local_copy(run, &["gold/etat_des_lieux"], &previous_snapshots).await?),
+            None => None,
+        };
+        let run_directory = store.begin_run(&lock, &run_id)?;
+        tracing::info!(run = %run_id, as_of = %as_of, pipeline = %pipeline.name, output = %output.display(), "run started");
+        let context = RunContext {
+            pipeline: &pipeline,
+            parameters: &parameters,
+            run_directory: &run_directory,
+            semester: request.semester,
+            previous_run,
+            previous_run_dir,
+            output_dir: output_dir.clone(),
+            started_at,
+        };
+        match stages(&context).await.and_then(|manifest| sheets(&run_directory.path, manifest, &pipeline)) {
+            Ok(manifest) => {
+                let (run_dir, published) = publish(&output, &store, &lock, run_directory, &manifest, pipeline.output.keep_runs).await?;
+                tracing::info!(run = %run_id, path = %published, "published");
+                Ok(RunReport { output_dir: output_dir.clone(), run_dir, published, manifest })
+            }
+            Err(error) => {
+                store.abandon(run_directory);
+                Err(error)
+            }
         }
     }
+    .await;
+    if let (Output::Remote { remote, .. }, Some(remote_lock)) = (&output, remote_lock) {
+        remote.unlock(remote_lock).await;
+    }
+    outcome
+}
+
+/// Where the previous run's snapshots are downloaded when the output is remote.
+const PREVIOUS_SNAPSHOTS: &str = ".previous";
+
+/// Who holds a bucket lock: the run, the host and the process.
+fn lock_owner(run_id: &str) -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").map(|name| name.trim().to_owned()).unwrap_or_else(|_| "unknown host".to_owned());
+    format!("run {run_id} on {host} (pid {})", std::process::id())
 }
 
 struct RunContext<'a> {
@@ -193,14 +232,31 @@ fn sheets(run_dir: &std::path::Path, mut manifest: Manifest, pipeline: &Pipeline
 }
 
 /// `skillgap publish --rollback RUN`: makes an earlier published run current again (under
-/// the store's lock, with the same atomic link swap as a publish).
-pub fn rollback(output_dir: &std::path::Path, run_id: &str) -> Result<PathBuf> {
-    let store = Store::new(output_dir);
-    let lock = store.lock()?;
-    let run_dir = store.run_dir(run_id)?;
-    store.point_current_at(&lock, run_id)?;
+/// the output's lock, with the same atomic switch as a publish). Returns where it is read.
+pub async fn rollback(output: &Output, run_id: &str) -> Result<String> {
+    let published = match output {
+        Output::Local(store) => {
+            let lock = store.lock()?;
+            let run_dir = store.run_dir(run_id)?;
+            store.point_current_at(&lock, run_id)?;
+            run_dir.display().to_string()
+        }
+        Output::Remote { remote, work } => {
+            let local_lock = work.as_ref().map(Store::lock).transpose()?;
+            let remote_lock = remote.lock(&lock_owner(&format!("rollback to {run_id}"))).await?;
+            let switched = remote.point_current_at(run_id).await;
+            remote.unlock(remote_lock).await;
+            switched?;
+            if let (Some(work), Some(lock)) = (work, &local_lock)
+                && work.run_dir(run_id).is_ok()
+            {
+                work.point_current_at(lock, run_id)?;
+            }
+            remote.run_url(run_id)
+        }
+    };
     tracing::info!(run = run_id, "rolled back: this run is current again");
-    Ok(run_dir)
+    Ok(published)
 }
 
 /// What `skillgap sheets` was asked.
@@ -208,8 +264,8 @@ pub fn rollback(output_dir: &std::path::Path, run_id: &str) -> Result<PathBuf> {
 pub struct SheetsCommand {
     /// The pipeline (output location, region name, MIN_DENOM).
     pub pipeline: Pipeline,
-    /// `--out`: the output directory instead of the pipeline's.
-    pub output: Option<PathBuf>,
+    /// `--out`: the output directory or `s3://` URL instead of the pipeline's.
+    pub output: Option<String>,
     /// `--run`: an earlier run.
     pub run: Option<String>,
     /// `--bassin`: only these.
@@ -220,19 +276,17 @@ pub struct SheetsCommand {
     pub to: PathBuf,
 }
 
-/// Renders the sheets of a published run.
-pub fn sheets_of_run(command: SheetsCommand) -> Result<skillgap_reports::SheetsReport> {
+/// Renders the sheets of a published run (downloading what they read when it is remote).
+pub async fn sheets_of_run(command: SheetsCommand) -> Result<skillgap_reports::SheetsReport> {
     for format in &command.formats {
         if !["html", "xlsx", "pdf"].contains(&format.as_str()) {
             return Err(Error::Argument(format!("--format {format}: the formats are html, xlsx and pdf")));
         }
     }
-    let output_dir = command.output.clone().unwrap_or_else(|| command.pipeline.output_dir());
-    let store = Store::new(&output_dir);
-    let run_dir = match &command.run {
-        Some(run) => store.run_dir(run)?,
-        None => store.current_dir()?,
-    };
+    let output = Output::open(&command.pipeline, command.output.as_deref())?;
+    let run = output.resolve_run(command.run.as_deref()).await?;
+    let downloads = std::env::temp_dir().join(format!("skillgap-sheets-{}", std::process::id()));
+    let run_dir = output.local_copy(&run, &skillgap_reports::RUN_PARTS_READ, &downloads).await?;
     let has = |format: &str| command.formats.iter().any(|f| f == format);
     let request = skillgap_reports::SheetRequest {
         run_dir,
@@ -244,7 +298,13 @@ pub fn sheets_of_run(command: SheetsCommand) -> Result<skillgap_reports::SheetsR
         region: command.pipeline.grid.region_label.clone(),
         min_denom: command.pipeline.thresholds.min_denom,
     };
-    Ok(skillgap_reports::render(&request)?)
+    let report = skillgap_reports::render(&request);
+    if downloads.exists()
+        && let Err(error) = std::fs::remove_dir_all(&downloads)
+    {
+        tracing::warn!(path = %downloads.display(), %error, "could not remove the downloaded run");
+    }
+    Ok(report?)
 }
 
 fn write_manifest(run_dir: &std::path::Path, manifest: &Manifest) -> Result<()> {
@@ -253,13 +313,51 @@ fn write_manifest(run_dir: &std::path::Path, manifest: &Manifest) -> Result<()> 
     std::fs::write(&path, text).map_err(|error| Error::Manifest { path: path.display().to_string(), message: error.to_string() })
 }
 
-fn publish(store: &Store, lock: &StoreLock, run_directory: RunDirectory, manifest: &Manifest, keep_runs: usize) -> Result<PathBuf> {
-    if manifest.semester.is_some() {
-        // A semester run holds a snapshot of record: retention never deletes it.
-        let marker = run_directory.path.join(KEEP_MARKER);
-        std::fs::write(&marker, format!("semester {}\n", manifest.semester.as_deref().unwrap_or_default()))
-            .map_err(|error| Error::Manifest { path: marker.display().to_string(), message: error.to_string() })?;
+/// Publishes a finished run: on a bucket, uploads it and replaces the pointer (the local
+/// working copy follows); locally, moves it into `runs/` and swaps the link. Returns the
+/// local directory and where readers find it.
+async fn publish(
+    output: &Output,
+    store: &Store,
+    lock: &StoreLock,
+    run_directory: RunDirectory,
+    manifest: &Manifest,
+    keep_runs: usize,
+) -> Result<(PathBuf, String)> {
+    let prepared = (|| {
+        if manifest.semester.is_some() {
+            // A semester run holds a snapshot of record: retention never deletes it.
+            let marker = run_directory.path.join(KEEP_MARKER);
+            std::fs::write(&marker, format!("semester {}\n", manifest.semester.as_deref().unwrap_or_default()))
+                .map_err(|error| Error::Manifest { path: marker.display().to_string(), message: error.to_string() })?;
+        }
+        write_manifest(&run_directory.path, manifest)
+    })();
+    if let Err(error) = prepared {
+        store.abandon(run_directory);
+        return Err(error);
     }
-    write_manifest(&run_directory.path, manifest)?;
-    Ok(store.publish(lock, run_directory, keep_runs)?)
+    let run_id = run_directory.run_id.clone();
+    let Output::Remote { remote, .. } = output else {
+        let run_dir = store.publish(lock, run_directory, keep_runs)?;
+        return Ok((run_dir.clone(), store.root().join(skillgap_sinks::CURRENT).display().to_string()));
+    };
+    let uploaded = match remote.upload_run(&run_directory.path, &run_id).await {
+        Ok(_) => remote.point_current_at(&run_id).await,
+        Err(error) => Err(error),
+    };
+    // A pointer write whose answer was lost may still have landed: then the run is current.
+    let landed = uploaded.is_err() && matches!(remote.current_run().await, Ok(Some(current)) if current == run_id);
+    if let (Err(error), false) = (uploaded, landed) {
+        if let Err(cleanup) = remote.remove_run(&run_id).await {
+            tracing::warn!(run = %run_id, error = %cleanup, "could not remove the partial upload; the next run's retention will");
+        }
+        store.abandon(run_directory);
+        return Err(error.into());
+    }
+    let run_dir = store.publish(lock, run_directory, keep_runs)?;
+    if let Err(error) = remote.prune(keep_runs).await {
+        tracing::warn!(%error, "retention on the bucket failed; the run is published, old runs stay until the next run");
+    }
+    Ok((run_dir, remote.run_url(&run_id)))
 }

@@ -7,10 +7,12 @@ use std::path::{Path, PathBuf};
 
 use arrow::array::RecordBatch;
 use datafusion::execution::context::SQLOptions;
+use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
 use skillgap_sinks::Store;
 
 use crate::error::{Error, Result};
+use crate::output::Output;
 
 /// How to print query results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,47 +28,75 @@ pub enum OutputFormat {
 /// A session over one published run.
 pub struct QuerySession {
     context: SessionContext,
-    /// The run queried.
-    pub run_dir: PathBuf,
+    /// The run queried (its directory or URL).
+    pub location: String,
+    /// The run's directory, when it is local.
+    pub run_dir: Option<PathBuf>,
     /// Registered tables (`layer.table`).
     pub tables: Vec<String>,
 }
 
 const LAYERS: [&str; 4] = ["gold", "public", "silver", "bronze"];
 
+fn local_folders(directory: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(directory) else { return Vec::new() };
+    let mut names: Vec<String> =
+        entries.filter_map(std::result::Result::ok).filter(|e| e.path().is_dir()).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
+
 impl QuerySession {
-    /// Opens the current run of `output_dir` (or `run`, when given).
+    /// Opens the current run of a local `output_dir` (or `run`, when given).
     pub async fn open(output_dir: &Path, run: Option<&str>) -> Result<Self> {
-        let store = Store::new(output_dir);
-        let run_dir = match run {
-            Some(run) => store.run_dir(run)?,
-            None => store.current_dir()?,
-        };
+        Self::open_output(&Output::Local(Store::new(output_dir)), run).await
+    }
+
+    /// Opens the current run (or `run`) of an output, local or on object storage.
+    pub async fn open_output(output: &Output, run: Option<&str>) -> Result<Self> {
+        let run = output.resolve_run(run).await?;
         let context = skillgap_models::marts_context();
+        let (location, run_dir) = match output {
+            Output::Local(store) => {
+                let directory = store.run_dir(&run)?;
+                (format!("{}/", directory.display()), Some(directory))
+            }
+            Output::Remote { remote, .. } => {
+                let url = ObjectStoreUrl::parse(remote.bucket_url()).map_err(Error::Query)?;
+                context.register_object_store(url.as_ref(), remote.object_store());
+                (remote.run_url(&run), None)
+            }
+        };
         let mut tables = Vec::new();
         let mut plain: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for layer in LAYERS {
-            let directory = run_dir.join(layer);
-            let Ok(entries) = std::fs::read_dir(&directory) else { continue };
-            let mut names: Vec<String> =
-                entries.filter_map(std::result::Result::ok).filter(|e| e.path().is_dir()).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
-            names.sort();
+            let names = match (output, &run_dir) {
+                (Output::Remote { remote, .. }, _) => remote.folders(&run, layer).await?,
+                (Output::Local(_), Some(directory)) => local_folders(&directory.join(layer)),
+                (Output::Local(_), None) => Vec::new(),
+            };
             for name in names {
                 let qualified = format!("{layer}.{name}");
-                let path = directory.join(&name);
-                context.register_parquet(qualified.as_str(), path.display().to_string().as_str(), ParquetReadOptions::default()).await.map_err(Error::Query)?;
                 plain.entry(name).or_default().push(qualified.clone());
                 tables.push(qualified);
             }
         }
         // A plain name is the table of the first layer that has it: gold, public, silver, bronze.
-        for (name, qualified) in plain {
-            if let Some(first) = qualified.first() {
-                let path = run_dir.join(first.replacen('.', "/", 1));
-                context.register_parquet(name.as_str(), path.display().to_string().as_str(), ParquetReadOptions::default()).await.map_err(Error::Query)?;
-            }
-        }
-        Ok(Self { context, run_dir, tables })
+        let registrations = tables
+            .iter()
+            .map(|qualified| (qualified.clone(), qualified.clone()))
+            .chain(plain.into_iter().filter_map(|(name, qualified)| qualified.first().map(|first| (name, first.clone()))));
+        // Registering reads each table's Parquet footers: concurrently, since on object
+        // storage each is a round trip.
+        let context = &context;
+        let location = &location;
+        futures::future::try_join_all(registrations.map(|(name, qualified)| async move {
+            let table_location = format!("{location}{}/", qualified.replacen('.', "/", 1));
+            context.register_parquet(name.as_str(), table_location.as_str(), ParquetReadOptions::default()).await.map_err(Error::Query)
+        }))
+        .await?;
+        let (context, location) = (context.clone(), location.clone());
+        Ok(Self { context, location, run_dir, tables })
     }
 
     /// Runs one read-only statement.

@@ -27,24 +27,44 @@ pub enum Error {
         source: parquet::errors::ParquetError,
     },
     /// Another run holds the output's lock.
-    #[error("another skillgap run is using {path} (lock held); try again when it has finished")]
+    #[error("another skillgap run is using {location} (lock held{holder}); try again when it has finished")]
     Locked {
-        /// The lock file.
-        path: PathBuf,
+        /// The lock file or object.
+        location: String,
+        /// Who holds it, when known (`: run … on host …, until …`).
+        holder: String,
     },
     /// No run has been published yet.
-    #[error("nothing has been published in {path} yet: run `skillgap run` first")]
+    #[error("nothing has been published in {location} yet: run `skillgap run` first")]
     NothingPublished {
-        /// The output directory.
-        path: PathBuf,
+        /// The output directory or URL.
+        location: String,
     },
     /// A run id that is not one of this store's runs.
-    #[error("no run `{run}` in {path}")]
+    #[error("no run `{run}` in {location}")]
     UnknownRun {
         /// The run id asked for.
         run: String,
-        /// The output directory.
-        path: PathBuf,
+        /// The output directory or URL.
+        location: String,
+    },
+    /// An object-storage request failed (after its retries).
+    #[error("{action} {location}: {source}")]
+    ObjectStore {
+        /// What was being done.
+        action: &'static str,
+        /// The object or prefix (`s3://bucket/key`).
+        location: String,
+        /// The object store's error.
+        source: object_store::Error,
+    },
+    /// An object of the store is not what skillgap wrote there.
+    #[error("{location}: {message}")]
+    Corrupt {
+        /// The object.
+        location: String,
+        /// What is wrong.
+        message: String,
     },
 }
 

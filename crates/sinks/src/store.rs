@@ -67,7 +67,7 @@ impl Store {
         let file = OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(io("opening lock", &path))?;
         match file.try_lock() {
             Ok(()) => Ok(StoreLock { _file: file }),
-            Err(std::fs::TryLockError::WouldBlock) => Err(Error::Locked { path }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(Error::Locked { location: path.display().to_string(), holder: String::new() }),
             Err(std::fs::TryLockError::Error(source)) => Err(Error::Io { action: "locking", path, source }),
         }
     }
@@ -107,7 +107,7 @@ impl Store {
     pub fn point_current_at(&self, _lock: &StoreLock, run_id: &str) -> Result<()> {
         let target = self.root.join(RUNS).join(run_id);
         if !target.is_dir() {
-            return Err(Error::UnknownRun { run: run_id.to_owned(), path: self.root.clone() });
+            return Err(Error::UnknownRun { run: run_id.to_owned(), location: self.root.display().to_string() });
         }
         let temporary = self.root.join(format!(".{CURRENT}-{run_id}.tmp"));
         let _ = std::fs::remove_file(&temporary);
@@ -131,7 +131,7 @@ impl Store {
     pub fn current_dir(&self) -> Result<PathBuf> {
         match self.current_run()? {
             Some(run) => Ok(self.root.join(RUNS).join(run)),
-            None => Err(Error::NothingPublished { path: self.root.clone() }),
+            None => Err(Error::NothingPublished { location: self.root.display().to_string() }),
         }
     }
 
@@ -139,7 +139,7 @@ impl Store {
     pub fn run_dir(&self, run_id: &str) -> Result<PathBuf> {
         let path = self.root.join(RUNS).join(run_id);
         if run_id.contains('/') || run_id.starts_with('.') || !path.is_dir() {
-            return Err(Error::UnknownRun { run: run_id.to_owned(), path: self.root.clone() });
+            return Err(Error::UnknownRun { run: run_id.to_owned(), location: self.root.display().to_string() });
         }
         Ok(path)
     }

@@ -99,11 +99,11 @@ async fn every_column_by_hand_with_the_positions_key_then_the_employment_key() {
         ]
     );
     // The sheet's « Horizon 2030 » section and workbook tab show them.
-    let html = std::fs::read_to_string(session.run_dir.join("sheets/fiche-0001.html")).unwrap();
+    let html = std::fs::read_to_string(session.run_dir.clone().unwrap().join("sheets/fiche-0001.html")).unwrap();
     let start = html.find("Horizon 2030").unwrap();
     assert!(html[start..].contains("Agents d&#39;entretien (J5Z)") || html[start..].contains("Agents d'entretien (J5Z)"), "{}", &html[start..start + 2000]);
     assert!(html[start..].contains("<td class=\"n\" data-column=\"Postes à pourvoir par an\">750</td>"), "{}", &html[start..start + 3000]);
-    let mut workbook: calamine::Xlsx<_> = calamine::open_workbook(session.run_dir.join("sheets/fiche-0001.xlsx")).unwrap();
+    let mut workbook: calamine::Xlsx<_> = calamine::open_workbook(session.run_dir.clone().unwrap().join("sheets/fiche-0001.xlsx")).unwrap();
     let horizon = calamine::Reader::worksheet_range(&mut workbook, "Horizon 2030").unwrap();
     assert_eq!(horizon.get((1, 1)), Some(&calamine::Data::Float(750.0)));
 

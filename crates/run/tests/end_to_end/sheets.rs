@@ -124,13 +124,13 @@ async fn the_html_sheets_open_in_chromium_with_the_published_figures() {
     let pipeline = skillgap_config::Pipeline::load(&repository().join("pipelines/demo.toml")).unwrap();
     let command = skillgap_run::SheetsCommand {
         pipeline,
-        output: Some(out.path().to_path_buf()),
+        output: Some(out.path().display().to_string()),
         run: None,
         bassins: ["0701", "0702", "0710", "0720", "0730"].map(str::to_owned).to_vec(),
         formats: vec!["pdf".to_owned()],
         to: pdfs.clone(),
     };
-    let report = skillgap_run::sheets(command).unwrap();
+    let report = skillgap_run::sheets(command).await.unwrap();
     assert_eq!(report.sheets, 5);
     for entry in std::fs::read_dir(&pdfs).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "pdf")) {
         let bytes = std::fs::read(&entry).unwrap();
