@@ -26,6 +26,18 @@ ARROW_TYPES = {
 }
 
 
+# DataFusion's type names (`skillgap sql "DESCRIBE …"`) and DuckDB's for the same column.
+DUCKDB_TYPES = {
+    "Utf8": "VARCHAR",
+    "Int64": "BIGINT",
+    "Int32": "INTEGER",
+    "Float64": "DOUBLE",
+    "Boolean": "BOOLEAN",
+    "Date32": "DATE",
+    'Timestamp(µs, "UTC")': "TIMESTAMP WITH TIME ZONE",
+}
+
+
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):
     out = tmp_path_factory.mktemp("out")
@@ -86,6 +98,11 @@ def test_column_names_types_and_descriptions_match_the_specifications(published)
         described = duckdb.sql(f"DESCRIBE SELECT * FROM read_parquet('{published / 'current' / layer / table / '*.parquet'}')").fetchall()
         duckdb_types = {row[0]: row[1] for row in described}
         assert set(duckdb_types) == {column["name"] for column in columns}
+        # DuckDB sees the types `skillgap sql` sees.
+        result = subprocess.run([BINARY, "sql", "--out", str(published), "--format", "json", f"DESCRIBE {layer}.{table}"], check=True, capture_output=True, text=True)
+        for row in (json.loads(line) for line in result.stdout.splitlines() if line.strip()):
+            ours, theirs = row["data_type"], duckdb_types[row["column_name"]]
+            assert DUCKDB_TYPES.get(ours, "list") == theirs or (ours.startswith("List(") and theirs.endswith("[]")), (layer, table, row["column_name"], ours, theirs)
 
 
 def test_gold_values_agree_between_duckdb_and_skillgap(published):
