@@ -4,6 +4,8 @@
 //! text, typing is staging's job), its raw JSON, its file and location. Unparsable JSON
 //! (`bad_json`) and objects without `id` (`missing_id`) are rejects.
 
+mod record;
+
 use std::io::{BufRead, Read};
 use std::path::Path;
 use std::sync::Arc;
@@ -12,6 +14,7 @@ use arrow::array::{ArrayRef, BooleanBuilder, Float64Builder, Int64Builder, ListB
 use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef};
 use serde_json::Value;
 
+use self::record::{COMPANY_KEYS, ObjectFields, OfferRecord, PLACE_KEYS, Parsed, Scalar, TOP_KEYS};
 use crate::error::{Error, Result};
 use crate::files::open_decompressed;
 use crate::rejects::RejectsBuilder;
@@ -38,24 +41,58 @@ fn formation_fields() -> Fields {
     ])
 }
 
-const TEXT_FIELDS: [(&str, &[&str]); 16] = [
-    ("id", &["id"]),
-    ("intitule", &["intitule"]),
-    ("date_creation", &["dateCreation"]),
-    ("date_actualisation", &["dateActualisation"]),
-    ("lieu_libelle", &["lieuTravail", "libelle"]),
-    ("lieu_commune", &["lieuTravail", "commune"]),
-    ("lieu_code_postal", &["lieuTravail", "codePostal"]),
-    ("rome_code", &["romeCode"]),
-    ("appellation_libelle", &["appellationlibelle"]),
-    ("type_contrat", &["typeContrat"]),
-    ("type_contrat_libelle", &["typeContratLibelle"]),
-    ("duree_travail_libelle_converti", &["dureeTravailLibelleConverti"]),
-    ("secteur_activite", &["secteurActivite"]),
-    ("qualification_code", &["qualificationCode"]),
-    ("entreprise_nom", &["entreprise", "nom"]),
-    ("nombre_postes_texte", &["nombrePostes"]),
+/// Where a bronze text column's value is in the offer object.
+#[derive(Clone, Copy)]
+enum Source {
+    /// A top-level key ([`TOP_KEYS`]).
+    Top(&'static str),
+    /// A `lieuTravail` key ([`PLACE_KEYS`]).
+    Place(&'static str),
+    /// An `entreprise` key ([`COMPANY_KEYS`]).
+    Company(&'static str),
+}
+
+const TEXT_FIELDS: [(&str, Source); 16] = [
+    ("id", Source::Top("id")),
+    ("intitule", Source::Top("intitule")),
+    ("date_creation", Source::Top("dateCreation")),
+    ("date_actualisation", Source::Top("dateActualisation")),
+    ("lieu_libelle", Source::Place("libelle")),
+    ("lieu_commune", Source::Place("commune")),
+    ("lieu_code_postal", Source::Place("codePostal")),
+    ("rome_code", Source::Top("romeCode")),
+    ("appellation_libelle", Source::Top("appellationlibelle")),
+    ("type_contrat", Source::Top("typeContrat")),
+    ("type_contrat_libelle", Source::Top("typeContratLibelle")),
+    ("duree_travail_libelle_converti", Source::Top("dureeTravailLibelleConverti")),
+    ("secteur_activite", Source::Top("secteurActivite")),
+    ("qualification_code", Source::Top("qualificationCode")),
+    ("entreprise_nom", Source::Company("nom")),
+    ("nombre_postes_texte", Source::Top("nombrePostes")),
 ];
+
+fn position(keys: &[&str], key: &str) -> usize {
+    keys.iter().position(|known| *known == key).unwrap_or(usize::MAX)
+}
+
+fn field<'r, 'a>(fields: &'r ObjectFields<'a>, index: usize) -> &'r Scalar<'a> {
+    const ABSENT: &Scalar<'static> = &Scalar::None;
+    fields.as_ref().and_then(|fields| fields.get(index)).unwrap_or(ABSENT)
+}
+
+impl<'a> OfferRecord<'a> {
+    fn top_value(&self, key: &str) -> &Scalar<'a> {
+        self.top.get(position(&TOP_KEYS, key)).unwrap_or(&Scalar::None)
+    }
+
+    fn value(&self, source: Source) -> &Scalar<'a> {
+        match source {
+            Source::Top(key) => self.top_value(key),
+            Source::Place(key) => field(&self.place, position(&PLACE_KEYS, key)),
+            Source::Company(key) => field(&self.company, position(&COMPANY_KEYS, key)),
+        }
+    }
+}
 
 /// The bronze offers schema.
 pub fn offers_schema() -> SchemaRef {
@@ -102,32 +139,6 @@ impl Default for OfferReader {
     fn default() -> Self {
         Self::new()
     }
-}
-
-fn text_at(value: &Value, path: &[&str]) -> Option<String> {
-    let mut current = value;
-    for key in path {
-        current = current.get(key)?;
-    }
-    match current {
-        Value::String(text) => Some(text.clone()),
-        Value::Number(number) => Some(number.to_string()),
-        Value::Bool(flag) => Some(flag.to_string()),
-        _ => None,
-    }
-}
-
-fn float_at(value: &Value, path: &[&str]) -> Option<f64> {
-    let mut current = value;
-    for key in path {
-        current = current.get(key)?;
-    }
-    match current {
-        Value::Number(number) => number.as_f64(),
-        Value::String(text) => text.trim().parse().ok(),
-        _ => None,
-    }
-    .filter(|x: &f64| x.is_finite())
 }
 
 impl OfferReader {
@@ -192,20 +203,20 @@ impl OfferReader {
         match document {
             Value::Array(items) => {
                 for (index, item) in items.into_iter().enumerate() {
-                    self.push_offer(item, None, display_path, &format!("{prefix}[{index}]"), rejects, sink)?;
+                    self.push_text(&item.to_string(), display_path, &format!("{prefix}[{index}]"), rejects, sink)?;
                 }
                 Ok(())
             }
             Value::Object(mut object) if object.contains_key("resultats") => match object.remove("resultats") {
                 Some(Value::Array(items)) => {
                     for (index, item) in items.into_iter().enumerate() {
-                        self.push_offer(item, None, display_path, &format!("{prefix}resultats[{index}]"), rejects, sink)?;
+                        self.push_text(&item.to_string(), display_path, &format!("{prefix}resultats[{index}]"), rejects, sink)?;
                     }
                     Ok(())
                 }
                 _ => Err(Error::Json { path: path.to_path_buf(), message: "`resultats` is not an array".to_owned() }),
             },
-            other => self.push_offer(other, None, display_path, if prefix.is_empty() { "document" } else { prefix }, rejects, sink),
+            other => self.push_text(&other.to_string(), display_path, if prefix.is_empty() { "document" } else { prefix }, rejects, sink),
         }
     }
 
@@ -245,16 +256,24 @@ impl OfferReader {
             if trimmed.is_empty() {
                 continue;
             }
+            // The fast path: an offer parsed straight from the line into the bronze row.
+            if let Ok(text) = std::str::from_utf8(trimmed)
+                && let Ok(Parsed::Offer(record)) = record::parse(text)
+                && !record.page
+            {
+                self.records += 1;
+                self.push_record(&record, text, display_path, &location, rejects, sink)?;
+                continue;
+            }
+            // Anything else (an API page or an array on one line, a scalar, bad JSON) goes
+            // through a generic JSON value, for its items or its error message.
             match serde_json::from_slice::<Value>(trimmed) {
-                Ok(Value::Object(object)) if object.contains_key("resultats") => {
-                    self.read_value(Value::Object(object), path, display_path, &format!("{location} "), rejects, sink)?;
+                Ok(value @ (Value::Object(_) | Value::Array(_))) => {
+                    self.read_value(value, path, display_path, &format!("{location} "), rejects, sink)?;
                 }
-                Ok(Value::Array(items)) => {
-                    self.read_value(Value::Array(items), path, display_path, &format!("{location} "), rejects, sink)?;
-                }
-                Ok(value) => {
-                    let raw = String::from_utf8_lossy(trimmed).into_owned();
-                    self.push_offer(value, Some(raw), display_path, &location, rejects, sink)?;
+                Ok(_) => {
+                    self.records += 1;
+                    rejects.push(INPUT, display_path, &location, "bad_json", "not a JSON object", Some(&String::from_utf8_lossy(trimmed)));
                 }
                 Err(error) => {
                     self.records += 1;
@@ -265,39 +284,53 @@ impl OfferReader {
         Ok(())
     }
 
-    fn push_offer(
+    /// One JSON value's text (an item of a document): an offer, or a reject.
+    fn push_text(
         &mut self,
-        value: Value,
-        raw: Option<String>,
+        raw: &str,
         display_path: &str,
         location: &str,
         rejects: &mut RejectsBuilder,
         sink: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
         self.records += 1;
-        let raw = raw.unwrap_or_else(|| value.to_string());
-        if !value.is_object() {
-            rejects.push(INPUT, display_path, location, "bad_json", "not a JSON object", Some(&raw));
+        match record::parse(raw) {
+            Ok(Parsed::Offer(record)) => self.push_record(&record, raw, display_path, location, rejects, sink),
+            Ok(Parsed::Other) => {
+                rejects.push(INPUT, display_path, location, "bad_json", "not a JSON object", Some(raw));
+                Ok(())
+            }
+            Err(error) => {
+                rejects.push(INPUT, display_path, location, "bad_json", &error.to_string(), Some(raw));
+                Ok(())
+            }
+        }
+    }
+
+    fn push_record(
+        &mut self,
+        record: &OfferRecord<'_>,
+        raw: &str,
+        display_path: &str,
+        location: &str,
+        rejects: &mut RejectsBuilder,
+        sink: &mut dyn FnMut(RecordBatch) -> Result<()>,
+    ) -> Result<()> {
+        if record.top_value("id").text().is_none_or(|id| id.trim().is_empty()) {
+            rejects.push(INPUT, display_path, location, "missing_id", "the offer has no `id`", Some(raw));
             return Ok(());
         }
-        if text_at(&value, &["id"]).is_none_or(|id| id.trim().is_empty()) {
-            rejects.push(INPUT, display_path, location, "missing_id", "the offer has no `id`", Some(&raw));
-            return Ok(());
+        for (builder, (_, source)) in self.text.iter_mut().zip(TEXT_FIELDS.iter()) {
+            let text = record.value(*source).text();
+            builder.append_option(text.as_deref().map(str::trim).filter(|text| !text.is_empty()));
         }
-        for (builder, (_, path)) in self.text.iter_mut().zip(TEXT_FIELDS.iter()) {
-            builder.append_option(text_at(&value, path).map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()));
-        }
-        self.latitude.append_option(float_at(&value, &["lieuTravail", "latitude"]));
-        self.longitude.append_option(float_at(&value, &["lieuTravail", "longitude"]));
-        self.postes.append_option(match value.get("nombrePostes") {
-            Some(Value::Number(n)) => n.as_i64(),
-            Some(Value::String(s)) => s.trim().parse().ok(),
-            _ => None,
-        });
-        self.alternance.append_option(value.get("alternance").and_then(Value::as_bool));
-        append_list(&mut self.competences, value.get("competences"), &[&["code"], &["libelle"], &["exigence"]]);
-        append_list(&mut self.formations, value.get("formations"), &[&["codeFormation"], &["domaineLibelle"], &["niveauLibelle"], &["exigence"]]);
-        self.raw.append_value(&raw);
+        self.latitude.append_option(record.value(Source::Place("latitude")).float());
+        self.longitude.append_option(record.value(Source::Place("longitude")).float());
+        self.postes.append_option(record.top_value("nombrePostes").integer());
+        self.alternance.append_option(record.top_value("alternance").boolean());
+        append_list(&mut self.competences, record.competences.as_deref());
+        append_list(&mut self.formations, record.formations.as_deref());
+        self.raw.append_value(raw);
         self.source_file.append_value(display_path);
         self.source_location.append_value(location);
         self.record_order.append_value(self.next_order);
@@ -336,16 +369,18 @@ impl OfferReader {
     }
 }
 
-fn append_list(builder: &mut ListBuilder<StructBuilder>, value: Option<&Value>, paths: &[&[&str]]) {
-    let Some(Value::Array(items)) = value else {
+/// A list column: one struct per item (all fields null for an item that is not an
+/// object), or a null list when the field is not an array.
+fn append_list(builder: &mut ListBuilder<StructBuilder>, items: Option<&[ObjectFields<'_>]>) {
+    let Some(items) = items else {
         builder.append(false);
         return;
     };
     let structs = builder.values();
     for item in items {
-        for (index, path) in paths.iter().enumerate() {
-            if let Some(field) = structs.field_builder::<StringBuilder>(index) {
-                field.append_option(text_at(item, path));
+        for index in 0..structs.num_fields() {
+            if let Some(column) = structs.field_builder::<StringBuilder>(index) {
+                column.append_option(field(item, index).text());
             }
         }
         structs.append(true);
