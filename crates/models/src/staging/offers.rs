@@ -1,5 +1,8 @@
 //! `silver.offers`: typed, validated against the ROME referential, deduplicated (the
-//! greatest `dateActualisation` wins, ties to the one read last) and placed in a bassin
+//! greatest `dateActualisation` wins, ties to the one read last — two grouped
+//! aggregates and a join on the unique `record_order`: DataFusion's window executor
+//! slices its input once per partition, which costs seconds with a million one-row
+//! partitions) and placed in a bassin
 //! (commune code, arrondissements mapped to their commune → postal code when it maps to
 //! one bassin only → point in a bassin polygon → `HORS_BASSIN`).
 
@@ -30,9 +33,16 @@ pub async fn offers(context: &SessionContext) -> Result<Staged> {
             FROM typed
          )";
     let rows = format!(
-        "{classified}, latest AS (
-            SELECT *, ROW_NUMBER() OVER (PARTITION BY id ORDER BY COALESCE(actualised_at, created_at) DESC, record_order DESC) AS version_rank
-            FROM classified WHERE reject_reason IS NULL
+        "{classified}, valid AS (
+            SELECT id, COALESCE(actualised_at, created_at) AS version_at, record_order FROM classified WHERE reject_reason IS NULL
+         ), latest_version AS (
+            SELECT id, MAX(version_at) AS version_at FROM valid GROUP BY id
+         ), winners AS (
+            SELECT v.id, MAX(v.record_order) AS record_order
+            FROM valid v JOIN latest_version l ON v.id = l.id AND v.version_at = l.version_at
+            GROUP BY v.id
+         ), latest AS (
+            SELECT c.* FROM classified c JOIN winners w ON c.record_order = w.record_order
          ), {POSTAL_CTE}
          SELECT
             o.id AS offer_id,
@@ -65,7 +75,6 @@ pub async fn offers(context: &SessionContext) -> Result<Staged> {
             o.source_file,
             o.source_location
          FROM latest o {joins}
-         WHERE o.version_rank = 1
          ORDER BY offer_id",
         joins = placement_joins("o.lieu_commune", "o.lieu_code_postal"),
     );
