@@ -13,8 +13,14 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
 
 use crate::error::{Error, Result, io};
+
+/// Columns holding one distinct long text per row (a bronze record's raw JSON): dictionary
+/// encoding only costs there, when writing and again when reading (1M offers: ingest
+/// 3.2 → 2.9 s, transform 5.3 → 4.8 s).
+const UNIQUE_TEXT_COLUMNS: [&str; 1] = ["raw"];
 
 /// Documentation attached to a table's file.
 #[derive(Debug, Clone, Default)]
@@ -58,6 +64,9 @@ impl TableFile {
             .set_statistics_enabled(EnabledStatistics::Page)
             .set_created_by(format!("skillgap {}", env!("CARGO_PKG_VERSION")))
             .set_max_row_group_row_count(Some(1 << 20));
+        for column in UNIQUE_TEXT_COLUMNS {
+            properties = properties.set_column_dictionary_enabled(ColumnPath::from(column), false);
+        }
         if let Some(documentation) = documentation {
             properties = properties.set_key_value_metadata(Some(vec![
                 KeyValue::new("skillgap.table".to_owned(), documentation.name.clone()),
