@@ -8,13 +8,12 @@ use sha2::{Digest, Sha256};
 use skillgap_config::{GridKind, Pipeline};
 use skillgap_models::Parameters;
 use skillgap_sinks::{KEEP_MARKER, RunDirectory, Store, StoreLock};
-
-use crate::output::Output;
 use tracing::Instrument;
 
 use crate::error::{Error, Result};
 use crate::ingest::{Ingested, ingest};
 use crate::manifest::{InputFileReport, InputReport, Manifest, StageReport, Thresholds};
+use crate::output::Output;
 use crate::reference_date::{Semester, resolve_reference_date};
 use crate::transform::build;
 

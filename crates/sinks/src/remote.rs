@@ -145,8 +145,21 @@ impl RemoteStore {
         if self.prefix.is_empty() { Key::from(relative) } else { Key::from(format!("{}/{relative}", self.prefix)) }
     }
 
+    /// `runs/<run>/<relative>` (the run's prefix when `relative` is empty), for a valid run id.
+    fn run_key(&self, run_id: &str, relative: &str) -> Result<Key> {
+        if !valid_run_id(run_id) {
+            return Err(Error::UnknownRun { run: run_id.to_owned(), location: self.url() });
+        }
+        Ok(if relative.is_empty() { self.key(&format!("{RUNS}/{run_id}")) } else { self.key(&format!("{RUNS}/{run_id}/{relative}")) })
+    }
+
+    /// `s3://bucket/key`, for messages.
+    fn object_url(&self, key: &Key) -> String {
+        format!("s3://{}/{key}", self.bucket)
+    }
+
     fn located(&self, action: &'static str, key: &Key) -> impl FnOnce(object_store::Error) -> Error {
-        let location = format!("s3://{}/{key}", self.bucket);
+        let location = self.object_url(key);
         move |source| Error::ObjectStore { action, location, source }
     }
 
@@ -174,7 +187,7 @@ impl RemoteStore {
         let expired = holder.as_ref().and_then(|lease| DateTime::parse_from_rfc3339(&lease.expires_at).ok()).is_none_or(|expiry| expiry < now);
         if !expired {
             let holder = holder.map(|lease| format!(": {} until {}", lease.owner, lease.expires_at)).unwrap_or_default();
-            return Err(Error::Locked { location: format!("s3://{}/{key}", self.bucket), holder });
+            return Err(Error::Locked { location: self.object_url(&key), holder });
         }
         let update = PutOptions { mode: PutMode::Update(version), ..PutOptions::default() };
         match self.store.put_opts(&key, PutPayload::from(body), update).await {
@@ -183,7 +196,7 @@ impl RemoteStore {
                 Ok(RemoteLock { owner: owner.to_owned() })
             }
             Err(object_store::Error::Precondition { .. } | object_store::Error::AlreadyExists { .. }) => {
-                Err(Error::Locked { location: format!("s3://{}/{key}", self.bucket), holder: String::new() })
+                Err(Error::Locked { location: self.object_url(&key), holder: String::new() })
             }
             Err(source) => Err(self.located("taking over the expired lock", &key)(source)),
         }
@@ -210,9 +223,9 @@ impl RemoteStore {
             Err(source) => return Err(self.located("reading", &key)(source)),
         };
         let pointer: Pointer = serde_json::from_slice(&bytes)
-            .map_err(|error| Error::Corrupt { location: format!("s3://{}/{key}", self.bucket), message: format!("not a skillgap pointer: {error}") })?;
+            .map_err(|error| Error::Corrupt { location: self.object_url(&key), message: format!("not a skillgap pointer: {error}") })?;
         if !valid_run_id(&pointer.run) {
-            return Err(Error::Corrupt { location: format!("s3://{}/{key}", self.bucket), message: format!("names an invalid run `{}`", pointer.run) });
+            return Err(Error::Corrupt { location: self.object_url(&key), message: format!("names an invalid run `{}`", pointer.run) });
         }
         Ok(Some(pointer.run))
     }
@@ -306,10 +319,7 @@ impl RemoteStore {
 
     /// Makes `run_id` current by replacing the pointer (publish, rollback).
     pub async fn point_current_at(&self, run_id: &str) -> Result<()> {
-        if !valid_run_id(run_id) {
-            return Err(Error::UnknownRun { run: run_id.to_owned(), location: self.url() });
-        }
-        let manifest = self.key(&format!("{RUNS}/{run_id}/{MANIFEST}"));
+        let manifest = self.run_key(run_id, MANIFEST)?;
         match self.store.head(&manifest).await {
             Ok(_) => {}
             Err(object_store::Error::NotFound { .. }) => return Err(Error::UnknownRun { run: run_id.to_owned(), location: self.url() }),
@@ -324,10 +334,7 @@ impl RemoteStore {
 
     /// Deletes every object of a run's prefix.
     pub async fn remove_run(&self, run_id: &str) -> Result<()> {
-        if !valid_run_id(run_id) {
-            return Err(Error::UnknownRun { run: run_id.to_owned(), location: self.url() });
-        }
-        let prefix = self.key(&format!("{RUNS}/{run_id}"));
+        let prefix = self.run_key(run_id, "")?;
         let locations = self.store.list(Some(&prefix)).map_ok(|meta| meta.location).boxed();
         let deleted: Vec<Key> = self.store.delete_stream(locations).try_collect().await.map_err(self.located("removing", &prefix))?;
         tracing::debug!(run = run_id, objects = deleted.len(), "run prefix removed");
@@ -360,11 +367,8 @@ impl RemoteStore {
 
     /// Downloads `runs/<run>/<relative>` (a file or a folder) under `to`, keeping the layout.
     pub async fn download(&self, run_id: &str, relative: &str, to: &Path) -> Result<u64> {
-        if !valid_run_id(run_id) {
-            return Err(Error::UnknownRun { run: run_id.to_owned(), location: self.url() });
-        }
-        let run_prefix = self.key(&format!("{RUNS}/{run_id}"));
-        let wanted = self.key(&format!("{RUNS}/{run_id}/{relative}"));
+        let run_prefix = self.run_key(run_id, "")?;
+        let wanted = self.run_key(run_id, relative)?;
         let objects: Vec<_> = self.store.list(Some(&wanted)).try_collect().await.map_err(self.located("listing", &wanted))?;
         let mut bytes = 0;
         for object in objects {
@@ -373,7 +377,7 @@ impl RemoteStore {
             for part in parts {
                 let part = part.as_ref();
                 if part.is_empty() || part == "." || part == ".." || part.contains(['/', '\\']) {
-                    return Err(Error::Corrupt { location: format!("s3://{}/{}", self.bucket, object.location), message: "unexpected key".to_owned() });
+                    return Err(Error::Corrupt { location: self.object_url(&object.location), message: "unexpected key".to_owned() });
                 }
                 path.push(part);
             }
