@@ -52,7 +52,7 @@ test-python: build
 ## bench: benchmarks beside the reference tools (DuckDB, geopandas), written to docs/benchmarks.md.
 bench: test-deps
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r bench/requirements.txt
-	$(CARGO) build --locked --release -p skillgap-bench
+	$(CARGO) build --locked --release -p skillgap-bench -p skillgap-cli
 	$(VENV)/bin/python bench/run.py
 
 ## hdf: the real Hauts-de-France grid (../shared/data) with generated activity.

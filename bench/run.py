@@ -14,6 +14,7 @@ import time
 REPOSITORY = pathlib.Path(__file__).resolve().parents[1]
 TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", REPOSITORY / "target"))
 BENCH_BIN = os.environ.get("SKILLGAP_BENCH_BIN", str(TARGET / "release" / "skillgap-bench"))
+SKILLGAP_BIN = os.environ.get("SKILLGAP_RELEASE_BIN", str(TARGET / "release" / "skillgap"))
 SHARED = pathlib.Path(os.environ.get("SHARED", REPOSITORY.parent / "shared" / "data"))
 WORK = REPOSITORY / "bench" / "out"
 POINTS = int(os.environ.get("GEOCODE_POINTS", "1000000"))
@@ -21,6 +22,13 @@ OFFERS = int(os.environ.get("BENCH_OFFERS", "1000000"))
 LHEO_MEGABYTES = [int(size) for size in os.environ.get("LHEO_MEGABYTES", "100,1000").split(",")]
 # The documented bound: reading any catalogue keeps skillgap's peak RSS under this.
 LHEO_RSS_BOUND_MIB = 64
+# Scales of the end-to-end pipeline benchmark, and the extra run with twice the offers.
+SCALES = [scale for scale in os.environ.get("BENCH_SCALES", "region,national").split(",") if scale]
+DOUBLED_SCALE = os.environ.get("BENCH_DOUBLED_SCALE", SCALES[-1] if SCALES else "")
+# The issue's targets (F8), reported against the measures.
+TARGET_REBUILD_SECONDS, TARGET_RATIO, TARGET_INCREMENTAL_SECONDS, TARGET_RSS_MIB = 180, 1.0, 20, 4096
+# One day of new and updated offers in the incremental scenario.
+DAILY_OFFERS = int(os.environ.get("BENCH_DAILY_OFFERS", "20000"))
 
 
 def machine():
@@ -182,6 +190,164 @@ def geocode():
     }
 
 
+def bench_pipeline(scale, directory, inputs):
+    """The demo pipeline pointed at `inputs`, writing into `directory/output`."""
+    text = (REPOSITORY / "pipelines" / "demo.toml").read_text()
+    text = text.replace('data = "../fixtures/demo"', f'data = "{inputs}"').replace('root = "../out/demo"', 'root = "output"')
+    text = text.replace('name = "demo"', f'name = "bench-{scale}"')
+    path = directory / "pipeline.toml"
+    path.write_text(text)
+    return path
+
+
+def generate(scale, inputs, offers_factor=1):
+    import shutil
+
+    shutil.rmtree(inputs, ignore_errors=True)
+    clock = time.perf_counter()
+    subprocess.run([SKILLGAP_BIN, "fixtures", "generate", "--scale", scale, "--seed", "42", "--offers-factor", str(offers_factor), "--out", str(inputs)],
+                   check=True, capture_output=True)
+    seconds = time.perf_counter() - clock
+    size = sum(path.stat().st_size for path in inputs.rglob("*") if path.is_file())
+    return seconds, size
+
+
+def pipeline_scale(scale):
+    """One scale: fixtures generated, skillgap's run measured, then DuckDB on the same files
+    in a process of its own, its gold checked equal to skillgap's."""
+    import shutil
+
+    directory = WORK / scale
+    inputs = directory / "inputs"
+    generation_seconds, input_bytes = generate(scale, inputs)
+    shutil.rmtree(directory / "output", ignore_errors=True)
+    pipeline = bench_pipeline(scale, directory, inputs)
+    ours = measured([BENCH_BIN, "run", str(pipeline)])
+    run_dir = pathlib.Path(ours["run_dir"]).resolve()
+    duck_work = directory / "duckdb"
+    shutil.rmtree(duck_work, ignore_errors=True)
+    duck_work.mkdir()
+    theirs = measured([sys.executable, str(REPOSITORY / "bench" / "duckdb_pipeline.py"), BENCH_BIN, str(pipeline), str(run_dir), str(inputs), str(duck_work)])
+    shutil.rmtree(duck_work, ignore_errors=True)
+    return {"scale": scale, "generation_seconds": generation_seconds, "input_bytes": input_bytes, "ours": ours, "theirs": theirs,
+            "pipeline": pipeline, "inputs": inputs, "directory": directory}
+
+
+def doubled_offers(scale):
+    """The same world with twice the offers: skillgap's peak RSS must stay flat."""
+    import shutil
+
+    directory = WORK / f"{scale}-x2"
+    inputs = directory / "inputs"
+    generate(scale, inputs, offers_factor=2)
+    pipeline = bench_pipeline(scale, directory, inputs)
+    report = measured([BENCH_BIN, "run", str(pipeline)])
+    shutil.rmtree(directory, ignore_errors=True)
+    return report
+
+
+def incremental(result):
+    """Yesterday's published run, then one day of new and updated offers (an NDJSON file of
+    DAILY_OFFERS offers, a third of them new versions of offers already published)."""
+    day = result["inputs"] / "offers" / "ndjson" / "offres-next-day.ndjson.gz"
+    subprocess.run([BENCH_BIN, "offers-day", str(result["ours"]["run_dir"]), str(DAILY_OFFERS), str(day)], check=True, capture_output=True)
+    report = measured([BENCH_BIN, "run", str(result["pipeline"])])
+    day.unlink()
+    assert report["built_on"] == pathlib.Path(result["ours"]["run_dir"]).name, f"the nightly run was not built on the previous one: {report['built_on']}"
+    return report
+
+
+def stage(report, name):
+    return next((s for s in report["stages"] if s["stage"] == name), {"seconds": 0.0, "cpu_seconds": 0.0, "peak_rss_mib": 0.0})
+
+
+def pipeline_end_to_end():
+    import duckdb
+
+    WORK.mkdir(parents=True, exist_ok=True)
+    results = [pipeline_scale(scale) for scale in SCALES]
+    rows, scaling, notes = [], [], []
+    for result in results:
+        ours, theirs, scale = result["ours"], result["theirs"], result["scale"]
+        offers_read = next(i["rows_read"] for i in ours["inputs"] if i["name"] == "offers")
+        megabytes = result["input_bytes"] / 1e6
+        ingest, silver, gold = stage(ours, "ingest"), stage(ours, "silver"), stage(ours, "gold")
+        duck_offers, duck_gold = theirs["steps"]["offers"], theirs["steps"]["gold"]
+        staged = {"seconds": ingest["seconds"] + silver["seconds"], "cpu_seconds": ingest["cpu_seconds"] + silver["cpu_seconds"]}
+        def line(what, rows_count, ours_stage, theirs_stage, rss="", theirs_rss=""):
+            ratio = f"{ours_stage['seconds'] / theirs_stage['seconds']:.2f}×" if theirs_stage else ""
+            return [scale, what, f"{rows_count:,}" if rows_count else "", f"{ours_stage['seconds']:.2f}", f"{ours_stage['cpu_seconds']:.1f}", rss,
+                    f"{theirs_stage['seconds']:.2f}" if theirs_stage else "—", f"{theirs_stage['cpu_seconds']:.1f}" if theirs_stage else "—", theirs_rss, ratio]
+        rows.append(line(f"inputs → bronze → silver (all inputs; DuckDB: offers only) — {offers_read / staged['seconds']:,.0f} offers/s, {megabytes / staged['seconds']:,.1f} MB/s",
+                         offers_read, staged, duck_offers, f"{silver['peak_rss_mib']:.0f}"))
+        rows.append(line("silver → gold (the seven marts, same SQL)", sum(theirs["checks"]["gold_rows"].values()), gold, duck_gold))
+        for name in ("tests", "public", "sheets"):
+            rows.append(line(name, 0, stage(ours, name), None))
+        total_ours = {"seconds": ours["process_seconds"], "cpu_seconds": ours["cpu_seconds"]}
+        total_theirs = {"seconds": duck_offers["seconds"] + duck_gold["seconds"], "cpu_seconds": duck_offers["cpu_seconds"] + duck_gold["cpu_seconds"]}
+        rows.append(line("**end to end**", offers_read, total_ours, total_theirs, f"{ours['peak_rss_mib']:.0f}", f"{theirs['peak_rss_mib']:.0f}"))
+        scaling.append((scale, offers_read, ours["process_seconds"], ours["peak_rss_mib"], result["generation_seconds"], megabytes))
+        checks = theirs["checks"]
+        notes.append(f"{scale}: inputs generated in {result['generation_seconds']:.0f} s ({megabytes:,.0f} MB); gold tables equal "
+                     f"({', '.join(f'{t} {n:,}' for t, n in checks['gold_rows'].items())} rows); DuckDB kept {checks['duckdb_offers']:,} offers, "
+                     f"{checks['lost_after_truncated_lines']:,} fewer than skillgap, each the record after a truncated NDJSON line "
+                     "(DuckDB's `ignore_errors` drops it with the broken one).")
+    national = results[-1]
+    sections = [{
+        "title": "End-to-end pipeline, skillgap beside DuckDB on the same files (`skillgap run`, release build)",
+        "header": ["scale", "stage", "rows", "skillgap wall (s)", "skillgap CPU (s)", "skillgap peak RSS (MiB)", "DuckDB wall (s)", "DuckDB CPU (s)", "DuckDB peak RSS (MiB)", "ratio skillgap/DuckDB"],
+        "rows": rows,
+        "notes": (f"DuckDB {duckdb.__version__} (2 threads) runs `bench/duckdb/offers.sql` (offers from the same API pages and NDJSON files to a typed, "
+                  "deduplicated table placed by commune and postal code) and the marts' own SQL (`skillgap-bench marts-sql`, translated by "
+                  "`bench/duckdb_pipeline.py`) over skillgap's silver Parquet, in a process of its own. skillgap's first stage does more than DuckDB's: "
+                  "it also parses the LHEO catalogue, session outcomes, jobseekers, BMO and referentials, geocodes by point-in-polygon, keeps every "
+                  "reject with its reason and writes bronze; the tests, public and sheets stages have no DuckDB counterpart. "
+                  "Peak RSS is the process's own high-water mark at the end of each stage. " + " ".join(notes)),
+    }]
+    scaling_rows = []
+    base = scaling[0]
+    for scale, offers_read, seconds, rss, generation, megabytes in scaling:
+        scaling_rows.append([scale, f"{offers_read:,}", f"{megabytes:,.0f}", f"{seconds:.1f}", f"{offers_read / base[1]:.1f}×", f"{seconds / base[2]:.1f}×", f"{rss:,.0f}"])
+    notes = ["Cost per offer stays flat from region to national when the time ratio follows the offers ratio."]
+    if DOUBLED_SCALE:
+        doubled = doubled_offers(DOUBLED_SCALE)
+        doubled_read = next(i["rows_read"] for i in doubled["inputs"] if i["name"] == "offers")
+        reference = next(r for r in results if r["scale"] == DOUBLED_SCALE)["ours"]
+        reference_read = next(i["rows_read"] for i in reference["inputs"] if i["name"] == "offers")
+        scaling_rows.append([f"{DOUBLED_SCALE}, offers ×2", f"{doubled_read:,}", "", f"{doubled['process_seconds']:.1f}", f"{doubled_read / base[1]:.1f}×",
+                             f"{doubled['process_seconds'] / base[2]:.1f}×", f"{doubled['peak_rss_mib']:,.0f}"])
+        notes.append(f"Doubling the offers ({reference_read:,} → {doubled_read:,}) moves skillgap's peak RSS from {reference['peak_rss_mib']:,.0f} to "
+                     f"{doubled['peak_rss_mib']:,.0f} MiB ({doubled['peak_rss_mib'] / reference['peak_rss_mib']:.2f}×).")
+    else:
+        doubled = None
+    sections.append({"title": "Scaling with the offers", "header": ["scale", "offers read", "inputs (MB)", "skillgap wall (s)", "offers ratio", "time ratio", "peak RSS (MiB)"],
+                     "rows": scaling_rows, "notes": " ".join(notes)})
+    nightly = incremental(national)
+    day_stages = ", ".join(f"{s['stage']} {s['seconds']:.1f} s" for s in nightly["stages"])
+    ours = national["ours"]
+    duck_total = national["theirs"]["steps"]["offers"]["seconds"] + national["theirs"]["steps"]["gold"]["seconds"]
+    same_work = stage(ours, "ingest")["seconds"] + stage(ours, "silver")["seconds"] + stage(ours, "gold")["seconds"]
+    def verdict(measure, target, unit, lower=True):
+        met = measure <= target if lower else measure >= target
+        return f"{'met' if met else '**missed**'}"
+    target_rows = [
+        [f"full {national['scale']} rebuild end to end", f"≤ {TARGET_REBUILD_SECONDS} s", f"{ours['process_seconds']:.1f} s", verdict(ours["process_seconds"], TARGET_REBUILD_SECONDS, "s")],
+        [f"{national['scale']}: skillgap / DuckDB on the stages both run", f"≤ {TARGET_RATIO:.1f}×", f"{same_work / duck_total:.2f}× ({same_work:.1f} s / {duck_total:.1f} s)", verdict(same_work / duck_total, TARGET_RATIO, "×")],
+        [f"incremental nightly run ({DAILY_OFFERS:,} new and updated offers)", f"≤ {TARGET_INCREMENTAL_SECONDS} s", f"{nightly['process_seconds']:.1f} s ({day_stages})", verdict(nightly["process_seconds"], TARGET_INCREMENTAL_SECONDS, "s")],
+        [f"peak RSS at {national['scale']} scale", f"≤ {TARGET_RSS_MIB:,} MiB", f"{ours['peak_rss_mib']:,.0f} MiB", verdict(ours["peak_rss_mib"], TARGET_RSS_MIB, "MiB")],
+    ]
+    if doubled:
+        target_rows.append(["peak RSS when the offers double", "flat (≤ 1.10×)", f"{doubled['peak_rss_mib'] / reference['peak_rss_mib']:.2f}×", verdict(doubled["peak_rss_mib"] / reference["peak_rss_mib"], 1.10, "×")])
+    sections.append({"title": "Targets (issue F8)", "header": ["target", "bound", "measured", "verdict"], "rows": target_rows,
+                     "notes": ("The incremental scenario publishes the national run, adds one NDJSON file of the next day's offers "
+                               f"(`skillgap-bench offers-day`: {DAILY_OFFERS:,} offers, a third of them new versions of published offers) and runs again: "
+                               "the run builds on the previous one (its manifest's `built_on`, checked), reads only the new file, links the "
+                               "previous bronze, `silver.sessions` and rejects, merges the new offers into `silver.offers` and rebuilds gold, "
+                               "tests, public tables and sheets (docs/operations.md). The ratio to DuckDB compares skillgap's ingest, silver "
+                               "and gold stages with DuckDB's offers and marts steps, although skillgap's do more (see above).")})
+    return sections
+
+
 def render(sections):
     lines = ["# Benchmarks", "", "<!-- Written by `make bench` (bench/run.py); do not edit by hand. -->", "",
              f"Last run: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC} on {machine()}.", ""]
@@ -193,9 +359,16 @@ def render(sections):
 
 
 def main():
-    sections = [geocode(), lheo(), offers_ingestion()]
+    # BENCH_ONLY=pipeline (say) runs a subset, for a quick look; docs/benchmarks.md is then
+    # left alone.
+    only = [name for name in os.environ.get("BENCH_ONLY", "").split(",") if name]
+    chosen = lambda name: not only or name in only
+    sections = [section() for name, section in (("geocode", geocode), ("lheo", lheo), ("offers", offers_ingestion)) if chosen(name)]
+    if SCALES and chosen("pipeline"):
+        sections += pipeline_end_to_end()
     text = render(sections)
-    (REPOSITORY / "docs" / "benchmarks.md").write_text(text)
+    if not only:
+        (REPOSITORY / "docs" / "benchmarks.md").write_text(text)
     print(text)
 
 

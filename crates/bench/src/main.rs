@@ -12,8 +12,14 @@
 //! `skillgap-bench offers-write N OUT.ndjson.gz`: N generated offers in the API's JSON
 //! shape, one a line, gzip.
 //!
-//! `skillgap-bench run PIPELINE.toml`: one pipeline run; reports the stage durations and
-//! the offers read and kept.
+//! `skillgap-bench run PIPELINE.toml`: one pipeline run; reports every stage (wall, CPU, peak RSS),
+//! the rows read per input and the offers and sessions kept.
+//!
+//! `skillgap-bench marts-sql PIPELINE.toml`: the SQL of the `intermediate` views and of
+//! every gold table for the pipeline's parameters, for `bench/`'s DuckDB translation.
+//!
+//! `skillgap-bench offers-day RUN_DIR N OUT.ndjson.gz`: one day of offers after the run:
+//! N records, every third a new version of one of its offers, the rest new offers.
 //!
 //! `skillgap-bench lheo-read CATALOGUE.xml`: reads it with the pipeline's LHEO reader and
 //! reports bytes, formations, sessions, the sum of known places and the time taken.
@@ -64,7 +70,7 @@ async fn geocode(arguments: &[String]) -> anyhow::Result<serde_json::Value> {
     let build_seconds = clock.elapsed().as_secs_f64();
     // One partition: results come back in input order, and the comparison with geopandas
     // (single-threaded) is like for like.
-    let context = skillgap_models::marts_context();
+    let context = skillgap_models::marts_context(Arc::default());
     register_geocoder(&context, Arc::new(index));
     let schema = Arc::new(Schema::new(vec![Field::new("longitude", DataType::Float64, false), Field::new("latitude", DataType::Float64, false)]));
     let mut batches = Vec::new();
@@ -182,13 +188,86 @@ async fn run_pipeline(arguments: &[String]) -> anyhow::Result<serde_json::Value>
     let report = skillgap_run::run(skillgap_run::RunRequest { pipeline, as_of: None, semester: None, output: None }).await?;
     let seconds = clock.elapsed().as_secs_f64();
     let stage = |name: &str| report.manifest.stages.iter().find(|s| s.stage == name).map_or(0.0, |s| s.seconds);
+    let transform_seconds: f64 = ["silver", "gold", "tests", "public"].into_iter().map(stage).sum();
     let offers = report.manifest.inputs.iter().find(|i| i.name == "offers");
-    let silver = report.manifest.outputs.iter().find(|o| o.table == "silver.offers").map_or(0, |o| o.rows);
+    let rows = |table: &str| report.manifest.outputs.iter().find(|o| o.table == table).map_or(0, |o| o.rows);
     Ok(serde_json::json!({
-        "seconds": seconds, "ingest_seconds": stage("ingest"), "transform_seconds": stage("transform"),
+        "seconds": seconds, "ingest_seconds": stage("ingest"), "transform_seconds": transform_seconds,
+        "stages": report.manifest.stages, "run_dir": report.run_dir, "built_on": report.manifest.built_on,
+        "inputs": report.manifest.inputs.iter().map(|i| serde_json::json!({"name": i.name, "rows_read": i.rows_read, "bytes": i.files.iter().map(|f| f.bytes).sum::<u64>()})).collect::<Vec<_>>(),
         "offers_read": offers.map_or(0, |i| i.rows_read), "input_bytes": offers.map_or(0, |i| i.files.iter().map(|f| f.bytes).sum::<u64>()),
-        "silver_offers": silver, "peak_rss_kib": peak_rss_kib(),
+        "silver_offers": rows("silver.offers"), "silver_sessions": rows("silver.sessions"), "peak_rss_kib": peak_rss_kib(),
     }))
+}
+
+/// One day of offers after a published run: N records, every third a new version of an
+/// offer of the run's silver.offers, the others new offers of the same métiers and places.
+async fn offers_day(arguments: &[String]) -> anyhow::Result<serde_json::Value> {
+    let [run_dir, count, out] = arguments else {
+        bail!("usage: skillgap-bench offers-day RUN_DIR N OUT.ndjson.gz");
+    };
+    let count: usize = count.parse().context("N")?;
+    // Text as Utf8, as in the pipeline's contexts.
+    let context = skillgap_models::marts_context(Arc::default());
+    let silver = format!("{run_dir}/silver/offers/");
+    let frame = context
+        .read_parquet(silver.as_str(), datafusion::prelude::ParquetReadOptions::default())
+        .await?
+        .select_columns(&["offer_id", "code_rome", "code_commune", "code_postal", "date_offre"])?
+        .limit(0, Some(count))?;
+    let batches = frame.collect().await?;
+    let mut rows = Vec::new();
+    for batch in &batches {
+        let text = |name: &str| batch.column_by_name(name).map(|c| c.as_string::<i32>().clone());
+        let (Some(ids), Some(romes), Some(communes), Some(postals)) = (text("offer_id"), text("code_rome"), text("code_commune"), text("code_postal")) else {
+            bail!("{silver} lacks the expected columns");
+        };
+        for row in 0..batch.num_rows() {
+            let optional = |array: &arrow::array::StringArray| (!array.is_null(row)).then(|| array.value(row).to_owned());
+            rows.push((ids.value(row).to_owned(), romes.value(row).to_owned(), optional(&communes), optional(&postals)));
+        }
+    }
+    if rows.is_empty() {
+        bail!("{silver} holds no offer");
+    }
+    let file = std::fs::File::create(out)?;
+    let mut writer = flate2::write::GzEncoder::new(std::io::BufWriter::new(file), flate2::Compression::fast());
+    let (mut new, mut updated) = (0usize, 0usize);
+    for index in 0..count {
+        let (id, rome, commune, postal) = &rows[index % rows.len()];
+        let (id, created) = if index % 3 == 0 {
+            updated += 1;
+            (id.clone(), "2026-11-01T08:00:00.000Z")
+        } else {
+            new += 1;
+            (format!("DAY{index:07}"), "2026-11-25T08:00:00.000Z")
+        };
+        let offer = serde_json::json!({
+            "id": id, "intitule": format!("Offre du jour {index}"),
+            "dateCreation": created, "dateActualisation": "2026-11-25T20:00:00.000Z",
+            "lieuTravail": {"libelle": "COMMUNE", "commune": commune, "codePostal": postal},
+            "romeCode": rome, "typeContrat": "CDI", "typeContratLibelle": "Contrat à durée indéterminée",
+            "nombrePostes": 1 + index % 2, "competences": [{"code": "100001", "libelle": "Accueillir", "exigence": "E"}],
+        });
+        writeln!(writer, "{offer}")?;
+    }
+    writer.finish()?.flush()?;
+    Ok(serde_json::json!({"offers": count, "new": new, "updated": updated}))
+}
+
+/// The SQL of the marts for a pipeline's parameters (no semester): the `intermediate`
+/// views and the gold tables in build order, for the DuckDB translation in `bench/`.
+fn marts_sql(arguments: &[String]) -> anyhow::Result<serde_json::Value> {
+    let [pipeline] = arguments else {
+        bail!("usage: skillgap-bench marts-sql PIPELINE.toml");
+    };
+    let pipeline = skillgap_config::Pipeline::load(std::path::Path::new(pipeline))?;
+    let parameters = skillgap_run::run_parameters(&pipeline, None, None)?;
+    let mut tables = Vec::new();
+    for table in skillgap_models::marts::GOLD_TABLES {
+        tables.push(serde_json::json!([table, skillgap_models::marts::sql(table, &parameters, false)?]));
+    }
+    Ok(serde_json::json!({"intermediate": skillgap_models::marts::INTERMEDIATE_VIEWS, "tables": tables}))
 }
 
 #[tokio::main]
@@ -200,7 +279,9 @@ async fn main() -> anyhow::Result<()> {
         Some("offers-write") => offers_write(&arguments[1..])?,
         Some("run") => run_pipeline(&arguments[1..]).await?,
         Some("lheo-read") => lheo_read(&arguments[1..])?,
-        _ => bail!("usage: skillgap-bench geocode|lheo-write|lheo-read|offers-write|run …"),
+        Some("marts-sql") => marts_sql(&arguments[1..])?,
+        Some("offers-day") => offers_day(&arguments[1..]).await?,
+        _ => bail!("usage: skillgap-bench geocode|lheo-write|lheo-read|offers-write|run|marts-sql|offers-day …"),
     };
     println!("{report}");
     Ok(())

@@ -179,6 +179,9 @@ enum FixturesCommand {
         /// Feature property of the zone label in --grid-zones.
         #[arg(long, default_value = "libze2020")]
         zone_label_property: String,
+        /// Multiply the scale's offers by this factor (the rest of the world unchanged).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=16), conflicts_with = "grid_communes")]
+        offers_factor: u16,
     },
 }
 
@@ -308,7 +311,16 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Fixtures(FixturesCommand::Generate { scale, seed, out, grid_communes, grid_zones, zone_code_property, zone_label_property }) => {
+        Command::Fixtures(FixturesCommand::Generate {
+            scale,
+            seed,
+            out,
+            grid_communes,
+            grid_zones,
+            zone_code_property,
+            zone_label_property,
+            offers_factor,
+        }) => {
             let parsed = skillgap_fixtures::Scale::parse(&scale).ok_or_else(|| skillgap_fixtures::Error::UnknownScale(scale.clone()))?;
             let summary = match (&grid_communes, &grid_zones) {
                 (Some(communes_csv), Some(zones_geojson)) => {
@@ -316,6 +328,7 @@ async fn execute(command: Command) -> anyhow::Result<()> {
                         skillgap_fixtures::RealGrid { communes_csv, zones_geojson, code_property: &zone_code_property, label_property: &zone_label_property };
                     skillgap_fixtures::generate_on_real_grid(parsed, seed, &grid, &out)?
                 }
+                _ if offers_factor > 1 => skillgap_fixtures::generate_with_offers_factor(parsed, seed, usize::from(offers_factor), &out)?,
                 _ => skillgap_fixtures::generate(parsed, seed, &out)?,
             };
             println!(

@@ -111,8 +111,10 @@ fn progress_bars_only_on_an_interactive_terminal() {
     assert!(piped.status.success(), "{}", text(&piped));
     let logs = String::from_utf8_lossy(&piped.stderr);
     assert!(logs.contains("run started") && !logs.contains("fichiers") && !logs.contains("skillgap::progress"), "{logs}");
-    // On a terminal (a pseudo-terminal from util-linux's `script`): the offers files bar.
-    let command = format!("{} run --out {out_arg}", env!("CARGO_BIN_EXE_skillgap"));
+    // On a terminal (a pseudo-terminal from util-linux's `script`): the offers files bar
+    // (into another output: a second run into the same one would read no offer file again).
+    let other = tempfile::tempdir().unwrap();
+    let command = format!("{} run --out {}", env!("CARGO_BIN_EXE_skillgap"), other.path().display());
     let terminal = Command::new("script").args(["-qec", &command, "/dev/null"]).current_dir(&here).env("SKILLGAP_LOG", "info").output().unwrap();
     assert!(terminal.status.success(), "{}", text(&terminal));
     let screen = String::from_utf8_lossy(&terminal.stdout);

@@ -35,6 +35,9 @@ pub struct Pipeline {
     /// Publication thresholds.
     #[serde(default)]
     pub thresholds: Thresholds,
+    /// Resources the run may use.
+    #[serde(default)]
+    pub resources: Resources,
     /// Where outputs are published.
     pub output: Output,
     /// API fetches (`skillgap fetch offers`); absent when inputs are files only.
@@ -118,6 +121,29 @@ impl Default for Thresholds {
     fn default() -> Self {
         Self { min_denom: default_min_denom(), min_count: default_min_count(), max_reject_ratio: default_max_reject_ratio() }
     }
+}
+
+/// What a run may use of the machine.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Resources {
+    /// Memory (MiB) the query engine's sorts, aggregations and joins may hold, shared by
+    /// every stage of a run; beyond it they spill to temporary files (`TMPDIR`). The
+    /// process's peak RSS is this plus the readers' buffers and the engine's untracked
+    /// memory (about 1.8 GiB at national scale with the default).
+    #[serde(default = "default_memory_limit_mib")]
+    pub memory_limit_mib: usize,
+}
+
+impl Default for Resources {
+    fn default() -> Self {
+        Self { memory_limit_mib: default_memory_limit_mib() }
+    }
+}
+
+/// Default memory limit of the query engine: 2 GiB.
+pub fn default_memory_limit_mib() -> usize {
+    2048
 }
 
 /// Default region label.

@@ -8,6 +8,8 @@ use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use datafusion::catalog::MemorySchemaProvider;
 use datafusion::datasource::MemTable;
+use datafusion::execution::memory_pool::FairSpillPool;
+use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::error::{Result, in_model};
@@ -19,7 +21,20 @@ use crate::functions;
 /// `public` (the export under statistical secrecy).
 pub const SCHEMAS: [&str; 7] = ["bronze", "staging", "silver", "intermediate", "gold", "previous", "public"];
 
-fn context(target_partitions: usize) -> SessionContext {
+/// The runtimes of a run's two contexts (staging, marts), each with a memory pool of
+/// `memory_limit_mib` — they never work at the same time, the marts starting once silver
+/// is written. Staging's pool is shared fairly among its operators (every partition of a
+/// query runs the same ones in parallel); the marts' single-partition plans take it first
+/// come, first served (a fair split among every operator of a mart made them spill for
+/// nothing). Sorts, aggregations and joins spill to temporary files beyond it.
+pub fn bounded_runtimes(memory_limit_mib: usize) -> Result<(Arc<RuntimeEnv>, Arc<RuntimeEnv>)> {
+    let bytes = memory_limit_mib.max(64) << 20;
+    let staging = RuntimeEnvBuilder::new().with_memory_pool(Arc::new(FairSpillPool::new(bytes))).build_arc().map_err(in_model("runtime"))?;
+    let marts = RuntimeEnvBuilder::new().with_memory_limit(bytes, 1.0).build_arc().map_err(in_model("runtime"))?;
+    Ok((staging, marts))
+}
+
+fn context(target_partitions: usize, runtime: Arc<RuntimeEnv>) -> SessionContext {
     let config = SessionConfig::new()
         .with_target_partitions(target_partitions)
         .with_information_schema(true)
@@ -28,7 +43,7 @@ fn context(target_partitions: usize) -> SessionContext {
         .with_default_catalog_and_schema("datafusion", "main")
         .set_bool("datafusion.sql_parser.map_string_types_to_utf8view", false)
         .set_bool("datafusion.execution.parquet.schema_force_view_types", false);
-    let context = SessionContext::new_with_config(config);
+    let context = SessionContext::new_with_config_rt(config, runtime);
     if let Some(catalog) = context.catalog("datafusion") {
         for schema in SCHEMAS {
             let _ = catalog.register_schema(schema, Arc::new(MemorySchemaProvider::new()));
@@ -39,15 +54,15 @@ fn context(target_partitions: usize) -> SessionContext {
     context
 }
 
-/// A context for bronze → silver, using every core.
-pub fn staging_context() -> SessionContext {
-    context(std::thread::available_parallelism().map_or(2, usize::from))
+/// A context for bronze → silver, using every core, on `runtime` (see [`bounded_runtimes`]).
+pub fn staging_context(runtime: Arc<RuntimeEnv>) -> SessionContext {
+    context(std::thread::available_parallelism().map_or(2, usize::from), runtime)
 }
 
-/// A context for silver → gold: one partition, so that sums of floating-point values
-/// always add in the same order and two runs give identical tables.
-pub fn marts_context() -> SessionContext {
-    context(1)
+/// A context for silver → gold on `runtime`: one partition, so that sums of
+/// floating-point values always add in the same order and two runs give identical tables.
+pub fn marts_context(runtime: Arc<RuntimeEnv>) -> SessionContext {
+    context(1, runtime)
 }
 
 /// Registers in-memory batches as `name` (for example `staging.rome`).

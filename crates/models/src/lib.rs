@@ -15,7 +15,7 @@ mod quality;
 mod schemas;
 pub mod staging;
 
-pub use context::{marts_context, register_batches, staging_context};
+pub use context::{bounded_runtimes, marts_context, register_batches, staging_context};
 pub use error::{Error, Result};
 pub use geocoding::{BassinIndex, register_geocoder};
 pub use parameters::Parameters;

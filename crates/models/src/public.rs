@@ -217,7 +217,7 @@ public:
     #[tokio::test]
     async fn primary_secondary_and_following_cells_are_suppressed_and_listed() {
         let spec = parse_standalone(SPEC).unwrap();
-        let context = marts_context();
+        let context = marts_context(Arc::default());
         register(&context);
         let batches = context.sql(&public_sql(&spec, 5).unwrap()).await.unwrap().collect().await.unwrap();
         let batch = arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap();
@@ -237,7 +237,7 @@ public:
     #[tokio::test]
     async fn the_checks_catch_a_table_that_breaks_secrecy() {
         let spec = parse_standalone(SPEC).unwrap();
-        let context = marts_context();
+        let context = marts_context(Arc::default());
         register(&context);
         // The raw table with an empty `secret`: small counts shown.
         let raw = context.sql("SELECT *, '' AS secret FROM gold.demo").await.unwrap().collect().await.unwrap();

@@ -64,6 +64,41 @@ fn file_stem(code: &str) -> String {
     format!("fiche-{safe}")
 }
 
+/// A sheet rendered by a worker: the bassin's index in the run's order, and its files.
+type RenderedSheet = (usize, Vec<PathBuf>);
+
+/// One bassin's sheet: its HTML (and PDF) and XLSX files, as requested.
+fn render_sheet(tables: &RunTables, bassin: &data::Bassin, request: &SheetRequest) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let mut sections = vec![
+        sections::key_figures(tables, bassin),
+        sections::metiers(tables, bassin),
+        sections::competences(tables, bassin),
+        sections::specialties(tables, bassin),
+        sections::upcoming(tables, bassin),
+        sections::evolution(tables, bassin),
+    ];
+    sections.extend(sections::horizon(tables, bassin));
+    let stem = file_stem(&bassin.code);
+    if request.html || request.pdf {
+        let path = request.out_dir.join(format!("{stem}.html"));
+        let markup = html::sheet(tables, bassin, &sections, &sections::gap_bars(tables, bassin), request.min_denom);
+        write_file(&path, &markup.into_string())?;
+        if request.pdf {
+            let pdf_path = request.out_dir.join(format!("{stem}.pdf"));
+            pdf::print(&path, &pdf_path)?;
+            files.push(pdf_path);
+        }
+        files.push(path);
+    }
+    if request.xlsx {
+        let path = request.out_dir.join(format!("{stem}.xlsx"));
+        xlsx::write(&path, &format!("Fiche bassin — {} ({})", bassin.label, bassin.code), &sections, request.min_denom)?;
+        files.push(path);
+    }
+    Ok(files)
+}
+
 /// Renders the sheets of a run.
 pub fn render(request: &SheetRequest) -> Result<SheetsReport> {
     let clock = Instant::now();
@@ -74,39 +109,43 @@ pub fn render(request: &SheetRequest) -> Result<SheetsReport> {
         }
     }
     std::fs::create_dir_all(&request.out_dir).map_err(|error| Error::Write { path: request.out_dir.clone(), message: error.to_string() })?;
-    let mut files = Vec::new();
-    let mut links = Vec::new();
-    let mut sheets = 0;
-    for bassin in tables.bassins.iter().filter(|b| request.bassins.is_empty() || request.bassins.contains(&b.code)) {
-        let mut sections = vec![
-            sections::key_figures(&tables, bassin),
-            sections::metiers(&tables, bassin),
-            sections::competences(&tables, bassin),
-            sections::specialties(&tables, bassin),
-            sections::upcoming(&tables, bassin),
-            sections::evolution(&tables, bassin),
-        ];
-        sections.extend(sections::horizon(&tables, bassin));
-        let stem = file_stem(&bassin.code);
-        if request.html || request.pdf {
-            let path = request.out_dir.join(format!("{stem}.html"));
-            let markup = html::sheet(&tables, bassin, &sections, &sections::gap_bars(&tables, bassin), request.min_denom);
-            write_file(&path, &markup.into_string())?;
-            if request.pdf {
-                let pdf_path = request.out_dir.join(format!("{stem}.pdf"));
-                pdf::print(&path, &pdf_path)?;
-                files.push(pdf_path);
-            }
-            files.push(path);
-        }
-        if request.xlsx {
-            let path = request.out_dir.join(format!("{stem}.xlsx"));
-            xlsx::write(&path, &format!("Fiche bassin — {} ({})", bassin.label, bassin.code), &sections, request.min_denom)?;
-            files.push(path);
-        }
-        links.push((bassin.code.clone(), format!("{stem}.html"), format!("{stem}.xlsx")));
-        sheets += 1;
+    // One sheet per bassin, on as many workers as there are cores (bassin i on worker
+    // i mod n); files are listed in the bassins' order whatever the workers' timing.
+    let chosen: Vec<&data::Bassin> = tables.bassins.iter().filter(|b| request.bassins.is_empty() || request.bassins.contains(&b.code)).collect();
+    let workers = std::thread::available_parallelism().map_or(1, usize::from).min(chosen.len()).max(1);
+    let rendered: Vec<Result<Vec<RenderedSheet>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|worker| {
+                let (tables, chosen) = (&tables, &chosen);
+                scope.spawn(move || {
+                    chosen
+                        .iter()
+                        .enumerate()
+                        .filter(|(index, _)| index % workers == worker)
+                        .map(|(index, bassin)| Ok((index, render_sheet(tables, bassin, request)?)))
+                        .collect::<Result<Vec<_>>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().unwrap_or_else(|_| Err(Error::Write { path: request.out_dir.clone(), message: "a sheet worker panicked".to_owned() })))
+            .collect()
+    });
+    let mut per_bassin = Vec::new();
+    for worker in rendered {
+        per_bassin.extend(worker?);
     }
+    per_bassin.sort_by_key(|(index, _)| *index);
+    let files: Vec<PathBuf> = per_bassin.into_iter().flat_map(|(_, files)| files).collect();
+    let links: Vec<(String, String, String)> = chosen
+        .iter()
+        .map(|bassin| {
+            let stem = file_stem(&bassin.code);
+            (bassin.code.clone(), format!("{stem}.html"), format!("{stem}.xlsx"))
+        })
+        .collect();
+    let sheets = chosen.len();
     let index = if request.html {
         let path = request.out_dir.join("index.html");
         write_file(&path, &html::index(&tables, &request.region, &links).into_string())?;

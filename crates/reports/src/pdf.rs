@@ -38,7 +38,11 @@ pub fn print(html: &Path, pdf: &Path) -> Result<()> {
         path: pdf.to_path_buf(),
         message: "PDF needs headless Chromium (Debian package `chromium`), which is not installed; the HTML and XLSX sheets are written".to_owned(),
     })?;
-    let profile = std::env::temp_dir().join(format!("skillgap-chromium-{}", std::process::id()));
+    // A fresh profile per print: sheets print in parallel, and two Chromiums on one
+    // profile would meet through its singleton lock.
+    static PRINTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let print = PRINTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let profile = std::env::temp_dir().join(format!("skillgap-chromium-{}-{print}", std::process::id()));
     let absolute = std::fs::canonicalize(html).map_err(|error| Error::Write { path: html.to_path_buf(), message: error.to_string() })?;
     let output = Command::new(binary)
         .args(headless_arguments(&profile))

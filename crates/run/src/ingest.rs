@@ -13,6 +13,7 @@ use skillgap_sources::{
 };
 
 use crate::error::{Error, Result};
+use crate::reuse::{PreviousRun, Reuse, link_parquet_files};
 
 /// One input as read.
 #[derive(Debug, Clone)]
@@ -45,6 +46,8 @@ pub struct Ingested {
     pub projections: Option<Option<String>>,
     /// Whether employment by territory and FAP was read.
     pub has_employment: bool,
+    /// What this run reuses of the previous one (a nightly run: see [`crate::reuse`]).
+    pub reuse: Option<Reuse>,
 }
 
 /// The columns of the optional CSV inputs.
@@ -102,9 +105,12 @@ struct BronzeFile {
 }
 
 impl BronzeFile {
-    /// Part `part` of a bronze table written by several workers.
-    fn create_part(bronze: &Path, name: &str, part: usize, schema: &arrow::datatypes::SchemaRef) -> Result<Self> {
-        Ok(Self { file: TableFile::create(&bronze.join(name).join(format!("part-{part}.parquet")), schema, None)?, error: None })
+    /// The part of a bronze table written by `worker`, reading from the input's `first`
+    /// file on (`part-<worker>`, or `part-<first>-<worker>` after the files of an earlier
+    /// run, so that names never collide with the parts linked from it).
+    fn create_part(bronze: &Path, name: &str, first: usize, worker: usize, schema: &arrow::datatypes::SchemaRef) -> Result<Self> {
+        let part = if first == 0 { format!("part-{worker}.parquet") } else { format!("part-{first}-{worker}.parquet") };
+        Ok(Self { file: TableFile::create(&bronze.join(name).join(part), schema, None)?, error: None })
     }
 
     /// A reader's sink: writes the batch unless an earlier write failed.
@@ -132,10 +138,12 @@ type Sink<'a> = dyn FnMut(RecordBatch) -> skillgap_sources::Result<()> + 'a;
 /// i mod n), each with its own reader state `W`, rejects and bronze part file; reports
 /// progress by file. `read` returns the records a file held (when the reader counts per
 /// file), `finish` the worker's (records, bytes) (when it counts overall). Returns
-/// (records, rows written, bytes).
+/// (records, rows written, bytes). `first` is the index of `files[0]` in the input's whole
+/// list (it names the part files and numbers the records).
 #[allow(clippy::too_many_arguments)]
 fn read_in_parallel<W>(
     files: &[(String, InputFile)],
+    first: usize,
     bronze: &Path,
     name: &str,
     schema: &arrow::datatypes::SchemaRef,
@@ -154,10 +162,10 @@ fn read_in_parallel<W>(
                 scope.spawn(move || -> Result<(u64, u64, RecordBatch, u64)> {
                     let mut state = new_worker();
                     let mut worker_rejects = RejectsBuilder::default();
-                    let mut file = BronzeFile::create_part(bronze, name, worker, schema)?;
+                    let mut file = BronzeFile::create_part(bronze, name, first, worker, schema)?;
                     let mut records = 0;
                     for (index, (shown, input_file)) in files.iter().enumerate().filter(|(index, _)| index % workers == worker) {
-                        records += read(&mut state, index, &input_file.path, shown, &mut worker_rejects, &mut |batch| file.accept(batch))?;
+                        records += read(&mut state, first + index, &input_file.path, shown, &mut worker_rejects, &mut |batch| file.accept(batch))?;
                         let done = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                         tracing::info!(target: skillgap_sources::PROGRESS, task = name, unit = "fichiers", done, total);
                     }
@@ -232,8 +240,9 @@ fn csv_table<'a>(name: &'a str, input: &CsvInput, required: &[&'a str], optional
 
 /// Reads every input into `bronze` (a directory of the run's staging area).
 /// `landed_offers`: offer pages landed by `skillgap fetch offers`, read after the
-/// configured offer files.
-pub fn ingest(pipeline: &Pipeline, bronze: &Path, landed_offers: &[(String, PathBuf)]) -> Result<Ingested> {
+/// configured offer files. `previous`: the previous run, when it can be built on — if only
+/// new offer files came since, only they are read and the rest is linked from it.
+pub(crate) fn ingest(pipeline: &Pipeline, bronze: &Path, landed_offers: &[(String, PathBuf)], previous: Option<&PreviousRun>) -> Result<Ingested> {
     let mut rejects = RejectsBuilder::default();
     let mut inputs = Vec::new();
 
@@ -289,10 +298,48 @@ pub fn ingest(pipeline: &Pipeline, bronze: &Path, landed_offers: &[(String, Path
     for (shown, path) in landed_offers {
         described.push((shown.clone(), describe_file(path).map_err(source_error("offers"))?));
     }
+    let catalogue = match &pipeline.inputs.lheo {
+        Some(catalogue) => Some((catalogue, input_files(pipeline, "lheo", catalogue)?)),
+        None => None,
+    };
+    let grid = match &pipeline.inputs.territories.bassins {
+        Some(grid) => {
+            let path = pipeline.resolve(&grid.root, &grid.path)?;
+            let described = describe("bassins", pipeline, &grid.root, std::slice::from_ref(&path))?;
+            Some((grid, path, described))
+        }
+        None => None,
+    };
+    let reuse = previous.and_then(|previous| {
+        let unchanged = inputs.iter().all(|input| previous.read_the_same(&input.name, &input.files))
+            && catalogue.as_ref().is_none_or(|(_, files)| previous.read_the_same("lheo", files))
+            && grid.as_ref().is_none_or(|(_, _, files)| previous.read_the_same("bassins", files));
+        let read = previous.offer_files_read(&described);
+        match (unchanged, read) {
+            (true, Some(read)) => Some((previous, previous.reuse(read))),
+            (false, _) => {
+                tracing::info!(previous = %previous.manifest.run_id, reason = "an input other than the offers changed", "full run");
+                None
+            }
+            (true, None) => {
+                tracing::info!(previous = %previous.manifest.run_id, reason = "offer files it read changed or are gone", "full run");
+                None
+            }
+        }
+    });
+
+    let first_new = reuse.as_ref().map_or(0, |(_, reuse)| reuse.offer_files_read);
+    let mut previous_records = 0;
+    if let Some((previous, reuse)) = &reuse {
+        let linked = link_parquet_files(&reuse.dir.join("bronze").join("offers"), &bronze.join("offers"))?;
+        previous_records = previous.records("offers");
+        tracing::info!(previous = %reuse.run, files = first_new, parts = linked.len(), records = previous_records, "offers of the previous run reused");
+    }
     // `start_file` keeps every record's order that of a sequential read (deduplication
     // ties depend on it).
     let (records, rows, bytes) = read_in_parallel(
-        &described,
+        &described[first_new..],
+        first_new,
         bronze,
         "offers",
         &offers_schema(),
@@ -308,34 +355,40 @@ pub fn ingest(pipeline: &Pipeline, bronze: &Path, landed_offers: &[(String, Path
             Ok((reader.records, reader.bytes))
         },
     )?;
+    let records = previous_records + records;
     inputs.push(IngestedInput { name: "offers".to_owned(), vintage: offers.vintage.clone(), files: described, records });
     tracing::info!(input = "offers", records, rows, megabytes = bytes as f64 / 1e6, "read");
 
-    if let Some(catalogue) = &pipeline.inputs.lheo {
-        let described = input_files(pipeline, "lheo", catalogue)?;
-        let (records, _, _) = read_in_parallel(
-            &described,
-            bronze,
-            "lheo",
-            &sessions_schema(),
-            &mut rejects,
-            || (),
-            |(), _, path, shown, rejects, sink| {
-                let stats = read_lheo(path, shown, rejects, sink).map_err(source_error("lheo"))?;
-                tracing::info!(input = "lheo", file = %shown, formations = stats.formations, sessions = stats.sessions, rejected = stats.rejected, "read");
-                Ok(stats.sessions + stats.rejected)
-            },
-            |(), _| Ok((0, 0)),
-        )?;
+    if let Some((catalogue, described)) = catalogue {
+        let records = match &reuse {
+            Some((previous, reuse)) => {
+                link_parquet_files(&reuse.dir.join("bronze").join("lheo"), &bronze.join("lheo"))?;
+                previous.records("lheo")
+            }
+            None => read_in_parallel(
+                &described,
+                0,
+                bronze,
+                "lheo",
+                &sessions_schema(),
+                &mut rejects,
+                || (),
+                |(), _, path, shown, rejects, sink| {
+                    let stats = read_lheo(path, shown, rejects, sink).map_err(source_error("lheo"))?;
+                    tracing::info!(input = "lheo", file = %shown, formations = stats.formations, sessions = stats.sessions, rejected = stats.rejected, "read");
+                    Ok(stats.sessions + stats.rejected)
+                },
+                |(), _| Ok((0, 0)),
+            )?
+            .0,
+        };
         inputs.push(IngestedInput { name: "lheo".to_owned(), vintage: catalogue.vintage.clone(), files: described, records });
     }
 
     let mut bassins = Vec::new();
-    if let Some(grid) = &pipeline.inputs.territories.bassins {
-        let path = pipeline.resolve(&grid.root, &grid.path)?;
+    if let Some((grid, path, described)) = grid {
         let properties = BassinProperties { code: &grid.code_property, label: &grid.label_property, departement: &grid.departement_property };
         bassins = read_bassins(&path, &properties).map_err(source_error("bassins"))?;
-        let described = describe("bassins", pipeline, &grid.root, std::slice::from_ref(&path))?;
         inputs.push(IngestedInput { name: "bassins".to_owned(), vintage: grid.vintage.clone(), files: described, records: bassins.len() as u64 });
         tracing::info!(input = "bassins", bassins = bassins.len(), "read");
     }
@@ -349,5 +402,6 @@ pub fn ingest(pipeline: &Pipeline, bronze: &Path, landed_offers: &[(String, Path
         has_outcomes: pipeline.inputs.session_outcomes.is_some(),
         projections: pipeline.inputs.projections.as_ref().map(|_| pipeline.grid.region_code.clone()),
         has_employment: pipeline.inputs.employment.is_some(),
+        reuse: reuse.map(|(_, reuse)| reuse),
     })
 }

@@ -13,13 +13,15 @@ mod pipeline_run;
 mod query;
 mod reference_date;
 mod reject_gate;
+mod reuse;
+mod stage_clock;
 mod transform;
 
 pub use error::{Error, ExitCode, Result};
 pub use fetch::{FetchOutcome, FetchRequest, LANDED_PAGES, Watermark, fetch};
 pub use manifest::{InputReport, Manifest, OutputReport, StageReport, UnknownCodeReport};
 pub use output::Output;
-pub use pipeline_run::{RunReport, RunRequest, SheetsCommand, rollback, run, sheets_of_run as sheets};
+pub use pipeline_run::{RunReport, RunRequest, SheetsCommand, rollback, run, run_parameters, sheets_of_run as sheets};
 pub use query::{OutputFormat, QuerySession, format_batches};
 pub use reference_date::{Semester, resolve_reference_date};
 pub use skillgap_sinks::Store;

@@ -37,6 +37,10 @@ pub struct Manifest {
     /// Codes seen in the inputs that their referential does not know, with row counts.
     #[serde(default)]
     pub unknown_codes: Vec<UnknownCodeReport>,
+    /// The run this one was built on (a nightly run that read only the new offer files and
+    /// reused the rest: see `docs/operations.md`); absent for a full run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub built_on: Option<String>,
 }
 
 /// A code a referential does not know.
@@ -102,11 +106,19 @@ pub struct OutputReport {
     pub files: Vec<(String, u64)>,
 }
 
-/// One stage's duration.
+/// One stage's duration and resources.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StageReport {
     /// Stage name.
     pub stage: String,
     /// Wall-clock seconds.
     pub seconds: f64,
+    /// CPU seconds of the process (user + system, every thread) during the stage; absent
+    /// where the platform does not report it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_seconds: Option<f64>,
+    /// The process's peak resident memory (MiB) at the end of the stage, since it started;
+    /// absent where the platform does not report it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_rss_mib: Option<f64>,
 }

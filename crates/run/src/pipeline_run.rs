@@ -1,7 +1,6 @@
 //! `skillgap run`: one run from inputs to a published, tested, documented output.
 
 use std::path::PathBuf;
-use std::time::Instant;
 
 use chrono::{SecondsFormat, Utc};
 use sha2::{Digest, Sha256};
@@ -12,9 +11,11 @@ use tracing::Instrument;
 
 use crate::error::{Error, Result};
 use crate::ingest::{Ingested, ingest};
-use crate::manifest::{InputFileReport, InputReport, Manifest, StageReport, Thresholds};
+use crate::manifest::{InputFileReport, InputReport, Manifest, Thresholds};
 use crate::output::Output;
 use crate::reference_date::{Semester, resolve_reference_date};
+use crate::reuse::PreviousRun;
+use crate::stage_clock::StageClock;
 use crate::transform::build;
 
 /// What to run.
@@ -47,21 +48,27 @@ fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The models' parameters of a run of `pipeline` (`as_of` and `semester` as on the
+/// command line).
+pub fn run_parameters(pipeline: &Pipeline, as_of: Option<&str>, semester: Option<Semester>) -> Result<Parameters> {
+    Ok(Parameters {
+        as_of: resolve_reference_date(as_of, semester, pipeline.dates.as_of.as_deref(), &pipeline.dates.timezone)?,
+        min_denom: pipeline.thresholds.min_denom,
+        min_count: pipeline.thresholds.min_count,
+        grid_is_bmo_bassins: pipeline.grid.kind == GridKind::BmoBassins,
+        semester: semester.map(|s| s.to_string()),
+        previous_semester: semester.map(|s| s.previous().to_string()),
+        employment_key: pipeline.inputs.employment.is_some(),
+    })
+}
+
 /// Runs the pipeline and publishes its outputs; on any error nothing is published and the
 /// previous run stays current.
 pub async fn run(request: RunRequest) -> Result<RunReport> {
     let started_at = Utc::now();
     let pipeline = request.pipeline;
-    let as_of = resolve_reference_date(request.as_of.as_deref(), request.semester, pipeline.dates.as_of.as_deref(), &pipeline.dates.timezone)?;
-    let parameters = Parameters {
-        as_of,
-        min_denom: pipeline.thresholds.min_denom,
-        min_count: pipeline.thresholds.min_count,
-        grid_is_bmo_bassins: pipeline.grid.kind == GridKind::BmoBassins,
-        semester: request.semester.map(|s| s.to_string()),
-        previous_semester: request.semester.map(|s| s.previous().to_string()),
-        employment_key: pipeline.inputs.employment.is_some(),
-    };
+    let parameters = run_parameters(&pipeline, request.as_of.as_deref(), request.semester)?;
+    let as_of = parameters.as_of;
     let output = match &request.output {
         Some(directory) => Output::Local(Store::new(directory)),
         None => Output::open(&pipeline, None)?,
@@ -146,7 +153,7 @@ async fn stages(context: &RunContext<'_>) -> Result<Manifest> {
     let mut stage_reports = Vec::new();
     let run_dir = context.run_directory.path.clone();
 
-    let clock = Instant::now();
+    let clock = StageClock::start("ingest");
     let pipeline = context.pipeline.clone();
     let bronze = run_dir.join("bronze");
     let span = tracing::info_span!("stage", name = "ingest");
@@ -158,16 +165,23 @@ async fn stages(context: &RunContext<'_>) -> Result<Manifest> {
     } else {
         Vec::new()
     };
-    let ingested: Ingested = tokio::task::spawn_blocking(move || span.in_scope(|| ingest(&pipeline, &bronze, &landed)))
+    let previous = context.previous_run_dir.as_deref().and_then(|dir| PreviousRun::open(dir, &sha256_hex(context.pipeline.text.as_bytes())));
+    let ingested: Ingested = tokio::task::spawn_blocking(move || span.in_scope(|| ingest(&pipeline, &bronze, &landed, previous.as_ref())))
         .await
         .map_err(|join| Error::Internal(format!("the ingestion task failed: {join}")))??;
-    stage_reports.push(StageReport { stage: "ingest".to_owned(), seconds: clock.elapsed().as_secs_f64() });
+    stage_reports.push(clock.stop());
 
-    let clock = Instant::now();
-    let built = build(&run_dir, context.previous_run_dir.as_deref(), &ingested, context.parameters, context.pipeline.thresholds.max_reject_ratio)
-        .instrument(tracing::info_span!("stage", name = "transform"))
-        .await?;
-    stage_reports.push(StageReport { stage: "transform".to_owned(), seconds: clock.elapsed().as_secs_f64() });
+    let built = build(
+        &run_dir,
+        context.previous_run_dir.as_deref(),
+        &ingested,
+        context.parameters,
+        context.pipeline.thresholds.max_reject_ratio,
+        context.pipeline.resources.memory_limit_mib,
+    )
+    .instrument(tracing::info_span!("stage", name = "transform"))
+    .await?;
+    stage_reports.extend(built.stages);
 
     let inputs = ingested
         .inputs
@@ -204,13 +218,14 @@ async fn stages(context: &RunContext<'_>) -> Result<Manifest> {
         outputs: built.outputs,
         stages: stage_reports,
         unknown_codes: built.unknown_codes,
+        built_on: ingested.reuse.as_ref().map(|reuse| reuse.run.clone()),
     })
 }
 
 /// The sheets stage: every bassin's HTML and XLSX sheet and the regional index, into the
 /// run directory (so that they are published with the tables, atomically).
 fn sheets(run_dir: &std::path::Path, mut manifest: Manifest, pipeline: &Pipeline) -> Result<Manifest> {
-    let clock = Instant::now();
+    let clock = StageClock::start("sheets");
     write_manifest(run_dir, &manifest)?;
     let span = tracing::info_span!("stage", name = "sheets");
     let _entered = span.enter();
@@ -225,7 +240,7 @@ fn sheets(run_dir: &std::path::Path, mut manifest: Manifest, pipeline: &Pipeline
         min_denom: pipeline.thresholds.min_denom,
     };
     let report = skillgap_reports::render(&request)?;
-    manifest.stages.push(StageReport { stage: "sheets".to_owned(), seconds: clock.elapsed().as_secs_f64() });
+    manifest.stages.push(clock.stop());
     tracing::info!(sheets = report.sheets, files = report.files.len(), "sheets written");
     Ok(manifest)
 }

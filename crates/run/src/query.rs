@@ -55,7 +55,7 @@ impl QuerySession {
     /// Opens the current run (or `run`) of an output, local or on object storage.
     pub async fn open_output(output: &Output, run: Option<&str>) -> Result<Self> {
         let run = output.resolve_run(run).await?;
-        let context = skillgap_models::marts_context();
+        let context = skillgap_models::marts_context(std::sync::Arc::default());
         let (location, run_dir) = match output {
             Output::Local(store) => {
                 let directory = store.run_dir(&run)?;

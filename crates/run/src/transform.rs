@@ -19,8 +19,10 @@ use skillgap_sources::rejects_schema;
 
 use crate::error::{Error, Result};
 use crate::ingest::Ingested;
-use crate::manifest::{OutputReport, UnknownCodeReport};
+use crate::manifest::{OutputReport, StageReport, UnknownCodeReport};
 use crate::reject_gate::check_reject_ratios;
+use crate::reuse::link_parquet_files;
+use crate::stage_clock::StageClock;
 
 /// What the build produced.
 pub struct Built {
@@ -30,6 +32,8 @@ pub struct Built {
     pub rejected: BTreeMap<String, u64>,
     /// Codes the referentials do not know.
     pub unknown_codes: Vec<UnknownCodeReport>,
+    /// The build's stages: silver, gold, tests, public.
+    pub stages: Vec<StageReport>,
 }
 
 /// Runs a query and collects its batches.
@@ -88,6 +92,22 @@ fn report(run_dir: &Path, spec: &TableSpec, written: &WrittenTable) -> OutputRep
     }
 }
 
+/// The report of a table linked from the previous run into `files`: their sizes, and the
+/// rows counted by `context` (from the files' footers).
+async fn linked_report(context: &SessionContext, run_dir: &Path, table: &str, files: &[std::path::PathBuf]) -> Result<OutputReport> {
+    let mut listed = Vec::new();
+    for path in files {
+        let bytes = std::fs::metadata(path).map_err(|error| Error::Internal(format!("cannot read {}: {error}", path.display())))?.len();
+        listed.push((path.strip_prefix(run_dir).unwrap_or(path).display().to_string(), bytes));
+    }
+    let name = format!("previous.linked_{}", table.replace('.', "_"));
+    let directory = run_dir.join(table.replace('.', "/"));
+    register_directory(context, &name, &directory).await?;
+    let counted = query(context, table, &format!("SELECT COUNT(*) FROM {name}")).await?;
+    let rows = counted.first().and_then(|batch| batch.column(0).as_primitive_opt::<arrow::datatypes::Int64Type>()).map_or(0, |count| count.value(0));
+    Ok(OutputReport { table: table.to_owned(), rows: u64::try_from(rows).unwrap_or(0), files: listed })
+}
+
 /// Every field nullable, so that reader and staging rejects stack in one table.
 fn uniform_rejects(batches: Vec<RecordBatch>) -> Result<(SchemaRef, Vec<RecordBatch>)> {
     let schema: SchemaRef =
@@ -112,9 +132,20 @@ async fn collect(frame: DataFrame, model: &str) -> Result<(SchemaRef, Vec<Record
 }
 
 /// Builds silver and gold into `run_dir`, gating on rejects and tests.
-/// `previous_run_dir` is the run this one follows (its semester snapshots are carried).
-pub async fn build(run_dir: &Path, previous_run_dir: Option<&Path>, ingested: &Ingested, parameters: &Parameters, max_reject_ratio: f64) -> Result<Built> {
-    let staging_context = skillgap_models::staging_context();
+/// `previous_run_dir` is the run this one follows (its semester snapshots are carried);
+/// each context has a memory pool of `memory_limit_mib`.
+pub async fn build(
+    run_dir: &Path,
+    previous_run_dir: Option<&Path>,
+    ingested: &Ingested,
+    parameters: &Parameters,
+    max_reject_ratio: f64,
+    memory_limit_mib: usize,
+) -> Result<Built> {
+    let mut stages = Vec::new();
+    let clock = StageClock::start("silver");
+    let (staging_runtime, marts_runtime) = skillgap_models::bounded_runtimes(memory_limit_mib)?;
+    let staging_context = skillgap_models::staging_context(staging_runtime);
     let bronze = run_dir.join("bronze");
     for input in ingested.inputs.iter().filter(|input| bronze.join(&input.name).is_dir()) {
         let name = format!("bronze.{}", input.name);
@@ -122,6 +153,22 @@ pub async fn build(run_dir: &Path, previous_run_dir: Option<&Path>, ingested: &I
             .register_parquet(name.as_str(), bronze.join(&input.name).display().to_string().as_str(), ParquetReadOptions::default())
             .await
             .map_err(model_error(&name))?;
+    }
+
+    if let Some(reuse) = &ingested.reuse {
+        // The records read by this run, after every file of the previous one.
+        let first_new_order = i64::try_from(reuse.offer_files_read).unwrap_or(i64::MAX).saturating_mul(1 << 40);
+        let view = staging_context
+            .sql(&format!("SELECT * FROM bronze.offers WHERE record_order >= {first_new_order}"))
+            .await
+            .map_err(model_error("bronze.new_offers"))?
+            .into_view();
+        staging_context.register_table("bronze.new_offers", view).map_err(model_error("bronze.new_offers"))?;
+        // Written sorted by offer_id: declared, so that the merge keeps that order instead
+        // of sorting the millions of previous offers again.
+        let previous = reuse.dir.join("silver").join("offers");
+        let sorted = ParquetReadOptions::default().file_sort_order(vec![vec![datafusion::prelude::col("offer_id").sort(true, false)]]);
+        staging_context.register_parquet("previous.offers", previous.display().to_string().as_str(), sorted).await.map_err(model_error("previous.offers"))?;
     }
 
     // Referentials and the grid, kept in memory for both contexts.
@@ -196,11 +243,26 @@ pub async fn build(run_dir: &Path, previous_run_dir: Option<&Path>, ingested: &I
             register_batches(&staging_context, "staging.session_outcomes", schema, batches)?;
             rejects_batches.extend(collect(model.rejects, "staging.session_outcomes").await?.1);
         }
-        let model = staging::sessions(&staging_context, outcomes).await?;
         let spec = table_spec("sessions")?;
-        let (written, _) = write_table(run_dir, spec, model.rows).await?;
-        outputs.push(report(run_dir, spec, &written));
-        rejects_batches.extend(collect(model.rejects, "silver.sessions").await?.1);
+        match &ingested.reuse {
+            Some(reuse) => {
+                // Same catalogue, outcomes and referentials: the previous run's sessions,
+                // and (below) its catalogue's rejects.
+                let files = link_parquet_files(&reuse.dir.join("silver").join("sessions"), &run_dir.join("silver").join("sessions"))?;
+                outputs.push(linked_report(&staging_context, run_dir, "silver.sessions", &files).await?);
+            }
+            None => {
+                let model = staging::sessions(&staging_context, outcomes).await?;
+                let (written, _) = write_table(run_dir, spec, model.rows).await?;
+                outputs.push(report(run_dir, spec, &written));
+                rejects_batches.extend(collect(model.rejects, "silver.sessions").await?.1);
+            }
+        }
+    }
+    if let Some(reuse) = &ingested.reuse {
+        // The rejects of the offers and catalogue records this run did not read again.
+        register_directory(&staging_context, "previous.rejects", &reuse.dir.join("silver").join("rejects")).await?;
+        rejects_batches.extend(query(&staging_context, "silver.rejects", "SELECT * FROM previous.rejects WHERE input IN ('offers', 'lheo')").await?);
     }
     let spec = table_spec("bassins")?;
     let frame = staging_context.sql("SELECT * FROM staging.bassins ORDER BY code_bassin").await.map_err(model_error("silver.bassins"))?;
@@ -231,7 +293,7 @@ pub async fn build(run_dir: &Path, previous_run_dir: Option<&Path>, ingested: &I
         }
     }
     let silver = [
-        ("offers", staging::offers(&staging_context).await?),
+        ("offers", if ingested.reuse.is_some() { staging::offers_merged(&staging_context).await? } else { staging::offers(&staging_context).await? }),
         ("jobseekers", staging::jobseekers(&staging_context).await?),
         ("bmo", staging::bmo(&staging_context, parameters).await?),
         ("projections", staging::projections(&staging_context, ingested.projections.is_some(), region.as_deref()).await?),
@@ -254,9 +316,11 @@ pub async fn build(run_dir: &Path, previous_run_dir: Option<&Path>, ingested: &I
     outputs.push(report(run_dir, spec, &written));
 
     let rejected = check_reject_ratios(&staging_context, &ingested.inputs, max_reject_ratio).await?;
+    stages.push(clock.stop());
 
     // Gold, from silver files only, in a single-partition context.
-    let marts_context = skillgap_models::marts_context();
+    let clock = StageClock::start("gold");
+    let marts_context = skillgap_models::marts_context(marts_runtime);
     for (name, schema, batches) in referentials {
         register_batches(&marts_context, name, schema, batches)?;
     }
@@ -275,13 +339,19 @@ pub async fn build(run_dir: &Path, previous_run_dir: Option<&Path>, ingested: &I
         register_layer(&marts_context, run_dir, "gold", &[table]).await?;
     }
 
+    stages.push(clock.stop());
+
     // Tests of every written table.
+    let clock = StageClock::start("tests");
     for output in &outputs {
         let (_, table) = output.table.split_once('.').unwrap_or(("", &output.table));
         run_table_tests(&marts_context, table_spec(table)?, &output.table, parameters).await?;
     }
 
+    stages.push(clock.stop());
+
     // The public export, from the tested gold tables, and its secrecy checks.
+    let clock = StageClock::start("public");
     for table in marts::GOLD_TABLES {
         let spec = table_spec(table)?;
         let (Some(public_spec), Some(sql)) = (public_table_spec(spec), public_sql(spec, parameters.min_count)) else { continue };
@@ -292,7 +362,8 @@ pub async fn build(run_dir: &Path, previous_run_dir: Option<&Path>, ingested: &I
         register_layer(&marts_context, run_dir, "public", &[table]).await?;
         run_secrecy_checks(&marts_context, spec, &name, parameters.min_count).await?;
     }
-    Ok(Built { outputs, rejected, unknown_codes })
+    stages.push(clock.stop());
+    Ok(Built { outputs, rejected, unknown_codes, stages })
 }
 
 /// `staging.bassins` from the GeoJSON's features.

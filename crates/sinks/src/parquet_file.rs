@@ -60,7 +60,7 @@ impl TableFile {
         }
         let schema = documented_schema(schema, documentation);
         let mut properties = WriterProperties::builder()
-            .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
+            .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).unwrap_or_default()))
             .set_statistics_enabled(EnabledStatistics::Page)
             .set_created_by(format!("skillgap {}", env!("CARGO_PKG_VERSION")))
             .set_max_row_group_row_count(Some(1 << 20));

@@ -78,10 +78,14 @@ pub fn rates(parameters: &Parameters) -> String {
 
 /// The session → métiers relation `intermediate.session_metiers` (session_id, code_rome,
 /// metiers = |M(s)|): M(s) is the set of ROME codes mapped from any of the session's known
-/// Formacodes (`rome_formacode.csv`); sessions with M(s) empty have no row.
-pub const SESSION_METIERS: &str = "SELECT session_id, code_rome, COUNT(*) OVER (PARTITION BY session_id) AS metiers
-    FROM (
+/// Formacodes (`rome_formacode.csv`); sessions with M(s) empty have no row. |M(s)| comes
+/// from a grouped count joined back (a window over every pair would sort them all: 1.7 GB
+/// at national scale), and the pairs are sorted so that the marts' sums add in one order.
+pub const SESSION_METIERS: &str = "WITH pairs AS (
         SELECT DISTINCT s.session_id, rf.code_rome
         FROM (SELECT session_id, unnest(formacodes) AS formacode FROM silver.sessions WHERE formacodes IS NOT NULL) s
         JOIN staging.rome_formacode rf ON rf.formacode = s.formacode
-    )";
+    )
+    SELECT p.session_id, p.code_rome, c.metiers
+    FROM pairs p JOIN (SELECT session_id, COUNT(*) AS metiers FROM pairs GROUP BY session_id) c ON c.session_id = p.session_id
+    ORDER BY p.session_id, p.code_rome";

@@ -17,7 +17,7 @@ use crate::error::{Result, in_model};
 
 pub use bmo::bmo;
 pub use jobseekers::jobseekers;
-pub use offers::offers;
+pub use offers::{offers, offers_merged};
 pub use projections::{IDENTITY_TOLERANCE, employment, projection_identity_errors, projection_regions, projections};
 pub use referentials::{bmo_bassins, communes, crosswalk_weight_errors, formacode, nsf, rome, rome_formacode};
 pub use sessions::{session_outcomes, sessions};

@@ -12,15 +12,27 @@ use super::{Staged, staged};
 use crate::error::Result;
 use crate::geocoding::{POSTAL_CTE, placement_joins, placement_sql};
 
-/// Builds `silver.offers` and the offers' staging rejects.
+/// Builds `silver.offers` and the offers' staging rejects from `bronze.offers`.
 pub async fn offers(context: &SessionContext) -> Result<Staged> {
+    offers_from(context, "bronze.offers", None).await
+}
+
+/// `silver.offers` of a nightly run: the previous run's (`previous.offers`) with the
+/// records of `bronze.new_offers` (read after all of the previous run's) merged in — per
+/// offer, the greatest `updated_at` wins and a new record wins a tie, as it would in
+/// [`offers`] over every record. The rejects are the new records' only.
+pub async fn offers_merged(context: &SessionContext) -> Result<Staged> {
+    offers_from(context, "bronze.new_offers", Some("previous.offers")).await
+}
+
+async fn offers_from(context: &SessionContext, records: &str, previous: Option<&str>) -> Result<Staged> {
     let (code_bassin, geo_method) = placement_sql("c.code_bassin", "p.code_bassin", "o.lieu_longitude", "o.lieu_latitude");
-    let classified = "WITH typed AS (
+    let classified = format!("WITH typed AS (
             SELECT b.*,
               parse_api_timestamp(b.date_creation) AS created_at,
               parse_api_timestamp(b.date_actualisation) AS actualised_at,
               r.code_rome AS known_rome
-            FROM bronze.offers b LEFT JOIN staging.rome r ON r.code_rome = b.rome_code
+            FROM {records} b LEFT JOIN staging.rome r ON r.code_rome = b.rome_code
          ), classified AS (
             SELECT *,
               CASE WHEN rome_code IS NULL OR known_rome IS NULL THEN 'bad_rome'
@@ -31,8 +43,8 @@ pub async fn offers(context: &SessionContext) -> Result<Staged> {
                    WHEN created_at IS NULL THEN 'dateCreation is missing or not a date: ' || COALESCE(date_creation, 'NULL')
                    WHEN date_actualisation IS NOT NULL AND actualised_at IS NULL THEN 'dateActualisation is not a date: ' || date_actualisation END AS reject_detail
             FROM typed
-         )";
-    let rows = format!(
+         )");
+    let placed = format!(
         "{classified}, valid AS (
             SELECT id, COALESCE(actualised_at, created_at) AS version_at, record_order FROM classified WHERE reject_reason IS NULL
          ), latest_version AS (
@@ -74,10 +86,19 @@ pub async fn offers(context: &SessionContext) -> Result<Staged> {
             o.formations,
             o.source_file,
             o.source_location
-         FROM latest o {joins}
-         ORDER BY offer_id",
+         FROM latest o {joins}",
         joins = placement_joins("o.lieu_commune", "o.lieu_code_postal"),
     );
+    let rows = match previous {
+        None => format!("{placed} ORDER BY offer_id"),
+        Some(previous) => format!(
+            "WITH new_offers AS ({placed})
+             SELECT p.* FROM {previous} p LEFT JOIN new_offers n ON n.offer_id = p.offer_id WHERE n.offer_id IS NULL OR p.updated_at > n.updated_at
+             UNION ALL
+             SELECT n.* FROM new_offers n LEFT JOIN {previous} p ON p.offer_id = n.offer_id WHERE p.offer_id IS NULL OR n.updated_at >= p.updated_at
+             ORDER BY offer_id"
+        ),
+    };
     let rejects = format!(
         "{classified} SELECT 'offers' AS input, source_file, source_location AS location, reject_reason AS reason, reject_detail AS detail, raw AS raw_value FROM classified WHERE reject_reason IS NOT NULL"
     );

@@ -183,6 +183,16 @@ async fn every_gold_column_matches_the_hand_computation() {
     let unknown: Vec<(&str, &str, &str, i64)> =
         report.manifest.unknown_codes.iter().map(|u| (u.referential.as_str(), u.input.as_str(), u.code.as_str(), u.rows)).collect();
     assert_eq!(unknown, [("commune", "offers", "99999", 1), ("formacode", "lheo", "99999", 1)]);
+    // Every stage in order, each with its CPU time and the peak RSS so far (Linux).
+    let stages: Vec<&str> = report.manifest.stages.iter().map(|s| s.stage.as_str()).collect();
+    assert_eq!(stages, ["ingest", "silver", "gold", "tests", "public", "sheets"]);
+    let mut peak = 0.0;
+    for stage in &report.manifest.stages {
+        let (Some(cpu), Some(rss)) = (stage.cpu_seconds, stage.peak_rss_mib) else { panic!("{} lacks its CPU time or RSS", stage.stage) };
+        assert!(cpu >= 0.0 && stage.seconds > 0.0, "{stage:?}");
+        assert!(rss >= peak, "the peak RSS went down at {}: {rss} < {peak}", stage.stage);
+        peak = rss;
+    }
     let session = QuerySession::open(&out, None).await.unwrap();
 
     // ── competence_gap ─────────────────────────────────────────────────────────────

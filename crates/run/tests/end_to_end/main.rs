@@ -10,6 +10,7 @@ mod determinism;
 mod gold_tables;
 mod hand_computed;
 mod long_term_gap;
+mod nightly;
 mod offers_input;
 mod properties;
 mod real_geometry;
