@@ -238,6 +238,9 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             let semester = arguments.semester.as_deref().map(str::parse::<Semester>).transpose()?;
             let report = skillgap_run::run(RunRequest { pipeline, as_of: arguments.as_of, semester, output: arguments.out }).await?;
             println!("Run {} published (D = {}).", report.manifest.run_id, report.manifest.as_of);
+            if let Some(previous) = &report.manifest.built_on {
+                println!("  built on run {previous}: only the new offer files were read");
+            }
             println!("  outputs:  {}", report.published);
             for output in &report.manifest.outputs {
                 println!("    {:<24} {:>9} rows", output.table, output.rows);

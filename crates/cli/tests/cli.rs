@@ -120,3 +120,16 @@ fn progress_bars_only_on_an_interactive_terminal() {
     let screen = String::from_utf8_lossy(&terminal.stdout);
     assert!(screen.contains("/81 fichiers"), "{}", &screen[..screen.len().min(2000)]);
 }
+
+#[test]
+fn a_second_run_on_the_same_inputs_says_it_built_on_the_first() {
+    let out = tempfile::tempdir().unwrap();
+    let out_arg = out.path().display().to_string();
+    let first = skillgap(&["run", "--out", &out_arg], &repository());
+    assert!(first.status.success(), "{}", text(&first));
+    let first_id = String::from_utf8_lossy(&first.stdout).split_whitespace().nth(1).unwrap().to_owned();
+    assert!(!String::from_utf8_lossy(&first.stdout).contains("built on"), "{}", text(&first));
+    let second = skillgap(&["run", "--out", &out_arg], &repository());
+    assert!(second.status.success(), "{}", text(&second));
+    assert!(String::from_utf8_lossy(&second.stdout).contains(&format!("built on run {first_id}: only the new offer files were read")), "{}", text(&second));
+}

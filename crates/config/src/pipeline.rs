@@ -129,8 +129,8 @@ impl Default for Thresholds {
 pub struct Resources {
     /// Memory (MiB) the query engine's sorts, aggregations and joins may hold, shared by
     /// every stage of a run; beyond it they spill to temporary files (`TMPDIR`). The
-    /// process's peak RSS is this plus the readers' buffers and the engine's untracked
-    /// memory (about 1.8 GiB at national scale with the default).
+    /// process's peak RSS is about this plus the readers' buffers and the engine's
+    /// untracked memory (2.2 GiB at national scale with the default).
     #[serde(default = "default_memory_limit_mib")]
     pub memory_limit_mib: usize,
 }
