@@ -316,7 +316,8 @@ pub(crate) fn ingest(pipeline: &Pipeline, bronze: &Path, landed_offers: &[(Strin
             && grid.as_ref().is_none_or(|(_, _, files)| previous.read_the_same("bassins", files));
         let read = previous.offer_files_read(&described);
         match (unchanged, read) {
-            (true, Some(read)) => Some((previous, previous.reuse(read))),
+            (true, Some(read)) if read > 0 => Some((previous, previous.reuse(read))),
+            (true, Some(_)) => None,
             (false, _) => {
                 tracing::info!(previous = %previous.manifest.run_id, reason = "an input other than the offers changed", "full run");
                 None

@@ -73,6 +73,12 @@ impl TableFile {
                 KeyValue::new("skillgap.description".to_owned(), documentation.description.trim().to_owned()),
             ]));
         }
+        // A new file, never a truncation: the path may be a hard link into an earlier run
+        // (a nightly run links the previous run's files), which must stay as it is.
+        match std::fs::remove_file(path) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => return Err(io("replacing", path)(error)),
+            _ => {}
+        }
         let file = File::create(path).map_err(io("creating", path))?;
         let writer =
             ArrowWriter::try_new(file, schema.clone(), Some(properties.build())).map_err(|source| Error::Parquet { path: path.to_path_buf(), source })?;
@@ -123,6 +129,21 @@ mod tests {
     use arrow::array::{Int64Array, StringArray};
     use arrow::datatypes::DataType;
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+    #[test]
+    fn writing_over_a_hard_link_leaves_the_linked_file_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let schema: SchemaRef = Arc::new(Schema::new(vec![Field::new("n", DataType::Int64, false)]));
+        let (earlier, linked) = (dir.path().join("earlier.parquet"), dir.path().join("linked.parquet"));
+        let mut file = TableFile::create(&earlier, &schema, None).unwrap();
+        file.write(&RecordBatch::try_new(schema.clone(), vec![Arc::new(Int64Array::from(vec![1, 2, 3]))]).unwrap()).unwrap();
+        file.finish().unwrap();
+        let before = std::fs::read(&earlier).unwrap();
+        std::fs::hard_link(&earlier, &linked).unwrap();
+        let file = TableFile::create(&linked, &schema, None).unwrap();
+        assert_eq!(file.finish().unwrap().rows, 0);
+        assert!(std::fs::read(&earlier).unwrap() == before, "the earlier run's file changed");
+    }
 
     #[test]
     fn rows_and_documentation_survive_a_round_trip() {
