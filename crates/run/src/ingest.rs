@@ -311,22 +311,12 @@ pub(crate) fn ingest(pipeline: &Pipeline, bronze: &Path, landed_offers: &[(Strin
         None => None,
     };
     let reuse = previous.and_then(|previous| {
-        let unchanged = inputs.iter().all(|input| previous.read_the_same(&input.name, &input.files))
-            && catalogue.as_ref().is_none_or(|(_, files)| previous.read_the_same("lheo", files))
-            && grid.as_ref().is_none_or(|(_, _, files)| previous.read_the_same("bassins", files));
-        let read = previous.offer_files_read(&described);
-        match (unchanged, read) {
-            (true, Some(read)) if read > 0 => Some((previous, previous.reuse(read))),
-            (true, Some(_)) => None,
-            (false, _) => {
-                tracing::info!(previous = %previous.manifest.run_id, reason = "an input other than the offers changed", "full run");
-                None
-            }
-            (true, None) => {
-                tracing::info!(previous = %previous.manifest.run_id, reason = "offer files it read changed or are gone", "full run");
-                None
-            }
-        }
+        let other_inputs = inputs
+            .iter()
+            .map(|input| (input.name.as_str(), input.files.as_slice()))
+            .chain(catalogue.as_ref().map(|(_, files)| ("lheo", files.as_slice())))
+            .chain(grid.as_ref().map(|(_, _, files)| ("bassins", files.as_slice())));
+        previous.reuse_for(other_inputs, &described).map(|reuse| (previous, reuse))
     });
 
     let first_new = reuse.as_ref().map_or(0, |(_, reuse)| reuse.offer_files_read);

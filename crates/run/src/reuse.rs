@@ -33,7 +33,7 @@ pub struct Reuse {
     /// Its directory.
     pub dir: PathBuf,
     /// The number of offer files it read (the first ones of this run's list): new
-    /// records have a `record_order` of at least this × 2⁴⁰.
+    /// records have a `record_order` of at least `first_record_order` of it.
     pub offer_files_read: usize,
 }
 
@@ -60,7 +60,7 @@ impl PreviousRun {
     }
 
     /// Whether `input` read exactly `files` (locations, sizes and checksums) last time.
-    pub(crate) fn read_the_same(&self, input: &str, files: &[(String, InputFile)]) -> bool {
+    fn read_the_same(&self, input: &str, files: &[(String, InputFile)]) -> bool {
         let Some(previous) = self.manifest.inputs.iter().find(|i| i.name == input) else { return false };
         previous.files.len() == files.len()
             && previous
@@ -72,20 +72,36 @@ impl PreviousRun {
 
     /// How many of `files` the previous run read, when they are its whole list of offer
     /// files, unchanged and first.
-    pub(crate) fn offer_files_read(&self, files: &[(String, InputFile)]) -> Option<usize> {
+    fn offer_files_read(&self, files: &[(String, InputFile)]) -> Option<usize> {
         let previous = self.manifest.inputs.iter().find(|i| i.name == "offers")?;
         let read = previous.files.len();
         (read <= files.len() && self.read_the_same("offers", &files[..read])).then_some(read)
     }
 
+    /// What this run can reuse of the previous one, given every input but the offers as
+    /// (name, files) and the offer files: nothing (a full run, logged with its reason)
+    /// unless those inputs are unchanged and the offer files it read come first, unchanged.
+    pub(crate) fn reuse_for<'a>(
+        &self,
+        other_inputs: impl IntoIterator<Item = (&'a str, &'a [(String, InputFile)])>,
+        offers: &[(String, InputFile)],
+    ) -> Option<Reuse> {
+        let reason = if !other_inputs.into_iter().all(|(name, files)| self.read_the_same(name, files)) {
+            "an input other than the offers changed"
+        } else {
+            match self.offer_files_read(offers) {
+                Some(read) if read > 0 => return Some(Reuse { run: self.manifest.run_id.clone(), dir: self.dir.clone(), offer_files_read: read }),
+                Some(_) => "it read no offer file",
+                None => "offer files it read changed or are gone",
+            }
+        };
+        tracing::info!(previous = %self.manifest.run_id, reason, "full run");
+        None
+    }
+
     /// Records the previous run read of `input`.
     pub(crate) fn records(&self, input: &str) -> u64 {
         self.manifest.inputs.iter().find(|i| i.name == input).map_or(0, |i| i.rows_read)
-    }
-
-    /// The reuse this run makes of it.
-    pub(crate) fn reuse(&self, offer_files_read: usize) -> Reuse {
-        Reuse { run: self.manifest.run_id.clone(), dir: self.dir.clone(), offer_files_read }
     }
 }
 

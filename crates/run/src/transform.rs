@@ -157,7 +157,7 @@ pub async fn build(
 
     if let Some(reuse) = &ingested.reuse {
         // The records read by this run, after every file of the previous one.
-        let first_new_order = i64::try_from(reuse.offer_files_read).unwrap_or(i64::MAX).saturating_mul(1 << 40);
+        let first_new_order = skillgap_sources::first_record_order(reuse.offer_files_read);
         let view = staging_context
             .sql(&format!("SELECT * FROM bronze.offers WHERE record_order >= {first_new_order}"))
             .await

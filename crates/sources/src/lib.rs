@@ -19,7 +19,7 @@ pub use csv_table::{CsvTable, read_csv};
 pub use error::{Error, Result};
 pub use files::{InputFile, describe_file, expand_paths, open_decompressed};
 pub use lheo::{LheoStats, read_lheo, sessions_schema};
-pub use offers::{OfferReader, offers_schema};
+pub use offers::{OfferReader, first_record_order, offers_schema};
 pub use rejects::{RejectsBuilder, rejects_schema};
 pub use territories::{BassinProperties, BassinShape, read_bassins};
 

@@ -94,6 +94,13 @@ impl<'a> OfferRecord<'a> {
     }
 }
 
+/// The `record_order` of the first record of the `index`-th offers file: index × 2⁴⁰
+/// (the record's position in the file is added), so that every record of a later file
+/// comes after.
+pub fn first_record_order(index: usize) -> i64 {
+    i64::try_from(index).unwrap_or(i64::MAX >> 40) << 40
+}
+
 /// The bronze offers schema.
 pub fn offers_schema() -> SchemaRef {
     let mut fields: Vec<Field> = TEXT_FIELDS.iter().map(|(name, _)| Field::new(*name, DataType::Utf8, true)).collect();
@@ -164,11 +171,11 @@ impl OfferReader {
         }
     }
 
-    /// Numbers the next records after the `index`-th input file (`record_order` = index ×
-    /// 2⁴⁰ + position), so that readers working on different files in parallel still give
-    /// every record the order of a sequential read.
+    /// Numbers the next records after the `index`-th input file (from
+    /// [`first_record_order`]), so that readers working on different files in parallel
+    /// still give every record the order of a sequential read.
     pub fn start_file(&mut self, index: usize) {
-        self.next_order = (index as i64) << 40;
+        self.next_order = first_record_order(index);
     }
 
     /// Reads one file, sending full batches to `sink` (call [`Self::flush`] at the end).
