@@ -8,8 +8,11 @@ VENV    := .venv
 TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)
 BIN     := $(TARGET_DIR)/debug/skillgap
 PIPELINE ?= pipelines/demo.toml
+# The tests build every feature (Apache Ballista included), so that one DataFusion build
+# serves the binary and every test; `make demo` keeps the lean default build.
+TEST_FEATURES := --features skillgap-cli/ballista
 
-.PHONY: demo test build test-deps system-deps test-rust test-python fixtures docs lint clean hdf bench
+.PHONY: demo test build build-test test-deps system-deps test-rust test-python fixtures docs lint clean hdf bench
 
 ## demo: build, run the pipeline on the committed fixtures, say where the outputs are.
 demo: build
@@ -23,8 +26,12 @@ demo: build
 build:
 	$(CARGO) build --locked -p skillgap-cli
 
-## test: install what the tests need, then run every test (Rust and Python).
-test: test-deps build test-rust test-python
+build-test:
+	$(CARGO) build --locked -p skillgap-cli $(TEST_FEATURES)
+
+## test: install what the tests need, then run every test (Rust and Python), the
+## multi-process Ballista cluster test included.
+test: test-deps build-test test-rust test-python
 
 test-deps: $(VENV)/.installed system-deps
 
@@ -41,18 +48,18 @@ $(VENV)/.installed: tests/python/requirements.txt
 
 test-rust:
 	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
-		$(CARGO) nextest run --locked --workspace --no-fail-fast; \
+		$(CARGO) nextest run --locked --workspace $(TEST_FEATURES) --no-fail-fast; \
 	else \
-		$(CARGO) test --locked --workspace --no-fail-fast; \
+		$(CARGO) test --locked --workspace $(TEST_FEATURES) --no-fail-fast; \
 	fi
 
-test-python: build
+test-python: build-test
 	SKILLGAP_BIN=$(abspath $(BIN)) $(VENV)/bin/python -m pytest -q tests/python
 
 ## bench: benchmarks beside the reference tools (DuckDB, geopandas), written to docs/benchmarks.md.
 bench: test-deps
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r bench/requirements.txt
-	$(CARGO) build --locked --release -p skillgap-bench -p skillgap-cli
+	$(CARGO) build --locked --release -p skillgap-bench -p skillgap-cli $(TEST_FEATURES)
 	$(VENV)/bin/python bench/run.py
 
 ## hdf: the real Hauts-de-France grid (../shared/data) with generated activity.
@@ -71,7 +78,7 @@ docs: build
 	$(BIN) docs tables > docs/tables.md
 
 lint:
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets $(TEST_FEATURES) -- -D warnings
 	$(CARGO) fmt --all -- --check
 
 clean:

@@ -347,6 +347,140 @@ def pipeline_end_to_end():
     return sections
 
 
+def free_port():
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(port, processes, seconds=60):
+    import socket
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if any(process.poll() is not None for process in processes):
+            raise SystemExit("a Ballista process exited while starting")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"nothing listens on 127.0.0.1:{port} after {seconds} s")
+
+
+def peak_rss_mib(pid):
+    """A live process's own high-water mark (VmHWM)."""
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def cpu_seconds(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tables_equal(left, right):
+    """Every silver, gold and public table of two published runs, compared row for row."""
+    import pyarrow.parquet as parquet
+
+    compared = 0
+    for layer in ("silver", "gold", "public"):
+        for table in sorted((left / layer).iterdir()):
+            ours = parquet.read_table(table).replace_schema_metadata(None)
+            theirs = parquet.read_table(right / layer / table.name).replace_schema_metadata(None)
+            if not ours.equals(theirs):
+                raise SystemExit(f"{layer}.{table.name} differs between the local engine and Ballista")
+            compared += 1
+    return compared
+
+
+def distributed():
+    """Local engine vs a Ballista cluster on this machine (a scheduler and two executors of
+    one task each, separate processes on loopback), same inputs, same release binary; every
+    table checked equal."""
+    import shutil
+
+    rows, notes = [], []
+    for scale in SCALES:
+        directory = WORK / f"{scale}-ballista"
+        inputs = WORK / scale / "inputs"
+        if not inputs.is_dir():
+            generate(scale, inputs)
+        shutil.rmtree(directory, ignore_errors=True)
+        directory.mkdir(parents=True)
+        (directory / "local").mkdir()
+        local = measured([BENCH_BIN, "run", str(bench_pipeline(scale, directory / "local", inputs))])
+        scheduler_port = free_port()
+        logs = open(directory / "cluster.log", "w")
+        processes = [subprocess.Popen([SKILLGAP_BIN, "cluster", "scheduler", "--bind", f"127.0.0.1:{scheduler_port}"], stdout=logs, stderr=logs)]
+        try:
+            wait_for(scheduler_port, processes)
+            for index in (1, 2):
+                flight, grpc = free_port(), free_port()
+                (directory / f"executor-{index}").mkdir()
+                processes.append(subprocess.Popen([SKILLGAP_BIN, "cluster", "executor", "--scheduler", f"127.0.0.1:{scheduler_port}", "--flight-port", str(flight),
+                                                   "--grpc-port", str(grpc), "--concurrent-tasks", "1", "--work-dir", str(directory / f"executor-{index}")],
+                                                  stdout=logs, stderr=logs))
+                wait_for(grpc, processes)
+            (directory / "ballista").mkdir()
+            pipeline = bench_pipeline(scale, directory / "ballista", inputs)
+            text = pipeline.read_text().replace("\n[roots]", f'\nengine = {{ ballista = "df://127.0.0.1:{scheduler_port}" }}\n\n[roots]', 1)
+            pipeline.write_text(text)
+            cluster_cpu = sum(cpu_seconds(process.pid) for process in processes)
+            ballista = measured([BENCH_BIN, "run", str(pipeline)])
+            cluster_cpu = sum(cpu_seconds(process.pid) for process in processes) - cluster_cpu
+            executors_rss = [peak_rss_mib(process.pid) for process in processes[1:]]
+        finally:
+            for process in processes:
+                process.kill()
+                process.wait()
+            logs.close()
+        compared = tables_equal(pathlib.Path(local["run_dir"]), pathlib.Path(ballista["run_dir"]))
+        offers_read = next(i["rows_read"] for i in local["inputs"] if i["name"] == "offers")
+        for label, report, extra_cpu, rss in (("local engine", local, 0.0, f"{local['peak_rss_mib']:,.0f}"),
+                                              ("Ballista, 2 executors", ballista, cluster_cpu,
+                                               f"{ballista['peak_rss_mib']:,.0f} + {' + '.join(f'{r:,.0f}' for r in executors_rss)}")):
+            silver, gold = stage(report, "silver"), stage(report, "gold")
+            rows.append([scale, f"{offers_read:,}", label, f"{report['process_seconds']:.1f}", f"{stage(report, 'ingest')['seconds']:.1f}", f"{silver['seconds']:.1f}",
+                         f"{gold['seconds']:.1f}", f"{report['cpu_seconds'] + extra_cpu:.0f}", rss])
+        notes.append(f"{scale}: {compared} tables equal; Ballista / local {ballista['process_seconds'] / local['process_seconds']:.2f}× end to end, "
+                     f"{stage(ballista, 'silver')['seconds'] / stage(local, 'silver')['seconds']:.2f}× on silver, "
+                     f"{stage(ballista, 'gold')['seconds'] / stage(local, 'gold')['seconds']:.2f}× on gold.")
+        shutil.rmtree(directory, ignore_errors=True)
+    return [{
+        "title": "Distributed engine: local vs Apache Ballista on this machine",
+        "header": ["scale", "offers read", "engine", "end to end (s)", "ingest (s)", "silver (s)", "gold (s)", "CPU, all processes (s)", "peak RSS (MiB): driver + executors"],
+        "rows": rows,
+        "notes": ("Same release binary (`--features ballista`), same inputs. The cluster is a `skillgap cluster scheduler` and two `skillgap cluster executor "
+                  "--concurrent-tasks 1` processes on loopback, so both engines have the machine's two cores; ingestion (parsing the files into bronze) "
+                  "stays on the driver in both. Every silver, gold and public table of the two runs is checked equal before the figures are kept. "
+                  "On one machine Ballista only adds work (plans serialized per task, shuffles written to disk and fetched over Arrow Flight, "
+                  "in-memory tables written to shared Parquet); it is the path to more machines, not a speed-up here. " + " ".join(notes)),
+    }]
+
+
+def merge(text, sections):
+    """docs/benchmarks.md with `sections` replacing (or appended after) those of the same title."""
+    import re
+
+    parts = re.split(r"(?m)^(?=## )", text)
+    head, existing = parts[0], parts[1:]
+    rendered = {section["title"]: render([section]).split("\n## ", 1)[1] for section in sections}
+    kept = []
+    for part in existing:
+        title = part[3:].split("\n", 1)[0]
+        kept.append("## " + rendered.pop(title) + "\n" if title in rendered else part)
+    kept += ["## " + body + "\n" for body in rendered.values()]
+    stamp = (f"Re-measured alone on {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC} (`BENCH_ONLY`, {machine()}): "
+             + ", ".join(section["title"] for section in sections) + ".")
+    head = re.sub(r"(?m)^Re-measured alone on .*\n\n?", "", head).rstrip("\n") + "\n\n" + stamp + "\n\n"
+    return head + "".join(kept)
+
+
 def render(sections):
     lines = ["# Benchmarks", "", "<!-- Written by `make bench` (bench/run.py); do not edit by hand. -->", "",
              f"Last run: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC} on {machine()}.", ""]
@@ -358,16 +492,21 @@ def render(sections):
 
 
 def main():
-    # BENCH_ONLY=pipeline (say) runs a subset, for a quick look; docs/benchmarks.md is then
-    # left alone.
+    # BENCH_ONLY=distributed (say) runs those sections alone and replaces them in
+    # docs/benchmarks.md when BENCH_UPDATE=1, noting when they were re-measured.
     only = [name for name in os.environ.get("BENCH_ONLY", "").split(",") if name]
     chosen = lambda name: not only or name in only
     sections = [section() for name, section in (("geocode", geocode), ("lheo", lheo), ("offers", offers_ingestion)) if chosen(name)]
     if SCALES and chosen("pipeline"):
         sections += pipeline_end_to_end()
+    if SCALES and chosen("distributed"):
+        sections += distributed()
     text = render(sections)
+    document = REPOSITORY / "docs" / "benchmarks.md"
     if not only:
-        (REPOSITORY / "docs" / "benchmarks.md").write_text(text)
+        document.write_text(text)
+    elif os.environ.get("BENCH_UPDATE") == "1" and document.exists():
+        document.write_text(merge(document.read_text(), sections))
     print(text)
 
 

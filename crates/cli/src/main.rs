@@ -8,8 +8,10 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+#[cfg(feature = "ballista")]
+mod cluster;
 mod progress;
-use skillgap_config::Pipeline;
+use skillgap_config::{Engine, Pipeline};
 use skillgap_run::{OutputFormat, QuerySession, RunRequest, Semester, format_batches};
 
 /// skillgap — territorial diagnosis of competence gaps (France Travail / ateliers
@@ -54,6 +56,11 @@ enum Command {
     /// Fetch from an API into the output's landing area (read by the next `run`).
     #[command(subcommand)]
     Fetch(FetchCommand),
+    /// Processes of an Apache Ballista cluster that runs skillgap's plans (pipelines with
+    /// `engine = { ballista = "df://HOST:PORT" }`).
+    #[cfg(feature = "ballista")]
+    #[command(subcommand)]
+    Cluster(cluster::ClusterCommand),
 }
 
 #[derive(Args)]
@@ -119,6 +126,10 @@ struct RunArguments {
     /// Output directory, overriding the pipeline's `output.root`.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Where the plans run, overriding the pipeline's `engine`: `local`, `standalone` (an
+    /// in-process Ballista cluster) or a Ballista scheduler `df://HOST:PORT`.
+    #[arg(long)]
+    engine: Option<Engine>,
 }
 
 #[derive(Args)]
@@ -215,7 +226,7 @@ fn install_logging(format: LogFormat) {
     // client secrets included.
     let not_progress = tracing_subscriber::filter::filter_fn(|metadata| {
         let target = metadata.target();
-        let transport = ["ureq", "rustls", "webpki", "reqwest", "hyper", "h2", "object_store"]
+        let transport = ["ureq", "rustls", "webpki", "reqwest", "hyper", "h2", "object_store", "tonic", "tower"]
             .iter()
             .any(|t| target == *t || target.starts_with(&format!("{t}::")) || target.starts_with(&format!("{t}_")));
         target != progress::TARGET && !(transport && *metadata.level() > tracing::Level::WARN)
@@ -234,10 +245,16 @@ fn install_logging(format: LogFormat) {
 async fn execute(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Run(arguments) => {
-            let pipeline = load_pipeline(&arguments.pipeline)?;
+            let mut pipeline = load_pipeline(&arguments.pipeline)?;
+            if let Some(engine) = arguments.engine {
+                pipeline.engine = engine;
+            }
             let semester = arguments.semester.as_deref().map(str::parse::<Semester>).transpose()?;
             let report = skillgap_run::run(RunRequest { pipeline, as_of: arguments.as_of, semester, output: arguments.out }).await?;
             println!("Run {} published (D = {}).", report.manifest.run_id, report.manifest.as_of);
+            if report.manifest.engine != Engine::Local.to_string() {
+                println!("  engine:   {}", report.manifest.engine);
+            }
             if let Some(previous) = &report.manifest.built_on {
                 println!("  built on run {previous}: only the new offer files were read");
             }
@@ -353,6 +370,8 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             print!("{}", skillgap_models::render_tables_markdown()?);
             Ok(())
         }
+        #[cfg(feature = "ballista")]
+        Command::Cluster(command) => cluster::execute(command).await,
     }
 }
 

@@ -5,6 +5,7 @@
 //! embedded default). Every struct rejects unknown fields, so a typo is an error naming the
 //! file, line and field instead of a silently ignored setting.
 
+mod engine;
 mod error;
 mod fetch;
 mod inputs;
@@ -12,6 +13,7 @@ mod location;
 mod output;
 mod pipeline;
 
+pub use engine::Engine;
 pub use error::{Error, Result};
 pub use fetch::{Fetch, OffersApi};
 pub use inputs::{BmoColumns, BmoInput, CsvInput, FilesInput, GeoJsonInput, Inputs, TerritoriesInputs};

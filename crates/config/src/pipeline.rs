@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::fetch::Fetch;
 use crate::inputs::Inputs;
@@ -38,6 +39,10 @@ pub struct Pipeline {
     /// Resources the run may use.
     #[serde(default)]
     pub resources: Resources,
+    /// The engine that runs the staging and mart plans: `"local"` (default), `"standalone"`
+    /// or `{ ballista = "df://HOST:PORT" }` (see docs/distributed.md).
+    #[serde(default)]
+    pub engine: Engine,
     /// Where outputs are published.
     pub output: Output,
     /// API fetches (`skillgap fetch offers`); absent when inputs are files only.
@@ -209,6 +214,7 @@ impl Pipeline {
             return Err(self.invalid("inputs.territories.bmo_bassins", "is required when grid.kind is not bmo_bassins: it spreads BMO bassins onto the grid"));
         }
         self.output.validate().map_err(|(field, message)| self.invalid(&field, message))?;
+        self.engine.validate().map_err(|message| self.invalid("engine", message))?;
         for (field, root, path) in self.input_paths() {
             if !self.roots.contains_key(&root) {
                 let known: Vec<&str> = self.roots.keys().map(String::as_str).collect();

@@ -131,36 +131,46 @@ fn days_since_epoch(date: NaiveDate) -> i32 {
     (date - NaiveDate::default()).num_days() as i32
 }
 
+/// The text-parsing functions, by value (an engine that ships plans to other processes
+/// rebuilds them there by name).
+pub fn text_functions() -> Vec<ScalarUDF> {
+    vec![
+        text_function("parse_api_timestamp", DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())), |text| {
+            let values: TimestampMicrosecondArray = text.iter().map(|v| v.and_then(parse_api_timestamp)).collect();
+            Arc::new(values.with_timezone("UTC"))
+        }),
+        text_function("parse_count", DataType::Int64, |text| {
+            let values: Int64Array = text.iter().map(|v| parse_count(v).ok().flatten()).collect();
+            Arc::new(values)
+        }),
+        text_function("is_bad_count", DataType::Boolean, |text| {
+            let values: BooleanArray = text.iter().map(|v| Some(parse_count(v).is_err())).collect();
+            Arc::new(values)
+        }),
+        text_function("contract_months", DataType::Int64, |text| {
+            let values: Int64Array = text.iter().map(|v| v.and_then(contract_months)).collect();
+            Arc::new(values)
+        }),
+        text_function("parse_lheo_start", DataType::Date32, |text| {
+            let values: Date32Array = text.iter().map(|v| v.and_then(|t| parse_lheo_date(t, false)).map(days_since_epoch)).collect();
+            Arc::new(values)
+        }),
+        text_function("parse_lheo_end", DataType::Date32, |text| {
+            let values: Date32Array = text.iter().map(|v| v.and_then(|t| parse_lheo_date(t, true)).map(days_since_epoch)).collect();
+            Arc::new(values)
+        }),
+        text_function("parse_year_month", DataType::Date32, |text| {
+            let values: Date32Array = text.iter().map(|v| v.and_then(parse_year_month).map(days_since_epoch)).collect();
+            Arc::new(values)
+        }),
+    ]
+}
+
 /// Registers the functions in a session.
 pub fn register(context: &SessionContext) {
-    context.register_udf(text_function("parse_api_timestamp", DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())), |text| {
-        let values: TimestampMicrosecondArray = text.iter().map(|v| v.and_then(parse_api_timestamp)).collect();
-        Arc::new(values.with_timezone("UTC"))
-    }));
-    context.register_udf(text_function("parse_count", DataType::Int64, |text| {
-        let values: Int64Array = text.iter().map(|v| parse_count(v).ok().flatten()).collect();
-        Arc::new(values)
-    }));
-    context.register_udf(text_function("is_bad_count", DataType::Boolean, |text| {
-        let values: BooleanArray = text.iter().map(|v| Some(parse_count(v).is_err())).collect();
-        Arc::new(values)
-    }));
-    context.register_udf(text_function("contract_months", DataType::Int64, |text| {
-        let values: Int64Array = text.iter().map(|v| v.and_then(contract_months)).collect();
-        Arc::new(values)
-    }));
-    context.register_udf(text_function("parse_lheo_start", DataType::Date32, |text| {
-        let values: Date32Array = text.iter().map(|v| v.and_then(|t| parse_lheo_date(t, false)).map(days_since_epoch)).collect();
-        Arc::new(values)
-    }));
-    context.register_udf(text_function("parse_lheo_end", DataType::Date32, |text| {
-        let values: Date32Array = text.iter().map(|v| v.and_then(|t| parse_lheo_date(t, true)).map(days_since_epoch)).collect();
-        Arc::new(values)
-    }));
-    context.register_udf(text_function("parse_year_month", DataType::Date32, |text| {
-        let values: Date32Array = text.iter().map(|v| v.and_then(parse_year_month).map(days_since_epoch)).collect();
-        Arc::new(values)
-    }));
+    for function in text_functions() {
+        context.register_udf(function);
+    }
 }
 
 #[cfg(test)]

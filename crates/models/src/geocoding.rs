@@ -11,7 +11,7 @@ use arrow::datatypes::DataType;
 use datafusion::common::Result as DataFusionResult;
 use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility};
 use datafusion::prelude::SessionContext;
-use geo::{BoundingRect, Intersects, MultiPolygon, Point, Polygon};
+use geo::{BoundingRect, Intersects, LineString, MultiPolygon, Point, Polygon};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 
@@ -25,17 +25,68 @@ pub struct BassinIndex {
 impl BassinIndex {
     /// Indexes (code, area) pairs.
     pub fn new(bassins: Vec<(String, MultiPolygon<f64>)>) -> Self {
+        Self::from_parts(bassins.into_iter().flat_map(|(code, area)| area.0.into_iter().map(move |polygon| (code.clone(), polygon))).collect())
+    }
+
+    fn from_parts(polygons: Vec<(String, Polygon<f64>)>) -> Self {
         let mut parts = Vec::new();
         let mut boxes = Vec::new();
-        for (code, area) in bassins {
-            for polygon in area.0 {
-                if let Some(rect) = polygon.bounding_rect() {
-                    boxes.push(GeomWithData::new(Rectangle::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]), parts.len()));
-                    parts.push((code.clone(), polygon));
-                }
+        for (code, polygon) in polygons {
+            if let Some(rect) = polygon.bounding_rect() {
+                boxes.push(GeomWithData::new(Rectangle::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]), parts.len()));
+                parts.push((code, polygon));
             }
         }
         Self { tree: RTree::bulk_load(boxes), parts }
+    }
+
+    /// The polygons as bytes, for a process that must place points with the same grid
+    /// (read back by [`BassinIndex::from_bytes`]): per part, its code and its rings
+    /// (exterior first), little-endian counts and coordinates.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        let count = |out: &mut Vec<u8>, n: usize| out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes());
+        count(&mut out, self.parts.len());
+        for (code, polygon) in &self.parts {
+            count(&mut out, code.len());
+            out.extend_from_slice(code.as_bytes());
+            count(&mut out, 1 + polygon.interiors().len());
+            for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
+                count(&mut out, ring.0.len());
+                for point in &ring.0 {
+                    out.extend_from_slice(&point.x.to_le_bytes());
+                    out.extend_from_slice(&point.y.to_le_bytes());
+                }
+            }
+        }
+        out
+    }
+
+    /// Reads [`BassinIndex::to_bytes`]'s output; an error tells where it is malformed.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
+        let mut reader = ByteReader { bytes, at: 0 };
+        let parts = reader.count()?;
+        let mut polygons = Vec::new();
+        for _ in 0..parts {
+            let length = reader.count()?;
+            let code = String::from_utf8(reader.take(length)?.to_vec()).map_err(|_| format!("bassin code at byte {} is not UTF-8", reader.at))?;
+            let mut rings = Vec::new();
+            for _ in 0..reader.count()? {
+                let points = reader.count()?;
+                let mut ring = Vec::with_capacity(points.min(bytes.len() / 16));
+                for _ in 0..points {
+                    ring.push((reader.float()?, reader.float()?));
+                }
+                rings.push(LineString::from(ring));
+            }
+            let mut rings = rings.into_iter();
+            let exterior = rings.next().ok_or_else(|| format!("the polygon of {code} has no ring"))?;
+            polygons.push((code, Polygon::new(exterior, rings.collect())));
+        }
+        if reader.at != bytes.len() {
+            return Err(format!("{} bytes left after the last polygon", bytes.len() - reader.at));
+        }
+        Ok(Self::from_parts(polygons))
     }
 
     /// Number of bassin polygon parts indexed.
@@ -65,6 +116,31 @@ impl BassinIndex {
     }
 }
 
+/// Reads the counts and coordinates of [`BassinIndex::to_bytes`].
+struct ByteReader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl ByteReader<'_> {
+    fn take(&mut self, length: usize) -> Result<&[u8], String> {
+        let end = self.at.checked_add(length).filter(|end| *end <= self.bytes.len()).ok_or_else(|| format!("truncated at byte {}", self.at))?;
+        let taken = &self.bytes[self.at..end];
+        self.at = end;
+        Ok(taken)
+    }
+
+    fn count(&mut self) -> Result<usize, String> {
+        let bytes: [u8; 4] = self.take(4)?.try_into().map_err(|_| format!("truncated at byte {}", self.at))?;
+        Ok(u32::from_le_bytes(bytes) as usize)
+    }
+
+    fn float(&mut self) -> Result<f64, String> {
+        let bytes: [u8; 8] = self.take(8)?.try_into().map_err(|_| format!("truncated at byte {}", self.at))?;
+        Ok(f64::from_le_bytes(bytes))
+    }
+}
+
 #[derive(Debug)]
 struct BassinAtPoint {
     signature: Signature,
@@ -85,7 +161,7 @@ impl std::hash::Hash for BassinAtPoint {
 
 impl ScalarUDFImpl for BassinAtPoint {
     fn name(&self) -> &str {
-        "bassin_at_point"
+        GEOCODER
     }
     fn signature(&self) -> &Signature {
         &self.signature
@@ -112,10 +188,24 @@ impl ScalarUDFImpl for BassinAtPoint {
     }
 }
 
+/// The name of the geocoding function in SQL.
+pub const GEOCODER: &str = "bassin_at_point";
+
+/// `bassin_at_point` over `index` (an empty index places nothing).
+pub fn geocoder(index: Arc<BassinIndex>) -> ScalarUDF {
+    let signature = Signature::exact(vec![DataType::Float64, DataType::Float64], Volatility::Immutable);
+    ScalarUDF::from(BassinAtPoint { signature, index })
+}
+
+/// The index behind a `bassin_at_point` function, if `function` is one.
+pub fn geocoder_index(function: &ScalarUDF) -> Option<&BassinIndex> {
+    let any: &dyn std::any::Any = function.inner().as_ref();
+    any.downcast_ref::<BassinAtPoint>().map(|geocoder| geocoder.index.as_ref())
+}
+
 /// Registers `bassin_at_point` over `index` (an empty index places nothing).
 pub fn register_geocoder(context: &SessionContext, index: Arc<BassinIndex>) {
-    let signature = Signature::exact(vec![DataType::Float64, DataType::Float64], Volatility::Immutable);
-    context.register_udf(ScalarUDF::from(BassinAtPoint { signature, index }));
+    context.register_udf(geocoder(index));
 }
 
 /// The commune of a municipal arrondissement (Paris, Lyon, Marseille), else the code.
@@ -155,7 +245,7 @@ pub fn placement_sql(commune_bassin: &str, postal_bassin: &str, longitude: &str,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use geo::{LineString, polygon};
+    use geo::polygon;
 
     fn index() -> BassinIndex {
         // B: the square [0,2]²; A: the square [2,4]×[0,2] (shared border x = 2);
@@ -180,6 +270,22 @@ mod tests {
         assert_eq!(index.locate(10.5, 10.5), Some("C"), "C's island");
         assert_eq!(index.locate(-5.0, 1.0), None);
         assert_eq!(index.locate(f64::NAN, 1.0), None);
+    }
+
+    #[test]
+    fn the_grid_read_back_from_bytes_places_points_alike() {
+        let index = index();
+        let bytes = index.to_bytes();
+        let read = BassinIndex::from_bytes(&bytes).unwrap();
+        assert_eq!(read.len(), index.len());
+        for (x, y) in [(1.0, 1.0), (3.0, 1.0), (0.5, 3.0), (2.0, 3.0), (10.5, 10.5), (-5.0, 1.0), (2.0, 1.0), (2.0, 2.0)] {
+            assert_eq!(read.locate(x, y), index.locate(x, y), "({x}, {y})");
+        }
+        assert!(BassinIndex::from_bytes(&bytes[..bytes.len() - 3]).unwrap_err().contains("truncated"));
+        assert!(BassinIndex::from_bytes(&[bytes.as_slice(), &[0]].concat()).unwrap_err().contains("left after"));
+        let geocoder = geocoder(Arc::new(read));
+        assert_eq!(geocoder_index(&geocoder).map(BassinIndex::len), Some(index.len()));
+        assert!(geocoder_index(&crate::functions::text_functions()[0]).is_none());
     }
 
     #[test]

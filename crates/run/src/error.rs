@@ -23,6 +23,8 @@ pub enum ExitCode {
     Locked = 6,
     /// A table's tests failed: nothing was published.
     TestsFailed = 7,
+    /// The distributed engine could not be reached or failed: nothing was published.
+    EngineUnavailable = 8,
 }
 
 /// What can stop a run.
@@ -84,6 +86,19 @@ pub enum Error {
     /// A query failed.
     #[error("query: {0}")]
     Query(#[source] datafusion::error::DataFusionError),
+    /// The pipeline asks for the distributed engine, which this build lacks.
+    #[error(
+        "engine {0}: this skillgap was built without Apache Ballista; rebuild it with `cargo build --release -p skillgap-cli --features ballista`, or set engine = \"local\""
+    )]
+    EngineNotBuilt(String),
+    /// The distributed engine could not be reached or set up.
+    #[error("engine {engine}: {message}")]
+    Engine {
+        /// The engine as configured (`standalone` or the scheduler's URL).
+        engine: String,
+        /// What failed.
+        message: String,
+    },
     /// The manifest could not be written.
     #[error("writing the manifest {path}: {message}")]
     Manifest {
@@ -98,7 +113,8 @@ impl Error {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            Self::Config(_) | Self::Argument(_) => ExitCode::BadConfiguration,
+            Self::Config(_) | Self::Argument(_) | Self::EngineNotBuilt(_) => ExitCode::BadConfiguration,
+            Self::Engine { .. } => ExitCode::EngineUnavailable,
             Self::Source { .. } | Self::Input { .. } => ExitCode::SourceUnavailable,
             Self::TooManyRejects { .. } => ExitCode::RejectsOverThreshold,
             Self::Model(skillgap_models::Error::TestsFailed { .. }) => ExitCode::TestsFailed,

@@ -4,6 +4,7 @@
 //! published runs, and fetches from the offers API into the output's landing area. The
 //! CLI only parses arguments and calls into this crate.
 
+mod engine;
 mod error;
 mod fetch;
 mod ingest;

@@ -41,6 +41,14 @@ pub struct Manifest {
     /// reused the rest: see `docs/operations.md`); absent for a full run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub built_on: Option<String>,
+    /// Where the plans ran: `local`, `standalone` or the Ballista scheduler's URL.
+    #[serde(default = "default_engine")]
+    pub engine: String,
+}
+
+/// The engine of manifests written before there was a choice: `local`.
+fn default_engine() -> String {
+    "local".to_owned()
 }
 
 /// A code a referential does not know.

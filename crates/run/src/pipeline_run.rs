@@ -16,7 +16,7 @@ use crate::output::Output;
 use crate::reference_date::{Semester, resolve_reference_date};
 use crate::reuse::PreviousRun;
 use crate::stage_clock::StageClock;
-use crate::transform::build;
+use crate::transform::{BuildSettings, build};
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -171,16 +171,14 @@ async fn stages(context: &RunContext<'_>) -> Result<Manifest> {
         .map_err(|join| Error::Internal(format!("the ingestion task failed: {join}")))??;
     stage_reports.push(clock.stop());
 
-    let built = build(
-        &run_dir,
-        context.previous_run_dir.as_deref(),
-        &ingested,
-        context.parameters,
-        context.pipeline.thresholds.max_reject_ratio,
-        context.pipeline.resources.memory_limit_mib,
-    )
-    .instrument(tracing::info_span!("stage", name = "transform"))
-    .await?;
+    let settings = BuildSettings {
+        engine: &context.pipeline.engine,
+        max_reject_ratio: context.pipeline.thresholds.max_reject_ratio,
+        memory_limit_mib: context.pipeline.resources.memory_limit_mib,
+    };
+    let built = build(&run_dir, context.previous_run_dir.as_deref(), &ingested, context.parameters, &settings)
+        .instrument(tracing::info_span!("stage", name = "transform"))
+        .await?;
     stage_reports.extend(built.stages);
 
     let inputs = ingested
@@ -219,6 +217,7 @@ async fn stages(context: &RunContext<'_>) -> Result<Manifest> {
         stages: stage_reports,
         unknown_codes: built.unknown_codes,
         built_on: ingested.reuse.as_ref().map(|reuse| reuse.run.clone()),
+        engine: context.pipeline.engine.to_string(),
     })
 }
 

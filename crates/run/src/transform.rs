@@ -2,7 +2,7 @@
 //! tests (grain, columns, invariants, declared types) before anything is published.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, AsArray, RecordBatch};
@@ -10,6 +10,7 @@ use arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion::dataframe::DataFrame;
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
 use futures::StreamExt;
+use skillgap_config::Engine;
 use skillgap_models::{
     BassinIndex, Parameters, TableSpec, marts, public_sql, public_table_spec, register_batches, register_geocoder, run_secrecy_checks, run_table_tests,
     staging, table_spec, type_name,
@@ -17,6 +18,7 @@ use skillgap_models::{
 use skillgap_sinks::{TableDocumentation, TableFile, WrittenTable};
 use skillgap_sources::rejects_schema;
 
+use crate::engine::{SHARED_TABLES_DIR, contexts};
 use crate::error::{Error, Result};
 use crate::ingest::Ingested;
 use crate::manifest::{OutputReport, StageReport, UnknownCodeReport};
@@ -71,8 +73,11 @@ fn check_schema(spec: &TableSpec, schema: &Schema) -> Result<()> {
 /// Streams a DataFrame into `<run>/<layer>/<table>/part-0.parquet`.
 async fn write_table(run_dir: &Path, spec: &TableSpec, frame: DataFrame) -> Result<(WrittenTable, SchemaRef)> {
     let name = format!("{}.{}", spec.layer, spec.table);
+    let planned: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
     let mut stream = frame.execute_stream().await.map_err(model_error(&name))?;
-    let schema = stream.schema();
+    // Ballista gives an empty result (a plan folded to no rows) a stream without columns:
+    // the table then keeps the planned ones.
+    let schema = if stream.schema().fields().is_empty() { planned } else { stream.schema() };
     check_schema(spec, &schema)?;
     let path = run_dir.join(&spec.layer).join(&spec.table).join("part-0.parquet");
     let mut file = TableFile::create(&path, &schema, Some(&documentation(spec)))?;
@@ -131,42 +136,67 @@ async fn collect(frame: DataFrame, model: &str) -> Result<(SchemaRef, Vec<Record
     Ok((schema, batches))
 }
 
+/// What a build runs with: the pipeline's engine, thresholds and resources.
+pub struct BuildSettings<'a> {
+    /// Where the plans run.
+    pub engine: &'a Engine,
+    /// The largest share of rejected rows an input may have.
+    pub max_reject_ratio: f64,
+    /// The memory pool of each context, in MiB.
+    pub memory_limit_mib: usize,
+}
+
 /// Builds silver and gold into `run_dir`, gating on rejects and tests.
-/// `previous_run_dir` is the run this one follows (its semester snapshots are carried);
-/// each context has a memory pool of `memory_limit_mib`.
+/// `previous_run_dir` is the run this one follows (its semester snapshots are carried).
 pub async fn build(
     run_dir: &Path,
     previous_run_dir: Option<&Path>,
     ingested: &Ingested,
     parameters: &Parameters,
-    max_reject_ratio: f64,
-    memory_limit_mib: usize,
+    settings: &BuildSettings<'_>,
+) -> Result<Built> {
+    // Absolute: a distributed engine's executors read these files from other directories.
+    let run_dir = &absolute(run_dir)?;
+    let built = build_in(run_dir, previous_run_dir, ingested, parameters, settings).await;
+    let shared = run_dir.join(SHARED_TABLES_DIR);
+    if shared.exists() {
+        std::fs::remove_dir_all(&shared).map_err(|error| Error::Internal(format!("cannot remove {}: {error}", shared.display())))?;
+    }
+    built
+}
+
+fn absolute(path: &Path) -> Result<PathBuf> {
+    std::path::absolute(path).map_err(|error| Error::Internal(format!("cannot resolve {}: {error}", path.display())))
+}
+
+async fn build_in(
+    run_dir: &Path,
+    previous_run_dir: Option<&Path>,
+    ingested: &Ingested,
+    parameters: &Parameters,
+    settings: &BuildSettings<'_>,
 ) -> Result<Built> {
     let mut stages = Vec::new();
     let clock = StageClock::start("silver");
-    let (staging_runtime, marts_runtime) = skillgap_models::bounded_runtimes(memory_limit_mib)?;
-    let staging_context = skillgap_models::staging_context(staging_runtime);
+    let (staging_context, marts_context) = contexts(settings.engine, run_dir, settings.memory_limit_mib).await?;
     let bronze = run_dir.join("bronze");
     for input in ingested.inputs.iter().filter(|input| bronze.join(&input.name).is_dir()) {
-        let name = format!("bronze.{}", input.name);
-        staging_context
-            .register_parquet(name.as_str(), bronze.join(&input.name).display().to_string().as_str(), ParquetReadOptions::default())
-            .await
-            .map_err(model_error(&name))?;
+        register_directory(&staging_context, &format!("bronze.{}", input.name), &bronze.join(&input.name)).await?;
     }
 
     if let Some(reuse) = &ingested.reuse {
-        // The records read by this run, after every file of the previous one.
+        // The records read by this run, after every file of the previous one (a view, which
+        // a distributed engine ships as its plan).
         let first_new_order = skillgap_sources::first_record_order(reuse.offer_files_read);
-        let view = staging_context
-            .sql(&format!("SELECT * FROM bronze.offers WHERE record_order >= {first_new_order}"))
-            .await
-            .map_err(model_error("bronze.new_offers"))?
-            .into_view();
-        staging_context.register_table("bronze.new_offers", view).map_err(model_error("bronze.new_offers"))?;
+        query(
+            &staging_context,
+            "bronze.new_offers",
+            &format!("CREATE VIEW bronze.new_offers AS SELECT * FROM bronze.offers WHERE record_order >= {first_new_order}"),
+        )
+        .await?;
         // Written sorted by offer_id: declared, so that the merge keeps that order instead
         // of sorting the millions of previous offers again.
-        let previous = reuse.dir.join("silver").join("offers");
+        let previous = absolute(&reuse.dir.join("silver").join("offers"))?;
         let sorted = ParquetReadOptions::default().file_sort_order(vec![vec![datafusion::prelude::col("offer_id").sort(true, false)]]);
         staging_context.register_parquet("previous.offers", previous.display().to_string().as_str(), sorted).await.map_err(model_error("previous.offers"))?;
     }
@@ -315,12 +345,11 @@ pub async fn build(
     let (written, _) = write_table(run_dir, spec, rejects).await?;
     outputs.push(report(run_dir, spec, &written));
 
-    let rejected = check_reject_ratios(&staging_context, &ingested.inputs, max_reject_ratio).await?;
+    let rejected = check_reject_ratios(&staging_context, &ingested.inputs, settings.max_reject_ratio).await?;
     stages.push(clock.stop());
 
     // Gold, from silver files only, in a single-partition context.
     let clock = StageClock::start("gold");
-    let marts_context = skillgap_models::marts_context(marts_runtime);
     for (name, schema, batches) in referentials {
         register_batches(&marts_context, name, schema, batches)?;
     }
@@ -391,7 +420,8 @@ async fn register_layer(context: &SessionContext, run_dir: &Path, layer: &str, t
     Ok(())
 }
 
-/// Registers the Parquet files of a table directory as `name`.
+/// Registers the Parquet files of a table directory as `name` (by its absolute path).
 async fn register_directory(context: &SessionContext, name: &str, path: &Path) -> Result<()> {
+    let path = absolute(path)?;
     context.register_parquet(name, path.display().to_string().as_str(), ParquetReadOptions::default()).await.map_err(model_error(name))
 }
