@@ -428,8 +428,10 @@ def distributed():
                 wait_for(grpc, processes)
             (directory / "ballista").mkdir()
             pipeline = bench_pipeline(scale, directory / "ballista", inputs)
-            text = pipeline.read_text().replace("\n[roots]", f'\nengine = {{ ballista = "df://127.0.0.1:{scheduler_port}" }}\n\n[roots]', 1)
-            pipeline.write_text(text)
+            text = pipeline.read_text()
+            pipeline.write_text(text.replace('\nengine = "local"\n', f'\nengine = {{ ballista = "df://127.0.0.1:{scheduler_port}" }}\n', 1))
+            if pipeline.read_text() == text:
+                raise SystemExit("pipelines/demo.toml no longer says engine = \"local\": update bench/run.py")
             cluster_cpu = sum(cpu_seconds(process.pid) for process in processes)
             ballista = measured([BENCH_BIN, "run", str(pipeline)])
             cluster_cpu = sum(cpu_seconds(process.pid) for process in processes) - cluster_cpu
@@ -474,6 +476,7 @@ def merge(text, sections):
     for part in existing:
         title = part[3:].split("\n", 1)[0]
         kept.append("## " + rendered.pop(title) + "\n" if title in rendered else part)
+    kept = [part if part.endswith("\n\n") else part.rstrip("\n") + "\n\n" for part in kept]
     kept += ["## " + body + "\n" for body in rendered.values()]
     stamp = (f"Re-measured alone on {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC} (`BENCH_ONLY`, {machine()}): "
              + ", ".join(section["title"] for section in sections) + ".")
