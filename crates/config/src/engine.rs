@@ -22,15 +22,28 @@ pub enum Engine {
     Ballista(String),
 }
 
+/// The host and port of `HOST:PORT` (a Ballista scheduler's address).
+pub fn host_and_port(address: &str) -> Result<(&str, u16), String> {
+    match address.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() => match port.parse::<u16>() {
+            Ok(port) => Ok((host, port)),
+            Err(_) => Err(format!("{address:?}: {port:?} is not a port number")),
+        },
+        _ => Err(format!("{address:?} must be HOST:PORT, as in scheduler:50050")),
+    }
+}
+
+/// The scheduler's host and port in a Ballista URL (`df://HOST:PORT`).
+pub fn scheduler_address(url: &str) -> Result<(&str, u16), String> {
+    let address = url.strip_prefix("df://").ok_or_else(|| format!("{url:?} must start with df://, as in df://scheduler:50050"))?;
+    host_and_port(address).map_err(|message| format!("{url:?} must be df://HOST:PORT, as in df://scheduler:50050 ({message})"))
+}
+
 impl Engine {
     /// Checks a Ballista URL's shape (`df://HOST:PORT`).
     pub fn validate(&self) -> Result<(), String> {
         let Self::Ballista(url) = self else { return Ok(()) };
-        let address = url.strip_prefix("df://").ok_or_else(|| format!("{url:?} must start with df://, as in df://scheduler:50050"))?;
-        match address.rsplit_once(':') {
-            Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => Ok(()),
-            _ => Err(format!("{url:?} must be df://HOST:PORT, as in df://scheduler:50050")),
-        }
+        scheduler_address(url).map(|_| ())
     }
 }
 
@@ -86,5 +99,17 @@ mod tests {
             assert!(wrong.parse::<Engine>().is_err(), "{wrong}");
         }
         assert!(Engine::Ballista("http://scheduler:50050".to_owned()).validate().is_err());
+    }
+
+    #[test]
+    fn scheduler_urls_name_a_host_and_a_port() {
+        assert_eq!(scheduler_address("df://127.0.0.1:50050").unwrap(), ("127.0.0.1", 50050));
+        assert_eq!(scheduler_address("df://scheduler.internal:6000").unwrap(), ("scheduler.internal", 6000));
+        for wrong in ["http://127.0.0.1:50050", "df://127.0.0.1", "df://:50050", "df://host:port", "df://host:70000"] {
+            assert!(scheduler_address(wrong).is_err(), "{wrong}");
+        }
+        assert_eq!(host_and_port("localhost:50050").unwrap(), ("localhost", 50050));
+        assert!(host_and_port("localhost").unwrap_err().contains("HOST:PORT"));
+        assert!(host_and_port("localhost:x").unwrap_err().contains("not a port number"));
     }
 }

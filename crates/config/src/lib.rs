@@ -13,7 +13,7 @@ mod location;
 mod output;
 mod pipeline;
 
-pub use engine::Engine;
+pub use engine::{Engine, host_and_port, scheduler_address};
 pub use error::{Error, Result};
 pub use fetch::{Fetch, OffersApi};
 pub use inputs::{BmoColumns, BmoInput, CsvInput, FilesInput, GeoJsonInput, Inputs, TerritoriesInputs};

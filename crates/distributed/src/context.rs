@@ -14,6 +14,8 @@ use datafusion::prelude::SessionContext;
 use tokio::sync::OnceCell;
 
 use crate::codec::{SkillgapLogicalCodec, SkillgapPhysicalCodec};
+use skillgap_config::scheduler_address;
+
 use crate::error::{Error, Result};
 use crate::executor::{ExecutorOptions, serve_executor};
 use crate::scheduler::{SchedulerOptions, serve_scheduler};
@@ -37,22 +39,11 @@ fn with_codecs(state: SessionState) -> SessionState {
     SessionStateBuilder::new_from_existing(state).with_config(config).build()
 }
 
-/// The scheduler's host and port in its URL (`df://HOST:PORT`).
-fn scheduler_address(url: &str) -> Result<(&str, u16)> {
-    let invalid = |message: &str| Error::Url { url: url.to_owned(), message: message.to_owned() };
-    let address = url.strip_prefix("df://").ok_or_else(|| invalid("it must start with df://"))?;
-    let (host, port) = address.rsplit_once(':').ok_or_else(|| invalid("it must name the port, as in df://scheduler:50050"))?;
-    match port.parse::<u16>() {
-        Ok(port) if !host.is_empty() => Ok((host, port)),
-        _ => Err(invalid("it must be df://HOST:PORT, with a port number")),
-    }
-}
-
 /// A context submitting its plans to the scheduler at `url` (`df://HOST:PORT`), once the
 /// scheduler answers (10 s at most), so that an unreachable cluster fails the run before
 /// anything is planned.
 pub async fn remote_context(url: &str, state: SessionState) -> Result<SessionContext> {
-    let (host, port) = scheduler_address(url)?;
+    let (host, port) = scheduler_address(url).map_err(Error::Url)?;
     let unreachable = |message: String| Error::Unreachable { url: url.to_owned(), message };
     match tokio::time::timeout(Duration::from_secs(10), tokio::net::TcpStream::connect((host, port))).await {
         Ok(Ok(_)) => {}
@@ -121,15 +112,6 @@ async fn wait_for_port(port: u16) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn scheduler_urls_name_a_host_and_a_port() {
-        assert_eq!(scheduler_address("df://127.0.0.1:50050").unwrap(), ("127.0.0.1", 50050));
-        assert_eq!(scheduler_address("df://scheduler.internal:6000").unwrap(), ("scheduler.internal", 6000));
-        for wrong in ["http://127.0.0.1:50050", "df://127.0.0.1", "df://:50050", "df://host:port", "df://host:70000"] {
-            assert!(matches!(scheduler_address(wrong), Err(Error::Url { .. })), "{wrong}");
-        }
-    }
 
     #[tokio::test]
     async fn an_unreachable_scheduler_is_an_error_naming_it() {

@@ -6,14 +6,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// What can go wrong when reaching or running a Ballista cluster.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The scheduler URL is not `df://HOST:PORT`.
-    #[error("invalid Ballista scheduler URL {url:?}: {message}")]
-    Url {
-        /// The URL as written.
-        url: String,
-        /// What is wrong with it.
-        message: String,
-    },
+    /// The scheduler URL is not `df://HOST:PORT` (the message names it).
+    #[error("invalid Ballista scheduler URL: {0}")]
+    Url(String),
     /// Nothing answers at the scheduler's address.
     #[error("the Ballista scheduler {url} cannot be reached: {message}")]
     Unreachable {

@@ -78,13 +78,6 @@ pub fn equip(context: &SessionContext) {
     crate::geocoding::register_geocoder(context, Arc::default());
 }
 
-/// A local context for bronze → silver (see [`staging_state`]).
-pub fn staging_context(runtime: Arc<RuntimeEnv>) -> SessionContext {
-    let context = SessionContext::new_with_state(staging_state(runtime));
-    equip(&context);
-    context
-}
-
 /// A local context for silver → gold (see [`marts_state`]).
 pub fn marts_context(runtime: Arc<RuntimeEnv>) -> SessionContext {
     let context = SessionContext::new_with_state(marts_state(runtime));

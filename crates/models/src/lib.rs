@@ -16,7 +16,7 @@ mod schemas;
 mod shipping;
 pub mod staging;
 
-pub use context::{SharedTables, bounded_runtimes, equip, marts_context, marts_state, register_batches, share_tables, staging_context, staging_state};
+pub use context::{SharedTables, bounded_runtimes, equip, marts_context, marts_state, register_batches, share_tables, staging_state};
 pub use error::{Error, Result};
 pub use geocoding::{BassinIndex, register_geocoder};
 pub use parameters::Parameters;

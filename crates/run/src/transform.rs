@@ -157,25 +157,6 @@ pub async fn build(
 ) -> Result<Built> {
     // Absolute: a distributed engine's executors read these files from other directories.
     let run_dir = &absolute(run_dir)?;
-    let built = build_in(run_dir, previous_run_dir, ingested, parameters, settings).await;
-    let shared = run_dir.join(SHARED_TABLES_DIR);
-    if shared.exists() {
-        std::fs::remove_dir_all(&shared).map_err(|error| Error::Internal(format!("cannot remove {}: {error}", shared.display())))?;
-    }
-    built
-}
-
-fn absolute(path: &Path) -> Result<PathBuf> {
-    std::path::absolute(path).map_err(|error| Error::Internal(format!("cannot resolve {}: {error}", path.display())))
-}
-
-async fn build_in(
-    run_dir: &Path,
-    previous_run_dir: Option<&Path>,
-    ingested: &Ingested,
-    parameters: &Parameters,
-    settings: &BuildSettings<'_>,
-) -> Result<Built> {
     let mut stages = Vec::new();
     let clock = StageClock::start("silver");
     let (staging_context, marts_context) = contexts(settings.engine, run_dir, settings.memory_limit_mib).await?;
@@ -392,6 +373,12 @@ async fn build_in(
         run_secrecy_checks(&marts_context, spec, &name, parameters.min_count).await?;
     }
     stages.push(clock.stop());
+    // The tables shared with a distributed engine's executors are not part of the run (a
+    // failed run's directory is removed whole by the caller).
+    let shared = run_dir.join(SHARED_TABLES_DIR);
+    if shared.exists() {
+        std::fs::remove_dir_all(&shared).map_err(|error| Error::Internal(format!("cannot remove {}: {error}", shared.display())))?;
+    }
     Ok(Built { outputs, rejected, unknown_codes, stages })
 }
 
@@ -418,6 +405,10 @@ async fn register_layer(context: &SessionContext, run_dir: &Path, layer: &str, t
         register_directory(context, &format!("{layer}.{table}"), &run_dir.join(layer).join(table)).await?;
     }
     Ok(())
+}
+
+fn absolute(path: &Path) -> Result<PathBuf> {
+    std::path::absolute(path).map_err(|error| Error::Internal(format!("cannot resolve {}: {error}", path.display())))
 }
 
 /// Registers the Parquet files of a table directory as `name` (by its absolute path).
