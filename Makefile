@@ -12,7 +12,7 @@ PIPELINE ?= pipelines/demo.toml
 # serves the binary and every test; `make demo` keeps the lean default build.
 TEST_FEATURES := --features skillgap-cli/ballista
 
-.PHONY: demo test build build-test test-deps system-deps test-rust test-python fixtures docs lint clean hdf bench
+.PHONY: demo test build build-test test-deps system-deps test-rust test-python fixtures docs lint clean hdf hdf-ze bench
 
 ## demo: build, run the pipeline on the committed fixtures, say where the outputs are.
 demo: build
@@ -62,11 +62,22 @@ bench: test-deps
 	$(CARGO) build --locked --release -p skillgap-bench -p skillgap-cli $(TEST_FEATURES)
 	$(VENV)/bin/python bench/run.py
 
-## hdf: the real Hauts-de-France grid (../shared/data) with generated activity.
-SHARED ?= ../shared/data
+## hdf: Hauts-de-France on the files its users download (fixtures/real: BMO 2024 XLSX, BMO
+## bassins, Admin Express communes, ROME 4.0, DARES FAP), with generated activity where no
+## public source exists here; hdf-ze: the same activity on INSEE's zones d'emploi 2020.
+REAL := fixtures/real
 hdf: build
-	$(BIN) fixtures generate --scale demo --seed 42 --grid-communes $(SHARED)/communes_ze2020_hdf.csv --grid-zones $(SHARED)/zones_emploi_hdf.geojson --out out/hauts-de-france/inputs
+	$(BIN) fixtures generate --scale demo --seed 42 --bmo-communes $(REAL)/communes_bassins_bmo.csv --commune-polygons $(REAL)/communes_hdf.geojson --region 32 --out out/hauts-de-france/inputs
+	$(BIN) referentials build --rome $(REAL)/rome4_referentiel_code_rome_v460.csv --rome-fap2009 $(REAL)/rome_v3_fap2009_dares.xls --fap2021 $(REAL)/fap2021_nomenclature.csv --out out/hauts-de-france/referentials
 	$(BIN) run --pipeline pipelines/hauts-de-france.toml
+	@echo
+	@echo "Gap sheets:  out/hauts-de-france/current/sheets/index.html (one HTML and one XLSX per BMO bassin)"
+	@echo "Tables:      out/hauts-de-france/current/{silver,gold,public}/ — $(BIN) sql --pipeline pipelines/hauts-de-france.toml \"SELECT …\""
+
+hdf-ze: build
+	$(BIN) fixtures generate --scale demo --seed 42 --grid-communes $(REAL)/communes_ze2020_hdf.csv --grid-zones $(REAL)/zones_emploi_hdf.geojson --out out/hauts-de-france-ze/inputs
+	$(BIN) run --pipeline pipelines/hauts-de-france-ze.toml
+	@echo "Gap sheets:  out/hauts-de-france-ze/current/sheets/index.html"
 
 ## fixtures: regenerate the committed demo fixtures (review the diff before committing).
 fixtures: build

@@ -15,7 +15,7 @@ REPOSITORY = pathlib.Path(__file__).resolve().parents[1]
 TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", REPOSITORY / "target"))
 BENCH_BIN = os.environ.get("SKILLGAP_BENCH_BIN", str(TARGET / "release" / "skillgap-bench"))
 SKILLGAP_BIN = os.environ.get("SKILLGAP_RELEASE_BIN", str(TARGET / "release" / "skillgap"))
-SHARED = pathlib.Path(os.environ.get("SHARED", REPOSITORY.parent / "shared" / "data"))
+REAL = REPOSITORY / "fixtures" / "real"
 WORK = REPOSITORY / "bench" / "out"
 POINTS = int(os.environ.get("GEOCODE_POINTS", "1000000"))
 OFFERS = int(os.environ.get("BENCH_OFFERS", "1000000"))
@@ -160,7 +160,7 @@ def geocode():
     import pandas
 
     WORK.mkdir(parents=True, exist_ok=True)
-    zones_path = SHARED / "zones_emploi_hdf.geojson"
+    zones_path = REAL / "zones_emploi_hdf.geojson"
     points_path, results_path = WORK / "points.csv", WORK / "skillgap_codes.txt"
     ours = measured([BENCH_BIN, "geocode", str(zones_path), "ze2020", str(points_path), str(POINTS), "42", str(results_path)])
 

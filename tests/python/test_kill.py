@@ -34,6 +34,14 @@ def check_current(out):
     return os.readlink(current)
 
 
+def kill_after(out, delay):
+    """Starts a run and kills it with SIGKILL after `delay` seconds."""
+    process = subprocess.Popen([BINARY, "run", "--out", str(out)], cwd=REPOSITORY, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENVIRONMENT)
+    time.sleep(delay)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+
 def test_sigkill_at_twenty_points_never_leaves_half_a_run(tmp_path):
     out = tmp_path / "out"
     started = time.perf_counter()
@@ -43,11 +51,7 @@ def test_sigkill_at_twenty_points_never_leaves_half_a_run(tmp_path):
     published = {check_current(out)}
     outcomes = []
     for point in range(20):
-        delay = duration * (0.02 + 0.96 * point / 19)
-        process = subprocess.Popen([BINARY, "run", "--out", str(out)], cwd=REPOSITORY, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENVIRONMENT)
-        time.sleep(delay)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+        kill_after(out, duration * (0.02 + 0.96 * point / 19))
         # Either the kill came first (the previous run is still current) or the run had
         # published (a new run is current): in both cases a complete one.
         current = check_current(out)
@@ -105,3 +109,36 @@ def test_two_concurrent_runs_one_exits_with_the_lock_code(tmp_path):
     locked = next(message for code, message in results if code == 6)
     assert "lock" in locked.lower(), locked
     check_current(out)
+
+
+def complete_run_directories(out):
+    """The run directories under runs/, each checked complete: a manifest whose every listed file is there with its size."""
+    runs = sorted(path for path in (out / "runs").iterdir() if path.is_dir())
+    for run_dir in runs:
+        manifest = json.loads((run_dir / "manifest.json").read_text())
+        for output in manifest["outputs"]:
+            for relative, size in output["files"]:
+                assert (run_dir / relative).stat().st_size == size, (run_dir.name, relative)
+    return [path.name for path in runs]
+
+
+def test_sigkill_around_retention_never_leaves_an_incomplete_run_listed(tmp_path):
+    """Kills timed at the end of runs, where publication and retention (keep_runs = 5 in the
+    demo pipeline) delete old runs: every run directory left under runs/ is complete, every
+    listed run is queryable, and a rollback to each works."""
+    out = tmp_path / "out"
+    started = time.perf_counter()
+    for _ in range(6):
+        assert run(out).returncode == 0
+    duration = (time.perf_counter() - started) / 6
+    for point in range(12):
+        kill_after(out, duration * (0.85 + 0.2 * point / 11))
+        directories = complete_run_directories(out)
+        listed = subprocess.run([BINARY, "runs", "--out", str(out)], cwd=REPOSITORY, capture_output=True, env=ENVIRONMENT)
+        assert listed.returncode == 0, listed.stderr.decode()
+        ids = [line.split()[-1] for line in listed.stdout.decode().splitlines() if line.strip()]
+        assert ids == directories, (ids, directories)
+        check_current(out)
+    for run_id in ids:
+        query = subprocess.run([BINARY, "sql", "--out", str(out), "--run", run_id, "SELECT COUNT(*) FROM gold.competence_gap"], cwd=REPOSITORY, capture_output=True, env=ENVIRONMENT)
+        assert query.returncode == 0, (run_id, query.stderr.decode())

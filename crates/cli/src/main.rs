@@ -49,6 +49,9 @@ enum Command {
     /// Documentation generated from the table specifications.
     #[command(subcommand)]
     Docs(DocsCommand),
+    /// Build referentials from the files France Travail and DARES publish.
+    #[command(subcommand)]
+    Referentials(ReferentialsCommand),
     /// Make an earlier published run current again.
     Publish(PublishArguments),
     /// Render the per-bassin gap sheets (HTML, XLSX, PDF) of a published run.
@@ -190,10 +193,78 @@ enum FixturesCommand {
         /// Feature property of the zone label in --grid-zones.
         #[arg(long, default_value = "libze2020")]
         zone_label_property: String,
+        /// Generate activity on a region's real BMO bassins: France Travail's commune → BMO
+        /// bassin table (reg, dep, code_commune_insee, code_bassin_BMO, lib_bassin_BMO);
+        /// needs --commune-polygons. The grid files themselves are not copied.
+        #[arg(long, requires = "commune_polygons", conflicts_with = "grid_communes")]
+        bmo_communes: Option<PathBuf>,
+        /// The communes' polygons (GeoJSON with `code` and `nom`), for --bmo-communes.
+        #[arg(long, requires = "bmo_communes")]
+        commune_polygons: Option<PathBuf>,
+        /// The region (INSEE code) of --bmo-communes.
+        #[arg(long, default_value = "32")]
+        region: String,
         /// Multiply the scale's offers by this factor (the rest of the world unchanged).
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=16), conflicts_with = "grid_communes")]
         offers_factor: u16,
     },
+}
+
+#[derive(Subcommand)]
+enum ReferentialsCommand {
+    /// Write `rome.csv` (code_rome, libelle_rome, code_metier_bmo, code_fap, secteur) and
+    /// `rome_build.json` (what could not be mapped) from ROME 4.0, DARES' ROME → FAP 2009
+    /// table and the FAP 2021 nomenclature.
+    Build {
+        /// ROME 4.0 `RefRomeCsv` (`unix_referentiel_code_rome_v*_utf8.csv`).
+        #[arg(long)]
+        rome: PathBuf,
+        /// DARES' ROME v3 → FAP 2009 table (`.xls`, sheet `Table`).
+        #[arg(long)]
+        rome_fap2009: PathBuf,
+        /// DARES' FAP 2021 nomenclature (`;`-separated CSV).
+        #[arg(long)]
+        fap2021: PathBuf,
+        /// A ROME → FAP 2021 crosswalk (`code_rome,code_fap2021`), needed to join BMO 2024+.
+        #[arg(long)]
+        rome_fap2021: Option<PathBuf>,
+        /// The BMO file's métier nomenclature: `fap2021` (BMO 2024 on) or `fap2009`.
+        #[arg(long, value_enum, default_value_t = BmoNomenclatureArgument::Fap2021)]
+        bmo_nomenclature: BmoNomenclatureArgument,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Write `bmo_bassins.csv` (code_bassin_bmo, code_bassin, poids, communes): each BMO
+    /// bassin spread onto another grid's bassins by its share of communes, from France
+    /// Travail's commune → BMO bassin table and the grid's commune table.
+    Crosswalk {
+        /// France Travail's commune → BMO bassin table (reg, dep, code_commune_insee,
+        /// code_bassin_BMO, lib_bassin_BMO).
+        #[arg(long)]
+        bmo_communes: PathBuf,
+        /// The region (INSEE code) kept of --bmo-communes.
+        #[arg(long, default_value = "32")]
+        region: String,
+        /// The grid's commune table (CSV), e.g. INSEE's zones d'emploi composition.
+        #[arg(long)]
+        grid_communes: PathBuf,
+        /// Its commune code column.
+        #[arg(long, default_value = "CODGEO")]
+        commune_column: String,
+        /// Its bassin code column.
+        #[arg(long, default_value = "ZE2020")]
+        bassin_column: String,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum BmoNomenclatureArgument {
+    Fap2021,
+    Fap2009,
 }
 
 #[derive(Subcommand)]
@@ -339,10 +410,24 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             grid_zones,
             zone_code_property,
             zone_label_property,
+            bmo_communes,
+            commune_polygons,
+            region,
             offers_factor,
         }) => {
             let parsed = skillgap_fixtures::Scale::parse(&scale).ok_or_else(|| skillgap_fixtures::Error::UnknownScale(scale.clone()))?;
             let summary = match (&grid_communes, &grid_zones) {
+                _ if bmo_communes.is_some() => {
+                    let (Some(communes_csv), Some(commune_polygons)) = (&bmo_communes, &commune_polygons) else {
+                        anyhow::bail!("--bmo-communes needs --commune-polygons");
+                    };
+                    skillgap_fixtures::generate_on_bmo_grid(
+                        parsed,
+                        seed,
+                        &skillgap_fixtures::BmoGrid { communes_csv, commune_polygons, region: &region },
+                        &out,
+                    )?
+                }
                 (Some(communes_csv), Some(zones_geojson)) => {
                     let grid =
                         skillgap_fixtures::RealGrid { communes_csv, zones_geojson, code_property: &zone_code_property, label_property: &zone_label_property };
@@ -363,6 +448,53 @@ async fn execute(command: Command) -> anyhow::Result<()> {
                 summary.outcomes,
                 summary.jobseekers,
                 summary.bmo
+            );
+            Ok(())
+        }
+        Command::Referentials(ReferentialsCommand::Build { rome, rome_fap2009, fap2021, rome_fap2021, bmo_nomenclature, out }) => {
+            use skillgap_run::referentials::{BmoNomenclature, RomeSources, build_rome};
+            let bmo = match bmo_nomenclature {
+                BmoNomenclatureArgument::Fap2021 => BmoNomenclature::Fap2021,
+                BmoNomenclatureArgument::Fap2009 => BmoNomenclature::Fap2009,
+            };
+            let report = build_rome(&RomeSources { rome, rome_fap2009, fap2021, rome_fap2021, bmo }, &out)?;
+            println!(
+                "Wrote {}: {} ROME codes ({}), {} with a FAP 2009 family, {} with a BMO métier; {} listed under several FAP families (rule: the widest qualification condition); report in {}.",
+                out.join("rome.csv").display(),
+                report.codes,
+                report.rome_version.as_deref().unwrap_or("version unknown"),
+                report.with_fap,
+                report.with_bmo_metier,
+                report.several_faps.len(),
+                out.join("rome_build.json").display()
+            );
+            if let Some(note) = &report.bmo_metier_note {
+                eprintln!("warning: {note}");
+            }
+            if !report.rejected_rows.is_empty() {
+                eprintln!("warning: {} rows of the input files could not be read (listed in the report)", report.rejected_rows.len());
+            }
+            Ok(())
+        }
+        Command::Referentials(ReferentialsCommand::Crosswalk { bmo_communes, region, grid_communes, commune_column, bassin_column, out }) => {
+            use skillgap_run::referentials::{CommuneTable, build_bmo_crosswalk};
+            let bmo = CommuneTable {
+                path: bmo_communes,
+                delimiter: b',',
+                commune: "code_commune_insee".to_owned(),
+                bassin: "code_bassin_BMO".to_owned(),
+                filter: Some(("reg".to_owned(), region)),
+            };
+            let grid = CommuneTable { path: grid_communes, delimiter: b',', commune: commune_column, bassin: bassin_column, filter: None };
+            let report = build_bmo_crosswalk(&bmo, &grid, &out)?;
+            println!(
+                "Wrote {}: {} BMO bassins spread onto {} grid bassins by {} communes in both tables ({} only in the BMO table, {} only in the grid's).",
+                out.join("bmo_bassins.csv").display(),
+                report.bmo_bassins,
+                report.grid_bassins,
+                report.communes_matched,
+                report.only_in_bmo.len(),
+                report.only_in_grid.len()
             );
             Ok(())
         }

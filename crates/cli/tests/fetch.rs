@@ -15,12 +15,16 @@ use skillgap_fakeapi::{CLIENT_ID, CLIENT_SECRET, FakeApi, Fault, generate_offers
 const DEPARTEMENTS: [&str; 5] = ["02", "59", "60", "62", "80"];
 
 fn skillgap(arguments: &[&str], directory: &Path) -> Output {
+    skillgap_with_secret(arguments, directory, CLIENT_SECRET)
+}
+
+fn skillgap_with_secret(arguments: &[&str], directory: &Path, secret: &str) -> Output {
     Command::new(env!("CARGO_BIN_EXE_skillgap"))
         .args(arguments)
         .current_dir(directory)
         .env("SKILLGAP_LOG", "warn")
         .env("TEST_FT_ID", CLIENT_ID)
-        .env("TEST_FT_SECRET", CLIENT_SECRET)
+        .env("TEST_FT_SECRET", secret)
         .output()
         .unwrap()
 }
@@ -245,4 +249,31 @@ fn missing_credentials_are_a_configuration_error_naming_the_variable() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
     assert!(text(&output).contains("TEST_FT_ID"), "{}", text(&output));
+}
+
+#[test]
+fn refused_credentials_exit_as_a_configuration_error_and_an_echoed_form_leaks_no_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = Utc::now();
+    let api = FakeApi::start(generate_offers(20, 9, &DEPARTEMENTS, &["A1111"], now - Duration::minutes(5), 5), now + Duration::minutes(1)).unwrap();
+    write_pipeline(dir.path(), &api);
+
+    // A wrong secret (401 invalid_client): retrying later cannot help, so exit 2, not 4.
+    let output = skillgap_with_secret(&["fetch", "offers", "--pipeline", "pipeline.toml"], dir.path(), "not-the-secret");
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(text(&output).contains("invalid_client") && text(&output).contains("credentials were refused"), "{}", text(&output));
+
+    // A token endpoint echoing the form it received (client_secret=… URL-encoded) in its
+    // error: the message keeps the rest and loses every form of the secret.
+    api.state().echo_token_form = true;
+    let secret = "s3cret/with+symbols é";
+    let output = skillgap_with_secret(&["--log-format", "json", "fetch", "offers", "--pipeline", "pipeline.toml"], dir.path(), secret);
+    let shown = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{shown}");
+    let echoed = api.state().requests.last().cloned().unwrap();
+    let encoded = echoed.split("client_secret=").nth(1).unwrap().split('&').next().unwrap().to_owned();
+    assert_ne!(encoded, secret, "the form carries the secret URL-encoded");
+    assert!(shown.contains("client_secret=<redacted>"), "{shown}");
+    assert!(!shown.contains(&encoded) && !shown.contains(secret), "the secret leaked: {shown}");
+    assert!(!shown.contains(CLIENT_SECRET));
 }

@@ -18,47 +18,75 @@ pub struct Inputs {
     pub lheo: Option<FilesInput>,
     /// Session outcomes CSV (`session_id`, `entrees`, …).
     #[serde(default)]
-    pub session_outcomes: Option<CsvInput>,
+    pub session_outcomes: Option<TableInput>,
     /// Registered jobseekers by territory, ROME and month.
-    pub jobseekers: CsvInput,
-    /// The BMO hiring survey, France Travail open-data layout.
-    pub bmo: BmoInput,
+    pub jobseekers: TableInput,
+    /// The BMO hiring survey as France Travail publishes it (the national XLSX, or its
+    /// CSV export): `annee`, `code_metier_bmo`, `nom_metier_bmo`, `code_region` (`REG`),
+    /// `code_departement` (`Dept`), `code_bassin_bmo` (`BE*`), `nom_bassin_bmo` (`NOMBE*`),
+    /// `met`, `xmet`, `smet`.
+    pub bmo: TableInput,
     /// The territorial grid.
     pub territories: TerritoriesInputs,
     /// ROME referential: `code_rome`, `libelle_rome`, `code_metier_bmo`, `code_fap`, `secteur`.
-    pub rome: CsvInput,
+    pub rome: TableInput,
     /// ROME ↔ Formacode crosswalk: `code_rome`, `formacode`.
-    pub rome_formacode: CsvInput,
+    pub rome_formacode: TableInput,
     /// Formacode referential: `formacode`, `libelle`, `code_nsf`.
-    pub formacode: CsvInput,
+    pub formacode: TableInput,
     /// NSF referential: `code_nsf`, `libelle_nsf`.
-    pub nsf: CsvInput,
+    pub nsf: TableInput,
     /// *Les métiers en 2030* regional projections, CSV export of the `données` sheet:
     /// `code_fap`, `libelle_fap`, `region`, `emploi_2019`, `creations_nettes`,
     /// `departs_fin_carriere`, `jeunes_debutants`, `solde_mobilites`, `desequilibre`,
     /// `postes_a_pourvoir` (thousands, 2019–2030), optional `niveau_tension_2019`; map the
     /// file's own headers with `columns`.
     #[serde(default)]
-    pub projections: Option<CsvInput>,
+    pub projections: Option<TableInput>,
     /// Employment by territory and FAP (`code_territoire`, `type_territoire` — commune or
     /// bassin —, `code_fap`, `emploi`), to share the projections among bassins.
     #[serde(default)]
-    pub employment: Option<CsvInput>,
+    pub employment: Option<TableInput>,
+}
+
+impl Inputs {
+    /// Every tabular input: (name, field of the pipeline file, the input when configured).
+    /// The one list that validation and ingestion walk.
+    pub fn tables(&self) -> Vec<(&'static str, &'static str, Option<&TableInput>)> {
+        vec![
+            ("communes", "inputs.territories.communes", Some(&self.territories.communes)),
+            ("rome", "inputs.rome", Some(&self.rome)),
+            ("rome_formacode", "inputs.rome_formacode", Some(&self.rome_formacode)),
+            ("formacode", "inputs.formacode", Some(&self.formacode)),
+            ("nsf", "inputs.nsf", Some(&self.nsf)),
+            ("jobseekers", "inputs.jobseekers", Some(&self.jobseekers)),
+            ("bmo", "inputs.bmo", Some(&self.bmo)),
+            ("bmo_bassins", "inputs.territories.bmo_bassins", self.territories.bmo_bassins.as_ref()),
+            ("session_outcomes", "inputs.session_outcomes", self.session_outcomes.as_ref()),
+            ("projections", "inputs.projections", self.projections.as_ref()),
+            ("employment", "inputs.employment", self.employment.as_ref()),
+        ]
+    }
 }
 
 /// Territorial inputs.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TerritoriesInputs {
-    /// `communes.csv`: `code_commune`, `libelle_commune`, `code_bassin`, optional `code_postal`.
-    pub communes: CsvInput,
+    /// `communes.csv`: `code_commune`, `code_bassin`, optional `libelle_commune`,
+    /// `code_postal`, `libelle_bassin`, `code_departement`.
+    pub communes: TableInput,
     /// `bassins.geojson`: one (Multi)Polygon per bassin, used to place points.
     #[serde(default)]
     pub bassins: Option<GeoJsonInput>,
+    /// Instead of `bassins`: one (Multi)Polygon per commune (Admin Express), dissolved into
+    /// the bassins of `communes` (`code_property` is the commune's INSEE code).
+    #[serde(default)]
+    pub commune_polygons: Option<GeoJsonInput>,
     /// `bmo_bassins.csv`: BMO bassin → grid bassin with weights, when the grid is not the
     /// BMO bassins.
     #[serde(default)]
-    pub bmo_bassins: Option<CsvInput>,
+    pub bmo_bassins: Option<TableInput>,
 }
 
 /// One or more files of the same format.
@@ -75,25 +103,111 @@ pub struct FilesInput {
     pub vintage: Option<String>,
 }
 
-/// A CSV file.
+/// A tabular file: CSV (any delimiter, UTF-8 or a single-byte encoding), or a sheet of an
+/// XLSX or XLS workbook, as published.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct CsvInput {
+pub struct TableInput {
     /// Name of the root in `[roots]`.
     #[serde(default = "default_root")]
     pub root: String,
-    /// Path inside the root (`.gz` is decompressed).
+    /// Path inside the root (`.gz` is decompressed; a directory stands for its files).
     pub path: String,
     /// Vintage of the data, recorded in the manifest.
     #[serde(default)]
     pub vintage: Option<String>,
-    /// Field delimiter, one ASCII character.
+    /// `csv`, `xlsx` or `xls`; by default from the file name (`.xlsx`/`.xlsm`, `.xls`,
+    /// anything else CSV).
+    #[serde(default)]
+    pub format: Option<TableFormat>,
+    /// The sheet of a workbook, by name (by default the first one).
+    #[serde(default)]
+    pub sheet: Option<String>,
+    /// Rows before the header row (titles, notes above the table).
+    #[serde(default)]
+    pub skip_rows: usize,
+    /// Encoding of a CSV file: `utf-8` (with or without BOM, the default), `windows-1252`,
+    /// `iso-8859-1` or `iso-8859-15`.
+    #[serde(default)]
+    pub encoding: TextEncoding,
+    /// Field delimiter of a CSV file, one ASCII character.
     #[serde(default = "default_delimiter")]
     pub delimiter: char,
+    /// Only the rows whose columns (by their header in the file) hold one of these values,
+    /// e.g. `{ REG = "32" }` for a national file; other rows are neither read nor rejects.
+    #[serde(default)]
+    pub filter: BTreeMap<String, FilterValues>,
     /// Header names in this file for columns that do not use the canonical name, e.g.
-    /// `{ code_commune = "CODGEO", code_bassin = "ZE2020" }` for INSEE's table.
+    /// `{ code_commune = "CODGEO", code_bassin = "ZE2020" }` for INSEE's table. A name
+    /// ending in `*` matches that prefix followed by two digits (`BE*` matches `BE24`).
     #[serde(default)]
     pub columns: BTreeMap<String, String>,
+}
+
+/// Formats of a tabular input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TableFormat {
+    /// Delimited text.
+    Csv,
+    /// Office Open XML workbook.
+    Xlsx,
+    /// Excel 97–2003 workbook.
+    Xls,
+}
+
+/// Text encodings of CSV inputs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum TextEncoding {
+    /// UTF-8, with or without a byte-order mark.
+    #[default]
+    #[serde(rename = "utf-8", alias = "UTF-8", alias = "utf8")]
+    Utf8,
+    /// Windows-1252 (what Excel writes for « CSV » on a French Windows).
+    #[serde(rename = "windows-1252", alias = "cp1252", alias = "Windows-1252")]
+    Windows1252,
+    /// ISO-8859-1 (Latin-1), read as its superset Windows-1252.
+    #[serde(rename = "iso-8859-1", alias = "latin1", alias = "ISO-8859-1")]
+    Iso8859_1,
+    /// ISO-8859-15 (Latin-9, with €).
+    #[serde(rename = "iso-8859-15", alias = "latin9", alias = "ISO-8859-15")]
+    Iso8859_15,
+}
+
+/// One value or several, in a row filter.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum FilterValues {
+    /// `REG = "32"`.
+    One(String),
+    /// `REG = ["32", "11"]`.
+    Many(Vec<String>),
+}
+
+impl FilterValues {
+    /// The accepted values.
+    pub fn values(&self) -> &[String] {
+        match self {
+            Self::One(value) => std::slice::from_ref(value),
+            Self::Many(values) => values,
+        }
+    }
+}
+
+impl TableInput {
+    /// The format: as configured, else from the file name.
+    pub fn format(&self) -> TableFormat {
+        self.format.unwrap_or_else(|| {
+            let name = self.path.to_ascii_lowercase();
+            if name.ends_with(".xlsx") || name.ends_with(".xlsm") {
+                TableFormat::Xlsx
+            } else if name.ends_with(".xls") {
+                TableFormat::Xls
+            } else {
+                TableFormat::Csv
+            }
+        })
+    }
 }
 
 /// A GeoJSON FeatureCollection of bassin polygons.
@@ -129,111 +243,7 @@ fn default_departement_property() -> String {
     "code_departement".to_owned()
 }
 
-/// The BMO CSV, whose column names vary by year.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BmoInput {
-    /// Name of the root in `[roots]`.
-    #[serde(default = "default_root")]
-    pub root: String,
-    /// Path inside the root.
-    pub path: String,
-    /// Vintage (survey year), recorded in the manifest.
-    #[serde(default)]
-    pub vintage: Option<String>,
-    /// Field delimiter (the open-data CSV export uses `;`).
-    #[serde(default = "default_delimiter")]
-    pub delimiter: char,
-    /// Column names of this year's file.
-    #[serde(default)]
-    pub columns: BmoColumns,
-}
-
-/// Column names of a BMO file. `BE*` / `NOMBE*` match the first header of the form
-/// `BE<yy>` / `NOMBE<yy>`, so files of any year load without a change.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BmoColumns {
-    /// Survey year.
-    #[serde(default = "default_bmo_annee")]
-    pub annee: String,
-    /// BMO métier code.
-    #[serde(default = "default_bmo_code_metier")]
-    pub code_metier: String,
-    /// BMO métier label.
-    #[serde(default = "default_bmo_nom_metier")]
-    pub nom_metier: String,
-    /// Region code (padded to 2 characters).
-    #[serde(default = "default_bmo_region")]
-    pub region: String,
-    /// Département code.
-    #[serde(default = "default_bmo_departement")]
-    pub departement: String,
-    /// BMO bassin code (padded to 4 characters); `BE*` = the `BE<yy>` column.
-    #[serde(default = "default_bmo_bassin")]
-    pub bassin: String,
-    /// BMO bassin label; `NOMBE*` = the `NOMBE<yy>` column.
-    #[serde(default = "default_bmo_nom_bassin")]
-    pub nom_bassin: String,
-    /// Hiring projects.
-    #[serde(default = "default_bmo_met")]
-    pub met: String,
-    /// Of which judged difficult.
-    #[serde(default = "default_bmo_xmet")]
-    pub xmet: String,
-    /// Of which seasonal.
-    #[serde(default = "default_bmo_smet")]
-    pub smet: String,
-}
-
-impl Default for BmoColumns {
-    fn default() -> Self {
-        Self {
-            annee: default_bmo_annee(),
-            code_metier: default_bmo_code_metier(),
-            nom_metier: default_bmo_nom_metier(),
-            region: default_bmo_region(),
-            departement: default_bmo_departement(),
-            bassin: default_bmo_bassin(),
-            nom_bassin: default_bmo_nom_bassin(),
-            met: default_bmo_met(),
-            xmet: default_bmo_xmet(),
-            smet: default_bmo_smet(),
-        }
-    }
-}
-
 /// Default CSV delimiter: `,`.
 pub fn default_delimiter() -> char {
     ','
-}
-fn default_bmo_annee() -> String {
-    "annee".to_owned()
-}
-fn default_bmo_code_metier() -> String {
-    "code_metier_bmo".to_owned()
-}
-fn default_bmo_nom_metier() -> String {
-    "nom_metier_bmo".to_owned()
-}
-fn default_bmo_region() -> String {
-    "REG".to_owned()
-}
-fn default_bmo_departement() -> String {
-    "Dept".to_owned()
-}
-fn default_bmo_bassin() -> String {
-    "BE*".to_owned()
-}
-fn default_bmo_nom_bassin() -> String {
-    "NOMBE*".to_owned()
-}
-fn default_bmo_met() -> String {
-    "met".to_owned()
-}
-fn default_bmo_xmet() -> String {
-    "xmet".to_owned()
-}
-fn default_bmo_smet() -> String {
-    "smet".to_owned()
 }

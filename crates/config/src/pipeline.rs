@@ -213,6 +213,9 @@ impl Pipeline {
         if self.grid.kind != GridKind::BmoBassins && self.inputs.territories.bmo_bassins.is_none() {
             return Err(self.invalid("inputs.territories.bmo_bassins", "is required when grid.kind is not bmo_bassins: it spreads BMO bassins onto the grid"));
         }
+        if self.inputs.territories.bassins.is_some() && self.inputs.territories.commune_polygons.is_some() {
+            return Err(self.invalid("inputs.territories.commune_polygons", "gives the grid's polygons, and so does inputs.territories.bassins: keep one"));
+        }
         self.output.validate().map_err(|(field, message)| self.invalid(&field, message))?;
         self.engine.validate().map_err(|message| self.invalid("engine", message))?;
         for (field, root, path) in self.input_paths() {
@@ -222,14 +225,23 @@ impl Pipeline {
             }
             check_relative(&path).map_err(|message| self.invalid(&field, message))?;
         }
-        let csv_delimiters = [
-            ("inputs.jobseekers.delimiter", self.inputs.jobseekers.delimiter),
-            ("inputs.bmo.delimiter", self.inputs.bmo.delimiter),
-            ("inputs.rome.delimiter", self.inputs.rome.delimiter),
-        ];
-        for (field, delimiter) in csv_delimiters {
-            if !delimiter.is_ascii() || delimiter == '"' || delimiter == '\n' {
-                return Err(self.invalid(field, format!("`{delimiter}` cannot be a CSV delimiter")));
+        for (_, field, input) in self.inputs.tables() {
+            let Some(input) = input else { continue };
+            let delimiter = input.delimiter;
+            if !delimiter.is_ascii() || delimiter == '"' || delimiter == '\n' || delimiter == '\r' {
+                return Err(self.invalid(
+                    &format!("{field}.delimiter"),
+                    format!("`{delimiter}` cannot be a CSV delimiter: it must be one ASCII character other than a quote or a line break"),
+                ));
+            }
+            let workbook = input.format() != crate::TableFormat::Csv;
+            if input.sheet.is_some() && !workbook {
+                return Err(self.invalid(&format!("{field}.sheet"), "a sheet is a workbook's (format xlsx or xls), and this input is read as CSV"));
+            }
+            for (column, values) in &input.filter {
+                if values.values().is_empty() {
+                    return Err(self.invalid(&format!("{field}.filter.{column}"), "lists no value: no row would be read"));
+                }
             }
         }
         Ok(())
@@ -247,24 +259,16 @@ impl Pipeline {
                 out.push((format!("inputs.lheo.paths[{index}]"), lheo.root.clone(), path.clone()));
             }
         }
-        let mut csv = |name: &str, input: &crate::CsvInput| {
-            out.push((format!("inputs.{name}.path"), input.root.clone(), input.path.clone()));
-        };
-        csv("jobseekers", &i.jobseekers);
-        csv("territories.communes", &i.territories.communes);
-        csv("rome", &i.rome);
-        csv("rome_formacode", &i.rome_formacode);
-        csv("formacode", &i.formacode);
-        csv("nsf", &i.nsf);
-        if let Some(outcomes) = &i.session_outcomes {
-            csv("session_outcomes", outcomes);
+        for (_, field, input) in i.tables() {
+            if let Some(input) = input {
+                out.push((format!("{field}.path"), input.root.clone(), input.path.clone()));
+            }
         }
-        if let Some(bmo_bassins) = &i.territories.bmo_bassins {
-            csv("territories.bmo_bassins", bmo_bassins);
-        }
-        out.push(("inputs.bmo.path".to_owned(), i.bmo.root.clone(), i.bmo.path.clone()));
         if let Some(bassins) = &i.territories.bassins {
             out.push(("inputs.territories.bassins.path".to_owned(), bassins.root.clone(), bassins.path.clone()));
+        }
+        if let Some(polygons) = &i.territories.commune_polygons {
+            out.push(("inputs.territories.commune_polygons.path".to_owned(), polygons.root.clone(), polygons.path.clone()));
         }
         out
     }
@@ -320,6 +324,29 @@ mod tests {
         assert_ne!(text, EMBEDDED_DEMO);
         let error = Pipeline::parse(&text, Path::new("x.toml"), Path::new(".")).unwrap_err().to_string();
         assert!(error.contains("inputs.territories.communes.path"), "{error}");
+    }
+
+    #[test]
+    fn tabular_settings_are_checked_where_they_are_read() {
+        let bad_delimiter = EMBEDDED_DEMO.replace("path = \"bmo/bmo_2026.csv\"\ndelimiter = \";\"", "path = \"bmo/bmo_2026.csv\"\ndelimiter = \"§\"");
+        assert_ne!(bad_delimiter, EMBEDDED_DEMO);
+        let error = Pipeline::parse(&bad_delimiter, Path::new("x.toml"), Path::new(".")).unwrap_err().to_string();
+        assert!(error.contains("inputs.bmo.delimiter") && error.contains("§"), "{error}");
+        // Every tabular input is checked, not a hand-picked few.
+        let nsf = EMBEDDED_DEMO.replace("path = \"referentials/nsf.csv\"", "path = \"referentials/nsf.csv\"\ndelimiter = \"é\"");
+        let error = Pipeline::parse(&nsf, Path::new("x.toml"), Path::new(".")).unwrap_err().to_string();
+        assert!(error.contains("inputs.nsf.delimiter"), "{error}");
+        let sheet = EMBEDDED_DEMO.replace("path = \"referentials/nsf.csv\"", "path = \"referentials/nsf.csv\"\nsheet = \"NSF\"");
+        let error = Pipeline::parse(&sheet, Path::new("x.toml"), Path::new(".")).unwrap_err().to_string();
+        assert!(error.contains("inputs.nsf.sheet"), "{error}");
+        let encoding = EMBEDDED_DEMO.replace("path = \"referentials/nsf.csv\"", "path = \"referentials/nsf.csv\"\nencoding = \"klingon\"");
+        let error = Pipeline::parse(&encoding, Path::new("x.toml"), Path::new(".")).unwrap_err().to_string();
+        assert!(error.contains("klingon") && error.contains("encoding"), "{error}");
+        let national =
+            EMBEDDED_DEMO.replace("path = \"bmo/bmo_2026.csv\"", "path = \"bmo/bmo_2024.xlsx\"\nsheet = \"BMO_2024_open_data\"\nfilter = { REG = \"32\" }");
+        let pipeline = Pipeline::parse(&national, Path::new("x.toml"), Path::new(".")).unwrap();
+        assert_eq!(pipeline.inputs.bmo.format(), crate::TableFormat::Xlsx);
+        assert_eq!(pipeline.inputs.bmo.filter["REG"].values(), ["32"]);
     }
 
     #[test]

@@ -162,6 +162,9 @@ fn token(request: &Request, state: &Mutex<State>) -> Response {
     let mut state = lock(state);
     state.token_requests += 1;
     state.requests.push(format!("{}{}", request.head, request.body));
+    if state.echo_token_form {
+        return json_response(400, &json!({"error": "invalid_request", "error_description": format!("cannot parse {}", request.body)}));
+    }
     if request.parameter("realm") != Some("/partenaire") {
         return json_response(400, &json!({"error": "invalid_request", "error_description": "realm is required"}));
     }

@@ -66,6 +66,9 @@ pub struct State {
     pub answered_queries: Vec<String>,
     /// Every request line and header block received (to check what the client sends).
     pub requests: Vec<String>,
+    /// The token endpoint answers 400 with the request's form echoed in its
+    /// `error_description`, as some misconfigured gateways do.
+    pub echo_token_form: bool,
     /// Valid tokens and their expiry.
     tokens: BTreeMap<String, Instant>,
     /// Now, for `publieeDepuis` and defaults (fixed in tests).

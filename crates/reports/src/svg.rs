@@ -115,9 +115,9 @@ pub fn map(title: &str, description: &str, areas: &[Area<'_>]) -> Markup {
             desc id="map-desc" { (description) }
             @for area in areas.iter().filter(|a| !a.highlighted) {
                 @if let Some(link) = &area.link {
-                    a href=(link) { path d=(path(area.outline)) fill=(area.fill) stroke="#fff" stroke-width="1" { title { (area.title) } } }
+                    a href=(link) { path d=(path(area.outline)) fill=(area.fill) stroke="#6b7280" stroke-width="0.6" { title { (area.title) } } }
                 } @else {
-                    path d=(path(area.outline)) fill=(area.fill) stroke="#fff" stroke-width="1" { title { (area.title) } }
+                    path d=(path(area.outline)) fill=(area.fill) stroke="#6b7280" stroke-width="0.6" { title { (area.title) } }
                 }
             }
             @for area in areas.iter().filter(|a| a.highlighted) {

@@ -53,6 +53,15 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A source refused the configured credentials (wrong client id or secret, a scope
+    /// not granted): retrying later will not help.
+    #[error("input {input}: the credentials were refused: {message}; check the client id, secret and scope named in the pipeline's [fetch] section")]
+    CredentialsRefused {
+        /// The input name.
+        input: String,
+        /// The source's answer (secrets removed).
+        message: String,
+    },
     /// Too many rows of an input were rejected.
     #[error(
         "input {input}: {rejected} of {read} rows rejected ({ratio:.1} %), over the pipeline's max_reject_ratio of {max:.1} %; nothing was published. Reasons: {reasons}"
@@ -113,14 +122,16 @@ impl Error {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            Self::Config(_) | Self::Argument(_) | Self::EngineNotBuilt(_) => ExitCode::BadConfiguration,
+            Self::Config(_) | Self::Argument(_) | Self::EngineNotBuilt(_) | Self::CredentialsRefused { .. } => ExitCode::BadConfiguration,
             Self::Engine { .. } => ExitCode::EngineUnavailable,
             Self::Source { .. } | Self::Input { .. } => ExitCode::SourceUnavailable,
             Self::TooManyRejects { .. } => ExitCode::RejectsOverThreshold,
             Self::Model(skillgap_models::Error::TestsFailed { .. }) => ExitCode::TestsFailed,
             Self::Model(_) | Self::Query(_) | Self::Internal(_) => ExitCode::Internal,
             Self::Sink(skillgap_sinks::Error::Locked { .. }) => ExitCode::Locked,
-            Self::Sink(skillgap_sinks::Error::NothingPublished { .. } | skillgap_sinks::Error::UnknownRun { .. }) => ExitCode::BadConfiguration,
+            Self::Sink(
+                skillgap_sinks::Error::NothingPublished { .. } | skillgap_sinks::Error::UnknownRun { .. } | skillgap_sinks::Error::IncompleteRun { .. },
+            ) => ExitCode::BadConfiguration,
             Self::Sink(_) | Self::Manifest { .. } => ExitCode::PublishFailed,
             Self::Sheets(skillgap_reports::Error::UnknownBassin(_)) => ExitCode::BadConfiguration,
             Self::Sheets(skillgap_reports::Error::Table { .. }) => ExitCode::SourceUnavailable,

@@ -16,7 +16,7 @@ use flate2::write::GzEncoder;
 use serde::{Deserialize, Serialize};
 use skillgap_config::Pipeline;
 use skillgap_sinks::Store;
-use skillgap_sources::offers_api::{ApiSettings, Credentials, FetchReport, FetchWindow, Page, fetch_offers};
+use skillgap_sources::offers_api::{ApiSettings, Credentials, FetchError, FetchReport, FetchWindow, Page, fetch_offers};
 
 use crate::error::{Error, Result};
 
@@ -265,8 +265,10 @@ fn land(temporary: &Path, settings: &ApiSettings, credentials: &Credentials, win
         let line = page.body.replace(['\r', '\n'], " ");
         encoder.write_all(line.as_bytes()).and_then(|()| encoder.write_all(b"\n")).map_err(|e| e.to_string())
     };
-    let report =
-        fetch_offers(settings, credentials, window, &mut sink).map_err(|error| Error::Input { input: "offers API".to_owned(), message: error.to_string() })?;
+    let report = fetch_offers(settings, credentials, window, &mut sink).map_err(|error| match error {
+        FetchError::Token { .. } => Error::CredentialsRefused { input: "offers API".to_owned(), message: error.to_string() },
+        _ => Error::Input { input: "offers API".to_owned(), message: error.to_string() },
+    })?;
     let writer = encoder.finish().map_err(io_error(temporary))?;
     let file = writer.into_inner().map_err(|error| io_error(temporary)(error.into_error()))?;
     file.sync_all().map_err(io_error(temporary))?;

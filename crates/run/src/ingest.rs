@@ -5,11 +5,11 @@
 use std::path::{Path, PathBuf};
 
 use arrow::array::RecordBatch;
-use skillgap_config::{CsvInput, FilesInput, Pipeline};
+use skillgap_config::{FilesInput, Pipeline, TableInput, TextEncoding};
 use skillgap_sinks::TableFile;
 use skillgap_sources::{
-    BMO_COLUMNS, BassinProperties, BassinShape, CsvTable, InputFile, OfferReader, RejectsBuilder, describe_file, expand_paths, offers_schema, read_bassins,
-    read_bmo, read_csv, read_lheo, sessions_schema,
+    BassinProperties, BassinShape, CommuneAssignment, InputFile, OfferReader, RejectsBuilder, TableFormat, TableLayout, TableSettings, TableStats,
+    describe_file, dissolve, expand_paths, offers_schema, read_bassins, read_lheo, read_table, sessions_schema, table_layout, table_schema,
 };
 
 use crate::error::{Error, Result};
@@ -36,6 +36,9 @@ pub struct Ingested {
     pub reader_rejects: RecordBatch,
     /// The grid's polygons, when configured.
     pub bassins: Vec<BassinShape>,
+    /// Communes that only one of the grid's two files knows, when its polygons are dissolved
+    /// from commune polygons: (file lacking it, file holding it, commune code).
+    pub grid_unmatched: Vec<(&'static str, &'static str, String)>,
     /// Whether a BMO bassin → grid crosswalk was read (`bronze.bmo_bassins`).
     pub has_bmo_crosswalk: bool,
     /// Whether a training catalogue was read (`bronze.lheo`).
@@ -49,39 +52,6 @@ pub struct Ingested {
     /// What this run reuses of the previous one (a nightly run: see [`crate::reuse`]).
     pub reuse: Option<Reuse>,
 }
-
-/// The columns of the optional CSV inputs.
-const OPTIONAL_CSV: [(&str, &[&str], &[&str]); 4] = [
-    ("bmo_bassins", &["code_bassin_bmo", "code_bassin", "poids"], &[]),
-    ("session_outcomes", &["session_id", "entrees", "entrees_prioritaires", "sortants", "en_emploi_6m"], &["date_maj"]),
-    (
-        "projections",
-        &[
-            "code_fap",
-            "libelle_fap",
-            "region",
-            "emploi_2019",
-            "creations_nettes",
-            "departs_fin_carriere",
-            "jeunes_debutants",
-            "solde_mobilites",
-            "desequilibre",
-            "postes_a_pourvoir",
-        ],
-        &["niveau_tension_2019"],
-    ),
-    ("employment", &["code_territoire", "type_territoire", "code_fap", "emploi"], &[]),
-];
-
-/// The columns of each CSV input: (input name, required, optional).
-const CSV_LAYOUTS: [(&str, &[&str], &[&str]); 6] = [
-    ("communes", &["code_commune", "libelle_commune", "code_bassin"], &["code_postal"]),
-    ("rome", &["code_rome", "libelle_rome", "code_metier_bmo", "code_fap", "secteur"], &[]),
-    ("rome_formacode", &["code_rome", "formacode"], &[]),
-    ("formacode", &["formacode", "libelle", "code_nsf"], &[]),
-    ("nsf", &["code_nsf", "libelle_nsf"], &[]),
-    ("jobseekers", &["periode", "code_territoire", "type_territoire", "code_rome", "de_a", "de_abc", "sorties_abc_12m", "entrees_a_12m"], &[]),
-];
 
 fn display_path(pipeline: &Pipeline, root: &str, path: &Path) -> String {
     let base = pipeline.resolve(root, ".").unwrap_or_default();
@@ -197,45 +167,85 @@ fn write_batches(bronze: &Path, name: &str, schema: &arrow::datatypes::SchemaRef
     Ok(())
 }
 
+/// The file types of the inputs read from directories (each optionally `.gz`).
+const OFFER_FILES: &[&str] = &["json", "ndjson", "jsonl"];
+const CATALOGUE_FILES: &[&str] = &["xml"];
+const TABLE_FILES: &[&str] = &["csv", "tsv", "txt"];
+
 /// The files of a multi-file input (directories expanded), each with its display path and
 /// manifest description.
-fn input_files(pipeline: &Pipeline, name: &str, input: &FilesInput) -> Result<Vec<(String, InputFile)>> {
+fn input_files(pipeline: &Pipeline, name: &str, input: &FilesInput, extensions: &[&str]) -> Result<Vec<(String, InputFile)>> {
     let paths = input.paths.iter().map(|path| pipeline.resolve(&input.root, path)).collect::<skillgap_config::Result<Vec<_>>>()?;
-    let files = expand_paths(name, &paths).map_err(source_error(name))?;
+    let files = expand_paths(name, &paths, extensions).map_err(source_error(name))?;
     describe(name, pipeline, &input.root, &files)
 }
 
-fn csv_input<'a>(pipeline: &'a Pipeline, name: &str) -> Option<&'a CsvInput> {
-    let inputs = &pipeline.inputs;
-    match name {
-        "communes" => Some(&inputs.territories.communes),
-        "rome" => Some(&inputs.rome),
-        "rome_formacode" => Some(&inputs.rome_formacode),
-        "formacode" => Some(&inputs.formacode),
-        "nsf" => Some(&inputs.nsf),
-        "bmo_bassins" => inputs.territories.bmo_bassins.as_ref(),
-        "session_outcomes" => inputs.session_outcomes.as_ref(),
-        "projections" => inputs.projections.as_ref(),
-        "employment" => inputs.employment.as_ref(),
-        _ => Some(&inputs.jobseekers),
+/// How the pipeline says to read a tabular input: its settings as the reader takes them.
+fn table_settings(field: &str, layout: &TableLayout, input: &TableInput) -> Result<TableSettings> {
+    for key in input.columns.keys() {
+        if !layout.columns.iter().any(|column| column.name == key) {
+            let known: Vec<&str> = layout.columns.iter().map(|column| column.name).collect();
+            return Err(Error::Argument(format!("{field}.columns: `{key}` is not a column of {} (its columns are: {})", layout.input, known.join(", "))));
+        }
     }
+    let format = match input.format() {
+        skillgap_config::TableFormat::Csv => TableFormat::Csv,
+        skillgap_config::TableFormat::Xlsx => TableFormat::Xlsx,
+        skillgap_config::TableFormat::Xls => TableFormat::Xls,
+    };
+    let encoding = match input.encoding {
+        TextEncoding::Utf8 => encoding_rs::UTF_8,
+        TextEncoding::Windows1252 | TextEncoding::Iso8859_1 => encoding_rs::WINDOWS_1252,
+        TextEncoding::Iso8859_15 => encoding_rs::ISO_8859_15,
+    };
+    Ok(TableSettings {
+        format,
+        sheet: input.sheet.clone(),
+        skip_rows: input.skip_rows,
+        encoding,
+        delimiter: input.delimiter as u8,
+        filter: input.filter.iter().map(|(column, values)| (column.clone(), values.values().to_vec())).collect(),
+        headers: input.columns.iter().map(|(name, header)| (name.clone(), header.clone())).collect(),
+    })
 }
 
-/// The table layout of a CSV input with the pipeline's header names applied.
-fn csv_table<'a>(name: &'a str, input: &CsvInput, required: &[&'a str], optional: &[&'a str]) -> Result<CsvTable<'a>> {
-    for key in input.columns.keys() {
-        if !required.contains(&key.as_str()) && !optional.contains(&key.as_str()) {
-            let known: Vec<&str> = required.iter().chain(optional).copied().collect();
-            return Err(Error::Argument(format!("inputs.{name}.columns: `{key}` is not a column of {name} (its columns are: {})", known.join(", "))));
+/// The commune → bassin rows of `bronze.communes`, for dissolving commune polygons.
+fn commune_assignments(batches: &[RecordBatch]) -> Result<Vec<CommuneAssignment>> {
+    use arrow::array::{Array, AsArray};
+    let mut out = Vec::new();
+    for batch in batches {
+        let column = |name: &str| {
+            batch.column_by_name(name).map(|c| c.as_string::<i32>().clone()).ok_or_else(|| Error::Internal(format!("bronze.communes has no column {name}")))
+        };
+        let (commune, bassin, label, departement, file) =
+            (column("code_commune")?, column("code_bassin")?, column("libelle_bassin")?, column("code_departement")?, column("source_file")?);
+        let line = batch
+            .column_by_name("source_line")
+            .map(|c| c.as_primitive::<arrow::datatypes::Int64Type>().clone())
+            .ok_or_else(|| Error::Internal("bronze.communes has no source_line".to_owned()))?;
+        for row in 0..batch.num_rows() {
+            if commune.is_null(row) || bassin.is_null(row) {
+                continue; // a reject of staging.communes (missing_value)
+            }
+            out.push(CommuneAssignment {
+                commune: commune.value(row).to_owned(),
+                bassin: bassin.value(row).to_owned(),
+                bassin_label: (!label.is_null(row)).then(|| label.value(row).to_owned()),
+                departement: (!departement.is_null(row)).then(|| departement.value(row).to_owned()),
+                location: format!("{} line {}", file.value(row), line.value(row)),
+            });
         }
     }
-    let mut table = CsvTable::new(name, input.delimiter as u8, required, optional);
-    for (canonical, header, _) in &mut table.columns {
-        if let Some(mapped) = input.columns.get(*canonical) {
-            header.clone_from(mapped);
-        }
+    Ok(out)
+}
+
+/// The file types a tabular input's directory may hold.
+fn table_files(format: TableFormat) -> &'static [&'static str] {
+    match format {
+        TableFormat::Csv => TABLE_FILES,
+        TableFormat::Xlsx => &["xlsx", "xlsm"],
+        TableFormat::Xls => &["xls"],
     }
-    Ok(table)
 }
 
 /// Reads every input into `bronze` (a directory of the run's staging area).
@@ -247,66 +257,49 @@ pub(crate) fn ingest(pipeline: &Pipeline, bronze: &Path, landed_offers: &[(Strin
     let mut inputs = Vec::new();
 
     let has_bmo_crosswalk = pipeline.inputs.territories.bmo_bassins.is_some();
-    for (name, required, optional) in CSV_LAYOUTS.into_iter().chain(OPTIONAL_CSV) {
-        let Some(input) = csv_input(pipeline, name) else { continue };
+    let mut communes = Vec::new();
+    for (name, field, input) in pipeline.inputs.tables() {
+        let Some(input) = input else { continue };
+        let layout = table_layout(name).ok_or_else(|| Error::Internal(format!("no layout for the tabular input {name}")))?;
+        let settings = table_settings(field, layout, input)?;
         let path = pipeline.resolve(&input.root, &input.path)?;
-        let files = expand_paths(name, std::slice::from_ref(&path)).map_err(source_error(name))?;
-        let table = csv_table(name, input, required, optional)?;
+        let files = expand_paths(name, std::slice::from_ref(&path), table_files(settings.format)).map_err(source_error(name))?;
         let before = rejects.len();
         let mut batches = Vec::new();
+        let mut stats = TableStats::default();
         let described = describe(name, pipeline, &input.root, &files)?;
         for (file, (shown, _)) in files.iter().zip(&described) {
-            batches.extend(read_csv(&table, file, shown, &mut rejects).map_err(source_error(name))?);
+            let (file_batches, file_stats) = read_table(layout, &settings, file, shown, &mut rejects).map_err(source_error(name))?;
+            batches.extend(file_batches);
+            stats.rows += file_stats.rows;
+            stats.filtered_out += file_stats.filtered_out;
         }
-        let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
-        write_batches(bronze, name, &table.schema(), &batches)?;
-        inputs.push(IngestedInput { name: name.to_owned(), vintage: input.vintage.clone(), files: described, records: (rows + rejects.len() - before) as u64 });
-        tracing::info!(input = name, rows, "read");
+        write_batches(bronze, name, &table_schema(layout), &batches)?;
+        if name == "communes" {
+            communes.clone_from(&batches);
+        }
+        let records = stats.rows + (rejects.len() - before) as u64;
+        inputs.push(IngestedInput { name: name.to_owned(), vintage: input.vintage.clone(), files: described, records });
+        tracing::info!(input = name, rows = stats.rows, filtered_out = stats.filtered_out, "read");
     }
-
-    let bmo = &pipeline.inputs.bmo;
-    let path = pipeline.resolve(&bmo.root, &bmo.path)?;
-    let files = expand_paths("bmo", std::slice::from_ref(&path)).map_err(source_error("bmo"))?;
-    let described = describe("bmo", pipeline, &bmo.root, &files)?;
-    let columns = &bmo.columns;
-    let configured = [
-        &columns.annee,
-        &columns.code_metier,
-        &columns.nom_metier,
-        &columns.region,
-        &columns.departement,
-        &columns.bassin,
-        &columns.nom_bassin,
-        &columns.met,
-        &columns.xmet,
-        &columns.smet,
-    ]
-    .map(Clone::clone);
-    let before = rejects.len();
-    let mut batches = Vec::new();
-    for (file, (shown, _)) in files.iter().zip(&described) {
-        batches.extend(read_bmo(file, shown, bmo.delimiter as u8, &configured, &mut rejects).map_err(source_error("bmo"))?);
-    }
-    let bmo_schema = CsvTable { input: "bmo", delimiter: b';', columns: BMO_COLUMNS.iter().map(|c| (*c, (*c).to_owned(), true)).collect() }.schema();
-    let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
-    write_batches(bronze, "bmo", &bmo_schema, &batches)?;
-    inputs.push(IngestedInput { name: "bmo".to_owned(), vintage: bmo.vintage.clone(), files: described, records: (rows + rejects.len() - before) as u64 });
-    tracing::info!(input = "bmo", rows, "read");
 
     let offers = &pipeline.inputs.offers;
-    let mut described = input_files(pipeline, "offers", offers)?;
+    let mut described = input_files(pipeline, "offers", offers, OFFER_FILES)?;
     for (shown, path) in landed_offers {
         described.push((shown.clone(), describe_file(path).map_err(source_error("offers"))?));
     }
     let catalogue = match &pipeline.inputs.lheo {
-        Some(catalogue) => Some((catalogue, input_files(pipeline, "lheo", catalogue)?)),
+        Some(catalogue) => Some((catalogue, input_files(pipeline, "lheo", catalogue, CATALOGUE_FILES)?)),
         None => None,
     };
-    let grid = match &pipeline.inputs.territories.bassins {
-        Some(grid) => {
+    let territories = &pipeline.inputs.territories;
+    let grid_input =
+        territories.bassins.as_ref().map(|grid| ("bassins", grid)).or(territories.commune_polygons.as_ref().map(|grid| ("commune_polygons", grid)));
+    let grid = match grid_input {
+        Some((name, grid)) => {
             let path = pipeline.resolve(&grid.root, &grid.path)?;
-            let described = describe("bassins", pipeline, &grid.root, std::slice::from_ref(&path))?;
-            Some((grid, path, described))
+            let described = describe(name, pipeline, &grid.root, std::slice::from_ref(&path))?;
+            Some((name, grid, path, described))
         }
         None => None,
     };
@@ -315,7 +308,7 @@ pub(crate) fn ingest(pipeline: &Pipeline, bronze: &Path, landed_offers: &[(Strin
             .iter()
             .map(|input| (input.name.as_str(), input.files.as_slice()))
             .chain(catalogue.as_ref().map(|(_, files)| ("lheo", files.as_slice())))
-            .chain(grid.as_ref().map(|(_, _, files)| ("bassins", files.as_slice())));
+            .chain(grid.as_ref().map(|(name, _, _, files)| (*name, files.as_slice())));
         previous.reuse_for(other_inputs, &described).map(|reuse| (previous, reuse))
     });
 
@@ -377,17 +370,29 @@ pub(crate) fn ingest(pipeline: &Pipeline, bronze: &Path, landed_offers: &[(Strin
     }
 
     let mut bassins = Vec::new();
-    if let Some((grid, path, described)) = grid {
+    let mut grid_unmatched = Vec::new();
+    if let Some((name, grid, path, described)) = grid {
         let properties = BassinProperties { code: &grid.code_property, label: &grid.label_property, departement: &grid.departement_property };
-        bassins = read_bassins(&path, &properties).map_err(source_error("bassins"))?;
-        inputs.push(IngestedInput { name: "bassins".to_owned(), vintage: grid.vintage.clone(), files: described, records: bassins.len() as u64 });
-        tracing::info!(input = "bassins", bassins = bassins.len(), "read");
+        let shapes = read_bassins(&path, &properties).map_err(source_error(name))?;
+        let records = shapes.len() as u64;
+        if name == "commune_polygons" {
+            let dissolved = dissolve(&shapes, &commune_assignments(&communes)?, &display_path(pipeline, &grid.root, &path)).map_err(source_error(name))?;
+            grid_unmatched.extend(dissolved.without_polygon.into_iter().map(|code| ("commune_polygons", "communes", code)));
+            grid_unmatched.extend(dissolved.without_bassin.into_iter().map(|code| ("communes", "commune_polygons", code)));
+            bassins = dissolved.bassins;
+            tracing::info!(input = name, communes = records, bassins = bassins.len(), "grid dissolved from commune polygons");
+        } else {
+            bassins = shapes;
+            tracing::info!(input = name, bassins = bassins.len(), "read");
+        }
+        inputs.push(IngestedInput { name: name.to_owned(), vintage: grid.vintage.clone(), files: described, records });
     }
 
     Ok(Ingested {
         inputs,
         reader_rejects: rejects.finish(),
         bassins,
+        grid_unmatched,
         has_bmo_crosswalk,
         has_catalogue: pipeline.inputs.lheo.is_some(),
         has_outcomes: pipeline.inputs.session_outcomes.is_some(),

@@ -1,8 +1,9 @@
 //! One skillgap run from end to end — resolve the reference date, read every input into
 //! bronze Parquet, stage silver tables with their rejects, build the gold marts, run every
 //! table's tests, write the manifest and publish atomically — plus read-only SQL over
-//! published runs, and fetches from the offers API into the output's landing area. The
-//! CLI only parses arguments and calls into this crate.
+//! published runs, fetches from the offers API into the output's landing area, and the
+//! referentials built from published files. The CLI only parses arguments and calls into
+//! this crate.
 
 mod engine;
 mod error;
@@ -13,6 +14,7 @@ mod output;
 mod pipeline_run;
 mod query;
 mod reference_date;
+pub mod referentials;
 mod reject_gate;
 mod reuse;
 mod stage_clock;

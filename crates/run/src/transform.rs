@@ -237,6 +237,12 @@ pub async fn build(
         .await?
         .into_iter()
         .map(|u| UnknownCodeReport { referential: u.referential, input: u.input, code: u.code, rows: u.rows })
+        .chain(ingested.grid_unmatched.iter().map(|(lacking, holding, code)| UnknownCodeReport {
+            referential: (*lacking).to_owned(),
+            input: (*holding).to_owned(),
+            code: code.clone(),
+            rows: 1,
+        }))
         .collect();
 
     // Silver.

@@ -48,6 +48,16 @@ pub enum Error {
         /// The output directory or URL.
         location: String,
     },
+    /// A run directory that is not a complete run (killed retention, damaged copy).
+    #[error("run `{run}` in {location} is not complete ({problem}): it cannot be read or made current")]
+    IncompleteRun {
+        /// The run id.
+        run: String,
+        /// The output directory.
+        location: String,
+        /// What is missing.
+        problem: String,
+    },
     /// An object-storage request failed (after its retries).
     #[error("{action} {location}: {source}")]
     ObjectStore {

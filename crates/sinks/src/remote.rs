@@ -334,6 +334,12 @@ impl RemoteStore {
 
     /// Deletes every object of a run's prefix.
     pub async fn remove_run(&self, run_id: &str) -> Result<()> {
+        // The manifest first: a run stopped midway is then an interrupted upload, never listed.
+        let manifest = self.run_key(run_id, MANIFEST)?;
+        match self.store.delete(&manifest).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+            Err(source) => return Err(self.located("removing", &manifest)(source)),
+        }
         let prefix = self.run_key(run_id, "")?;
         let locations = self.store.list(Some(&prefix)).map_ok(|meta| meta.location).boxed();
         let deleted: Vec<Key> = self.store.delete_stream(locations).try_collect().await.map_err(self.located("removing", &prefix))?;

@@ -10,6 +10,9 @@
 //! A run becomes visible in two atomic renames: its finished staging directory into
 //! `runs/`, then a new `current` link over the old one. A reader that resolved `current`
 //! keeps reading a complete run; a crash at any point leaves the previous run current.
+//! Retention first renames an old run out of `runs/` into `.trash/`, then deletes it, so
+//! a kill mid-deletion never leaves half a run listed; a run whose manifest is missing,
+//! unreadable or names a file that is not there is never listed nor made current.
 
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
@@ -21,6 +24,8 @@ pub const CURRENT: &str = "current";
 const RUNS: &str = "runs";
 const STAGING: &str = ".staging";
 const LOCK: &str = ".lock";
+const TRASH: &str = ".trash";
+const MANIFEST: &str = "manifest.json";
 /// A file in a run directory that protects it from retention (semester snapshots).
 pub const KEEP_MARKER: &str = "KEEP";
 
@@ -72,12 +77,16 @@ impl Store {
         }
     }
 
-    /// A fresh staging directory for `run_id`; leftovers of killed runs are removed.
+    /// A fresh staging directory for `run_id`; leftovers of killed runs (and of a retention
+    /// that was killed) are removed.
     pub fn begin_run(&self, _lock: &StoreLock, run_id: &str) -> Result<RunDirectory> {
-        let staging = self.root.join(STAGING);
-        if staging.exists() {
-            std::fs::remove_dir_all(&staging).map_err(io("removing stale staging", &staging))?;
+        for leftover in [STAGING, TRASH] {
+            let path = self.root.join(leftover);
+            if path.exists() {
+                std::fs::remove_dir_all(&path).map_err(io("removing leftovers", &path))?;
+            }
         }
+        let staging = self.root.join(STAGING);
         let path = staging.join(run_id);
         std::fs::create_dir_all(&path).map_err(io("creating staging", &path))?;
         Ok(RunDirectory { run_id: run_id.to_owned(), path })
@@ -103,12 +112,9 @@ impl Store {
         Ok(target)
     }
 
-    /// Makes `run_id` current (publish, rollback).
+    /// Makes `run_id` current (publish, rollback); refuses a run that is not complete.
     pub fn point_current_at(&self, _lock: &StoreLock, run_id: &str) -> Result<()> {
-        let target = self.root.join(RUNS).join(run_id);
-        if !target.is_dir() {
-            return Err(Error::UnknownRun { run: run_id.to_owned(), location: self.root.display().to_string() });
-        }
+        self.run_dir(run_id)?;
         let temporary = self.root.join(format!(".{CURRENT}-{run_id}.tmp"));
         let _ = std::fs::remove_file(&temporary);
         std::os::unix::fs::symlink(Path::new(RUNS).join(run_id), &temporary).map_err(io("creating link", &temporary))?;
@@ -135,17 +141,33 @@ impl Store {
         }
     }
 
-    /// A published run's directory.
+    /// A published run's directory; a run that is not complete is refused.
     pub fn run_dir(&self, run_id: &str) -> Result<PathBuf> {
         let path = self.root.join(RUNS).join(run_id);
         if run_id.contains('/') || run_id.starts_with('.') || !path.is_dir() {
             return Err(Error::UnknownRun { run: run_id.to_owned(), location: self.root.display().to_string() });
         }
+        if let Some(problem) = incompleteness(&path) {
+            return Err(Error::IncompleteRun { run: run_id.to_owned(), location: self.root.display().to_string(), problem });
+        }
         Ok(path)
     }
 
-    /// Published run ids, oldest first (ids sort by time).
+    /// Complete published run ids, oldest first (ids sort by time). An incomplete run
+    /// directory is logged and left out.
     pub fn runs(&self) -> Result<Vec<String>> {
+        let mut complete = Vec::new();
+        for id in self.run_directories()? {
+            match incompleteness(&self.root.join(RUNS).join(&id)) {
+                None => complete.push(id),
+                Some(problem) => tracing::warn!(run = %id, %problem, "incomplete run directory: not listed"),
+            }
+        }
+        Ok(complete)
+    }
+
+    /// Every directory under `runs/`, complete or not, oldest first.
+    fn run_directories(&self) -> Result<Vec<String>> {
         let runs = self.root.join(RUNS);
         if !runs.is_dir() {
             return Ok(Vec::new());
@@ -161,21 +183,67 @@ impl Store {
         Ok(ids)
     }
 
+    /// Keeps the `keep_runs` newest complete runs besides the current one (and those marked
+    /// [`KEEP_MARKER`]); removes the others, and incomplete run directories.
     fn prune(&self, keep_runs: usize) -> Result<()> {
         let current = self.current_run()?;
-        let runs = self.runs()?;
-        let others: Vec<&String> = runs.iter().filter(|id| Some(*id) != current.as_ref()).collect();
+        let complete = self.runs()?;
+        let others: Vec<&String> = complete.iter().filter(|id| Some(*id) != current.as_ref()).collect();
         let removable = others.len().saturating_sub(keep_runs);
-        for id in others.into_iter().take(removable) {
-            let path = self.root.join(RUNS).join(id);
-            if path.join(KEEP_MARKER).exists() {
-                continue;
-            }
-            std::fs::remove_dir_all(&path).map_err(io("removing old run", &path))?;
-            tracing::info!(run = %id, "old run removed by retention");
+        let old = others.into_iter().take(removable).filter(|id| !self.root.join(RUNS).join(id).join(KEEP_MARKER).exists());
+        let directories = self.run_directories()?;
+        let incomplete = directories.iter().filter(|id| !complete.contains(id) && Some(*id) != current.as_ref());
+        for id in old.chain(incomplete) {
+            self.remove_run(id)?;
         }
         Ok(())
     }
+
+    /// Moves a run out of `runs/` in one rename, then deletes it.
+    fn remove_run(&self, id: &str) -> Result<()> {
+        let trash = self.root.join(TRASH);
+        std::fs::create_dir_all(&trash).map_err(io("creating", &trash))?;
+        let from = self.root.join(RUNS).join(id);
+        let to = trash.join(id);
+        std::fs::rename(&from, &to).map_err(io("moving an old run out of runs/ to", &to))?;
+        sync_directory(&self.root.join(RUNS))?;
+        std::fs::remove_dir_all(&to).map_err(io("removing old run", &to))?;
+        tracing::info!(run = %id, "old run removed by retention");
+        Ok(())
+    }
+}
+
+/// The files a run's manifest lists (the fields of `skillgap-run`'s manifest that this
+/// store checks).
+#[derive(serde::Deserialize)]
+struct ListedFiles {
+    outputs: Vec<ListedTable>,
+}
+
+#[derive(serde::Deserialize)]
+struct ListedTable {
+    files: Vec<(String, u64)>,
+}
+
+/// Why a run directory is not a complete run, if it is not: no manifest, a manifest that
+/// does not parse, or a listed file absent or of another size.
+fn incompleteness(run: &Path) -> Option<String> {
+    let text = match std::fs::read_to_string(run.join(MANIFEST)) {
+        Ok(text) => text,
+        Err(error) => return Some(format!("{MANIFEST}: {error}")),
+    };
+    let listed: ListedFiles = match serde_json::from_str(&text) {
+        Ok(listed) => listed,
+        Err(error) => return Some(format!("{MANIFEST} does not parse: {error}")),
+    };
+    for (file, bytes) in listed.outputs.iter().flat_map(|table| &table.files) {
+        match std::fs::metadata(run.join(file)) {
+            Ok(metadata) if metadata.len() == *bytes => {}
+            Ok(metadata) => return Some(format!("{file} has {} bytes, the manifest says {bytes}", metadata.len())),
+            Err(error) => return Some(format!("{file}: {error}")),
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -186,7 +254,47 @@ mod tests {
         let lock = store.lock().unwrap();
         let run = store.begin_run(&lock, id).unwrap();
         std::fs::write(run.path.join("data"), id).unwrap();
+        let manifest = format!("{{\"run_id\": \"{id}\", \"outputs\": [{{\"table\": \"t\", \"files\": [[\"data\", {}]]}}]}}", id.len());
+        std::fs::write(run.path.join(MANIFEST), manifest).unwrap();
         store.publish(&lock, run, keep).unwrap();
+    }
+
+    #[test]
+    fn an_incomplete_run_is_never_listed_nor_made_current_and_retention_removes_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        for id in ["r1", "r2", "r3", "r4"] {
+            publish(&store, id, 5);
+        }
+        // r1 lost its manifest, r2 a listed file, r3's manifest was cut (as a kill would).
+        std::fs::remove_file(dir.path().join("runs/r1").join(MANIFEST)).unwrap();
+        std::fs::remove_file(dir.path().join("runs/r2/data")).unwrap();
+        let manifest = std::fs::read_to_string(dir.path().join("runs/r3").join(MANIFEST)).unwrap();
+        std::fs::write(dir.path().join("runs/r3").join(MANIFEST), &manifest[..manifest.len() / 2]).unwrap();
+        assert_eq!(store.runs().unwrap(), ["r4"]);
+        let lock = store.lock().unwrap();
+        for (id, problem) in [("r1", "manifest.json"), ("r2", "data"), ("r3", "does not parse")] {
+            let error = store.point_current_at(&lock, id).unwrap_err();
+            assert!(matches!(error, Error::IncompleteRun { .. }) && error.to_string().contains(problem), "{id}: {error}");
+        }
+        assert_eq!(store.current_run().unwrap().as_deref(), Some("r4"));
+        drop(lock);
+        publish(&store, "r5", 5);
+        assert_eq!(store.run_directories().unwrap(), ["r4", "r5"], "incomplete runs are removed by retention");
+        assert!(!dir.path().join(TRASH).join("r1").exists());
+    }
+
+    #[test]
+    fn a_retention_killed_midway_leaves_nothing_half_listed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        publish(&store, "r1", 5);
+        publish(&store, "r2", 5);
+        // What a kill between the rename and the end of the deletion leaves behind.
+        std::fs::create_dir_all(dir.path().join(TRASH).join("r0/gold")).unwrap();
+        assert_eq!(store.runs().unwrap(), ["r1", "r2"]);
+        publish(&store, "r3", 5);
+        assert!(!dir.path().join(TRASH).exists(), "the next run clears the trash");
     }
 
     #[test]

@@ -25,11 +25,25 @@ pub enum Error {
         /// The path.
         path: PathBuf,
     },
-    /// A CSV header lacks a required column.
-    #[error("{path}, line 1: column `{column}` is missing (the header has: {found})")]
+    /// A directory input holds a file that is not of the input's type.
+    #[error(
+        "input {input}: {path} is not a file of this input (expected {expected}, optionally gzip-compressed as .gz): move it out of the input's directory, or name the input's files in `paths`"
+    )]
+    UnexpectedFile {
+        /// The input name.
+        input: String,
+        /// The file.
+        path: PathBuf,
+        /// The extensions expected.
+        expected: String,
+    },
+    /// A table's header lacks a required column.
+    #[error("{path}, {place}: column `{column}` is missing (the header has: {found})")]
     MissingColumn {
         /// The file.
         path: PathBuf,
+        /// The header's line, or sheet and row.
+        place: String,
         /// The missing column.
         column: String,
         /// The header found.
@@ -42,6 +56,14 @@ pub enum Error {
         path: PathBuf,
         /// The line.
         line: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// A workbook cannot be read: not a workbook, no such sheet, no header row.
+    #[error("{path}: {message}")]
+    Workbook {
+        /// The file.
+        path: PathBuf,
         /// What is wrong.
         message: String,
     },
@@ -60,6 +82,12 @@ pub enum Error {
         /// The file.
         path: PathBuf,
         /// What is wrong.
+        message: String,
+    },
+    /// A grid cannot be built from its tables (a commune in two bassins, an empty union).
+    #[error("grid: {message}")]
+    Grid {
+        /// What is wrong, naming the files and rows.
         message: String,
     },
     /// Building an Arrow batch failed (a bug, reported instead of a panic).

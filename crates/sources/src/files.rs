@@ -21,31 +21,72 @@ pub struct InputFile {
     pub sha256: String,
 }
 
-/// Expands input paths: a directory stands for its regular files in name order (hidden
-/// files skipped); a missing path is an error naming the input.
-pub fn expand_paths(input: &str, paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+/// Expands input paths. A directory stands for every regular file below it, in path
+/// order: subdirectories are walked, symbolic links followed (a directory or file reached
+/// twice, through a link cycle or two links, is read once), hidden files and directories
+/// skipped. A file found in a directory must end in one of `extensions` (optionally
+/// followed by `.gz`): any other is an error naming it, never silently passed over. A
+/// file named explicitly is taken as it is; a missing path is an error naming the input.
+pub fn expand_paths(input: &str, paths: &[PathBuf], extensions: &[&str]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for path in paths {
         if path.is_dir() {
-            let entries = std::fs::read_dir(path).map_err(|source| Error::Io { path: path.clone(), source })?;
-            let mut files = Vec::new();
-            for entry in entries {
-                let entry = entry.map_err(|source| Error::Io { path: path.clone(), source })?;
-                let name = entry.file_name();
-                let file_type = entry.file_type().map_err(|source| Error::Io { path: entry.path(), source })?;
-                if file_type.is_file() && !name.to_string_lossy().starts_with('.') {
-                    files.push(entry.path());
-                }
-            }
-            files.sort();
-            out.extend(files);
+            walk(input, path, extensions, &mut seen, &mut out)?;
         } else if path.is_file() {
-            out.push(path.clone());
+            if seen.insert(canonical(path)?) {
+                out.push(path.clone());
+            }
         } else {
             return Err(Error::Missing { input: input.to_owned(), path: path.clone() });
         }
     }
     Ok(out)
+}
+
+fn canonical(path: &Path) -> Result<PathBuf> {
+    path.canonicalize().map_err(|source| Error::Io { path: path.to_path_buf(), source })
+}
+
+/// Appends the files below `directory` in path order (see [`expand_paths`]).
+fn walk(input: &str, directory: &Path, extensions: &[&str], seen: &mut std::collections::HashSet<PathBuf>, out: &mut Vec<PathBuf>) -> Result<()> {
+    if !seen.insert(canonical(directory)?) {
+        tracing::warn!(input, directory = %directory.display(), "directory already read through another path (a link): not read twice");
+        return Ok(());
+    }
+    let io_error = |source| Error::Io { path: directory.to_path_buf(), source };
+    let mut entries =
+        std::fs::read_dir(directory).map_err(io_error)?.map(|entry| entry.map(|entry| entry.path())).collect::<std::io::Result<Vec<_>>>().map_err(io_error)?;
+    entries.sort();
+    for path in entries {
+        let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+        if name.starts_with('.') {
+            tracing::debug!(input, path = %path.display(), "hidden: skipped");
+            continue;
+        }
+        // `is_dir` and `is_file` follow symbolic links; a dangling link is neither.
+        if path.is_dir() {
+            walk(input, &path, extensions, seen, out)?;
+        } else if path.is_file() {
+            let stem = name.strip_suffix(".gz").unwrap_or(&name);
+            let expected = stem.rsplit_once('.').is_some_and(|(_, extension)| extensions.iter().any(|wanted| extension.eq_ignore_ascii_case(wanted)));
+            if !expected {
+                return Err(Error::UnexpectedFile {
+                    input: input.to_owned(),
+                    path,
+                    expected: extensions.iter().map(|e| format!(".{e}")).collect::<Vec<_>>().join(", "),
+                });
+            }
+            if seen.insert(canonical(&path)?) {
+                out.push(path);
+            } else {
+                tracing::warn!(input, path = %path.display(), "file already read through another path (a link): not read twice");
+            }
+        } else {
+            return Err(Error::Missing { input: input.to_owned(), path });
+        }
+    }
+    Ok(())
 }
 
 /// Opens a file for reading, decompressing it when its name ends in `.gz`.
@@ -88,11 +129,53 @@ mod tests {
         for name in ["b.json", "a.json", ".hidden"] {
             std::fs::write(dir.path().join(name), "{}").unwrap();
         }
-        let files = expand_paths("offers", &[dir.path().to_path_buf()]).unwrap();
+        let files = expand_paths("offers", &[dir.path().to_path_buf()], &["json"]).unwrap();
         let names: Vec<String> = files.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
         assert_eq!(names, ["a.json", "b.json"]);
-        let error = expand_paths("offers", &[dir.path().join("nope")]).unwrap_err().to_string();
+        let error = expand_paths("offers", &[dir.path().join("nope")], &["json"]).unwrap_err().to_string();
         assert!(error.contains("offers") && error.contains("nope"), "{error}");
+    }
+
+    fn relative(files: &[PathBuf], root: &Path) -> Vec<String> {
+        files.iter().map(|path| path.strip_prefix(root).unwrap().to_string_lossy().into_owned()).collect()
+    }
+
+    #[test]
+    fn subdirectories_are_walked_in_path_order_and_links_are_followed_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for name in
+            ["z.json", "api/2026-11-02/page_0001.json.gz", "api/2026-11-01/page_0000.json", "api/2026-11-01/page_0001.ndjson", ".git/x.json", "api/.tmp/y.json"]
+        {
+            let path = root.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "{}").unwrap();
+        }
+        // A link to a file elsewhere is read; a link back up (a cycle) and a second link to
+        // the same file are not read twice.
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("linked.json"), "{}").unwrap();
+        std::os::unix::fs::symlink(outside.path().join("linked.json"), root.join("api/linked.json")).unwrap();
+        std::os::unix::fs::symlink(outside.path().join("linked.json"), root.join("api/linked-again.json")).unwrap();
+        std::os::unix::fs::symlink(root, root.join("api/2026-11-01/loop")).unwrap();
+        let files = expand_paths("offers", &[root.to_path_buf()], &["json", "ndjson"]).unwrap();
+        assert_eq!(
+            relative(&files, root),
+            ["api/2026-11-01/page_0000.json", "api/2026-11-01/page_0001.ndjson", "api/2026-11-02/page_0001.json.gz", "api/linked-again.json", "z.json"]
+        );
+    }
+
+    #[test]
+    fn a_file_of_another_type_in_a_directory_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::fs::write(dir.path().join("a.xml"), "<lheo/>").unwrap();
+        std::fs::write(dir.path().join("sub/README.txt"), "notes").unwrap();
+        let error = expand_paths("lheo", &[dir.path().to_path_buf()], &["xml"]).unwrap_err().to_string();
+        assert!(error.contains("lheo") && error.contains("sub/README.txt") && error.contains(".xml"), "{error}");
+        // Named explicitly, a file is taken whatever its name.
+        let files = expand_paths("lheo", &[dir.path().join("sub/README.txt")], &["xml"]).unwrap();
+        assert_eq!(files.len(), 1);
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! matched on local names, the encoding declared in the prolog honoured (UTF-8,
 //! ISO-8859-1, …), DTDs refused (so no entity can be declared, expanded or fetched: an
 //! entity bomb or an external entity is a clear error, in bounded time and memory).
+//! A byte the declared encoding cannot decode costs only the formation holding it (a
+//! `bad_xml` reject naming the byte's exact offset in the file).
 //! Each session becomes one bronze row with its formation's and action's fields as found
 //! (dates stay text: the `00` rules are staging's). A malformed `<formation>` (an element
 //! left open, an undeclared entity, a syntax error) is a `bad_xml` reject with its
@@ -15,9 +17,9 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, Float64Builder, Int64Builder, ListBuilder, RecordBatch, StringBuilder};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use quick_xml::Reader;
-use quick_xml::encoding::DecodingReader;
 use quick_xml::events::Event;
 
+use crate::decoding::{Decoding, declared_encoding};
 use crate::error::{Error, Result};
 use crate::files::open_decompressed;
 use crate::rejects::RejectsBuilder;
@@ -56,7 +58,7 @@ struct Formation {
     organisme: Option<String>,
     siret: Option<String>,
     actions: Vec<Action>,
-    /// Byte offset of its start tag.
+    /// Byte offset of its start tag in the file.
     position: u64,
     /// Why it cannot be used, if it cannot.
     problem: Option<String>,
@@ -303,11 +305,18 @@ fn resolve_reference(name: &str) -> Option<String> {
 
 /// Reads one catalogue file, sending batches of session rows to `sink`.
 pub fn read_lheo(path: &Path, display_path: &str, rejects: &mut RejectsBuilder, sink: &mut dyn FnMut(RecordBatch) -> Result<()>) -> Result<LheoStats> {
-    let input: Box<dyn BufRead + Send> = open_decompressed(path)?;
-    let mut reader = Reader::from_reader(DecodingReader::new(input));
+    let xml_error = |message: String| Error::Xml { path: path.to_path_buf(), message };
+    let mut input: Box<dyn BufRead + Send> = open_decompressed(path)?;
+    let start = input.fill_buf().map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+    let (encoding, bom) = declared_encoding(start).map_err(|label| xml_error(format!("the declared encoding {label} is not supported")))?;
+    input.consume(bom);
+    let declared = encoding.name();
+    let (decoding, positions) = Decoding::new(input, encoding, bom as u64);
+    let mut reader = Reader::from_reader(decoding);
     reader.config_mut().check_end_names = false;
     reader.config_mut().expand_empty_elements = true;
-    let xml_error = |message: String| Error::Xml { path: path.to_path_buf(), message };
+    // Positions the parser reports are in the decoded text; messages give file offsets.
+    let source = |decoded: u64| positions.borrow().source_offset(decoded);
     let mut rows = SessionRows::new();
     let mut stats = LheoStats::default();
     let mut stack: Vec<String> = Vec::new();
@@ -316,13 +325,34 @@ pub fn read_lheo(path: &Path, display_path: &str, rejects: &mut RejectsBuilder, 
     let mut current: Option<Formation> = None;
     let mut buffer = Vec::new();
     let mut last_error_position = None;
-    let mut declared = "UTF-8".to_owned();
-    let finish = |formation: Formation,
+    // A formation ends at `end` (decoded): the undecodable bytes before it are its own, or
+    // the file's when they lie outside every formation.
+    let take_bad_bytes = |end: u64, formation: Option<&mut Formation>, rejects: &mut RejectsBuilder| {
+        let bad = positions.borrow_mut().take_bad_before(end);
+        match formation {
+            Some(formation) => {
+                if let Some(first) = bad.first() {
+                    formation.problem.get_or_insert_with(|| {
+                        format!("byte {}: not valid {declared}, the encoding the file declares (or UTF-8 when it declares none)", first.source)
+                    });
+                }
+            }
+            None => {
+                for bad in bad {
+                    let location = format!("byte {}", bad.source);
+                    rejects.push(INPUT, display_path, &location, "bad_xml", &format!("byte {} outside any formation: not valid {declared}", bad.source), None);
+                }
+            }
+        }
+    };
+    let finish = |mut formation: Formation,
+                  end: u64,
                   rows: &mut SessionRows,
                   stats: &mut LheoStats,
                   rejects: &mut RejectsBuilder,
                   sink: &mut dyn FnMut(RecordBatch) -> Result<()>|
      -> Result<()> {
+        take_bad_bytes(end, Some(&mut formation), rejects);
         stats.formations += 1;
         let location = format!("formation {} (byte {})", formation.id.as_deref().unwrap_or("?"), formation.position);
         if let Some(problem) = &formation.problem {
@@ -345,23 +375,16 @@ pub fn read_lheo(path: &Path, display_path: &str, rejects: &mut RejectsBuilder, 
     let mut reported = 0u64;
     loop {
         buffer.clear();
-        let position = reader.buffer_position();
+        let decoded_position = reader.buffer_position();
+        let position = source(decoded_position);
         if position >= reported + (8 << 20) {
             reported = position;
             tracing::info!(target: crate::PROGRESS, task = display_path, unit = "octets", done = position, total);
         }
         let event = match reader.read_event_into(&mut buffer) {
             Ok(event) => event,
-            Err(quick_xml::Error::Encoding(error)) => {
-                // The bytes do not match the declared encoding: every later formation would
-                // be garbled too, so the file is refused rather than half loaded.
-                return Err(xml_error(format!(
-                    "near byte {}: the bytes are not valid {declared}, the encoding the file declares (or UTF-8 when it declares none): fix the `encoding` of its XML declaration ({error})",
-                    reader.buffer_position()
-                )));
-            }
             Err(error) => {
-                let at = reader.error_position();
+                let at = source(reader.error_position());
                 if last_error_position == Some(reader.buffer_position()) {
                     return Err(xml_error(format!("byte {at}: {error}; cannot resynchronise")));
                 }
@@ -379,27 +402,20 @@ pub fn read_lheo(path: &Path, display_path: &str, rejects: &mut RejectsBuilder, 
             Event::DocType(_) => {
                 return Err(xml_error(format!("byte {position}: a DOCTYPE (DTD) is refused: LHEO files need none, and entity declarations are not expanded")));
             }
-            Event::Decl(declaration) => {
-                if let Some(Ok(label)) = declaration.encoding() {
-                    match declaration.encoder() {
-                        Some(encoding) => {
-                            declared = label.into_owned();
-                            reader.get_mut().set_encoding(encoding);
-                        }
-                        None => return Err(xml_error(format!("the declared encoding {} is not supported", label))),
-                    }
-                }
-            }
+            // The declaration's encoding was read before parsing (`declared_encoding`).
+            Event::Decl(_) => {}
             Event::Start(start) => {
                 let name = start.local_name().as_ref().to_owned();
                 text.clear();
                 if UNITS.contains(&name.as_str()) {
                     if let Some(mut previous) = current.take() {
                         previous.problem.get_or_insert_with(|| format!("not closed before the next <{name}> at byte {position}"));
-                        finish(previous, &mut rows, &mut stats, rejects, sink)?;
+                        finish(previous, decoded_position, &mut rows, &mut stats, rejects, sink)?;
                         stack.truncate(stack.iter().position(|s| UNITS.contains(&s.as_str())).unwrap_or(stack.len()));
                     }
                     let numero = start.try_get_attribute("numero").ok().flatten().map(|a| a.value.into_owned());
+                    take_bad_bytes(decoded_position, None, rejects);
+                    positions.borrow_mut().forget_before(decoded_position);
                     let mut formation = Formation { id: numero.clone(), position, ..Formation::default() };
                     if name == "resume-offre" {
                         // The index format: one résumé = one session of one action.
@@ -441,7 +457,7 @@ pub fn read_lheo(path: &Path, display_path: &str, rejects: &mut RejectsBuilder, 
                     stack.pop();
                     if UNITS.contains(&name.as_str()) {
                         if let Some(formation) = current.take() {
-                            finish(formation, &mut rows, &mut stats, rejects, sink)?;
+                            finish(formation, reader.buffer_position(), &mut rows, &mut stats, rejects, sink)?;
                         }
                     } else if let Some(formation) = current.as_mut() {
                         assign(formation, &stack, &name, &text, extra_info.as_deref());
@@ -455,7 +471,7 @@ pub fn read_lheo(path: &Path, display_path: &str, rejects: &mut RejectsBuilder, 
                             .get_or_insert_with(|| format!("byte {position}: <{}> is not closed before </{name}>", open.get(1).map_or("", String::as_str)));
                     }
                     if let Some(formation) = current.take_if(|_| UNITS.contains(&name.as_str())) {
-                        finish(formation, &mut rows, &mut stats, rejects, sink)?;
+                        finish(formation, reader.buffer_position(), &mut rows, &mut stats, rejects, sink)?;
                     }
                 } else if let Some(formation) = current.as_mut() {
                     formation.problem.get_or_insert_with(|| format!("byte {position}: </{name}> closes nothing"));
@@ -465,8 +481,9 @@ pub fn read_lheo(path: &Path, display_path: &str, rejects: &mut RejectsBuilder, 
             Event::Eof => {
                 if let Some(mut formation) = current.take() {
                     formation.problem.get_or_insert_with(|| "the file ends inside this formation (truncated file)".to_owned());
-                    finish(formation, &mut rows, &mut stats, rejects, sink)?;
+                    finish(formation, u64::MAX, &mut rows, &mut stats, rejects, sink)?;
                 }
+                take_bad_bytes(u64::MAX, None, rejects);
                 break;
             }
             _ => {}

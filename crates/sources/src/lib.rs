@@ -1,26 +1,32 @@
-//! Readers of every skillgap input (offers JSON, CSV tables, bassin polygons) into Arrow
-//! record batches: each row carries its source file and location, and rows that cannot be
-//! read at all (unparsable JSON, a record without id, a short CSV row) become reject rows
+//! Readers of every skillgap input (offers JSON, LHEO XML, tables in CSV, XLSX or XLS,
+//! bassin polygons) into Arrow record batches: each row carries its source file and
+//! location, and rows that cannot be read at all (unparsable JSON, a record without id, a
+//! short CSV row, an undecodable byte) become reject rows
 //! with a reason code instead of being dropped. No DataFusion here: typing, validation
 //! against referentials and deduplication happen in `skillgap-models`' staging.
 
-mod bmo;
-mod csv_table;
+mod decoding;
+mod dissolve;
 mod error;
 mod files;
+mod layouts;
 mod lheo;
 mod offers;
 pub mod offers_api;
 mod rejects;
+mod rome_fap;
+mod table;
 mod territories;
 
-pub use bmo::{BMO_COLUMNS, read_bmo};
-pub use csv_table::{CsvTable, read_csv};
+pub use dissolve::{CommuneAssignment, Dissolved, dissolve};
 pub use error::{Error, Result};
 pub use files::{InputFile, describe_file, expand_paths, open_decompressed};
+pub use layouts::{Column, TABLE_LAYOUTS, TableLayout, table_layout};
 pub use lheo::{LheoStats, read_lheo, sessions_schema};
 pub use offers::{OfferReader, first_record_order, offers_schema};
 pub use rejects::{RejectsBuilder, rejects_schema};
+pub use rome_fap::{RomeFapLink, RomeFapTable, read_rome_fap_table};
+pub use table::{TableFormat, TableSettings, TableStats, read_table, table_schema};
 pub use territories::{BassinProperties, BassinShape, read_bassins};
 
 /// The tracing target of progress events (`task`, `done`, `total` — 0 when unknown —,

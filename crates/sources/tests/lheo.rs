@@ -1,5 +1,6 @@
-//! The LHEO reader on the real samples of `../shared/data`, on generated catalogues in
-//! both encodings, and on hostile files.
+//! The LHEO reader on samples in the layouts of real exports (`tests/data`, written by the
+//! project: an LHEO 2.2 formation and an Intercarif `lheo-index` answer), on generated
+//! catalogues in both encodings, and on hostile files.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -9,10 +10,8 @@ use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{Float64Type, Int64Type};
 use skillgap_sources::{LheoStats, RejectsBuilder, read_lheo};
 
-fn shared(name: &str) -> PathBuf {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(name);
-    assert!(path.exists(), "{} is missing: these tests read the real samples", path.display());
-    path
+fn sample(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
 }
 
 fn read(path: &Path) -> (Result<LheoStats, skillgap_sources::Error>, Vec<RecordBatch>, RecordBatch) {
@@ -43,47 +42,47 @@ fn write(content: &[u8]) -> (tempfile::TempDir, PathBuf) {
 }
 
 #[test]
-fn the_onisep_sample_parses_field_by_field() {
-    let (stats, batches, rejects) = read(&shared("lheo_sample.xml"));
+fn a_formation_in_the_lheo_2_2_export_layout_parses_field_by_field() {
+    let (stats, batches, rejects) = read(&sample("lheo_formation_2.2.xml"));
     assert_eq!(stats.unwrap(), LheoStats { formations: 1, sessions: 1, rejected: 0 });
     assert_eq!(rejects.num_rows(), 0);
     let batch = &batches[0];
-    assert_eq!(text(batch, "formation_id", 0).as_deref(), Some("9436_18706"));
-    assert_eq!(text(batch, "intitule_formation", 0).as_deref(), Some("BTS négociation et relation client"));
+    assert_eq!(text(batch, "formation_id", 0).as_deref(), Some("5120_77031"));
+    assert_eq!(text(batch, "intitule_formation", 0).as_deref(), Some("Diplôme d'État d'aide-soignant"));
     // The formation's own Formacodes, not those of the organisme's `potentiel`.
-    assert_eq!(list(batch, "formacodes", 0), ["34582", "34076"]);
-    assert_eq!(list(batch, "codes_nsf", 0), ["312"]);
-    assert_eq!((text(batch, "code_rncp", 0).as_deref(), text(batch, "code_certifinfo", 0).as_deref()), (Some("474"), Some("19004")));
-    assert_eq!(text(batch, "organisme_nom", 0).as_deref(), Some("Lycée Kerneuzec"));
-    assert_eq!(text(batch, "organisme_siret", 0).as_deref(), Some("19290076900014"));
-    assert_eq!((text(batch, "lieu_code_commune", 0).as_deref(), text(batch, "lieu_code_postal", 0).as_deref()), (Some("29233"), Some("29391")));
-    assert_eq!(batch.column_by_name("lieu_longitude").unwrap().as_primitive::<Float64Type>().value(0), -3.5526545);
+    assert_eq!(list(batch, "formacodes", 0), ["43436", "43441"]);
+    assert_eq!(list(batch, "codes_nsf", 0), ["331"]);
+    assert_eq!((text(batch, "code_rncp", 0).as_deref(), text(batch, "code_certifinfo", 0).as_deref()), (Some("35830"), Some("111501")));
+    assert_eq!(text(batch, "organisme_nom", 0).as_deref(), Some("IFAS du Centre hospitalier"));
+    assert_eq!(text(batch, "organisme_siret", 0).as_deref(), Some("26800000000018"));
+    assert_eq!((text(batch, "lieu_code_commune", 0).as_deref(), text(batch, "lieu_code_postal", 0).as_deref()), (Some("80021"), Some("80090")));
+    assert_eq!(batch.column_by_name("lieu_longitude").unwrap().as_primitive::<Float64Type>().value(0), 2.3201875);
     assert_eq!(
         (text(batch, "session_id", 0).as_deref(), text(batch, "debut", 0).as_deref(), text(batch, "fin", 0).as_deref()),
-        (Some("9436_18706"), Some("20150901"), Some("20170831"))
+        (Some("5120_77031"), Some("20260907"), Some("20270630"))
     );
     assert!(batch.column_by_name("places_session").unwrap().is_null(0), "no nb-places in the sample: unknown, not 0");
     assert!(batch.column_by_name("places_financees").unwrap().is_null(0));
 }
 
 #[test]
-fn the_intercarif_index_sample_parses_field_by_field() {
-    let (stats, batches, _) = read(&shared("lheo_index_intercarif_sample.xml"));
+fn an_intercarif_index_answer_parses_field_by_field() {
+    let (stats, batches, _) = read(&sample("lheo_index_2.2.xml"));
     assert_eq!(stats.unwrap(), LheoStats { formations: 2, sessions: 2, rejected: 0 });
     let batch = &batches[0];
-    assert_eq!(text(batch, "session_id", 0).as_deref(), Some("14_AF_0000011179_SE_0000093700"));
-    assert_eq!(list(batch, "formacodes", 0), ["42602"]);
-    assert_eq!(list(batch, "codes_nsf", 0), ["334"]);
-    assert_eq!(text(batch, "intitule_formation", 0).as_deref(), Some("Licence pro guide conférencier"));
-    assert_eq!(text(batch, "organisme_nom", 0).as_deref(), Some("GRETA METEHOR PARIS"));
-    assert_eq!(text(batch, "organisme_siret", 0).as_deref(), Some("19750707200027"));
-    assert_eq!((text(batch, "lieu_code_commune", 0).as_deref(), text(batch, "lieu_code_postal", 0).as_deref()), (Some("75117"), Some("75017")));
-    assert_eq!(batch.column_by_name("lieu_latitude").unwrap().as_primitive::<Float64Type>().value(0), 48.897144);
-    assert_eq!((text(batch, "debut", 0).as_deref(), text(batch, "fin", 0).as_deref()), (Some("20171003"), Some("20190928")));
-    assert_eq!(text(batch, "code_rncp", 0).as_deref(), Some("25730"));
-    assert_eq!(list(batch, "formacodes", 1), ["42623", "42654"]);
-    assert_eq!(text(batch, "intitule_formation", 1).as_deref(), Some("Titre professionnel d'accompagnateur(trice) de tourisme"));
-    assert_eq!((text(batch, "debut", 1).as_deref(), text(batch, "fin", 1).as_deref()), (Some("20170900"), Some("20180300")));
+    assert_eq!(text(batch, "session_id", 0).as_deref(), Some("32_AF_0000104410_SE_0000551020"));
+    assert_eq!(list(batch, "formacodes", 0), ["31834"]);
+    assert_eq!(list(batch, "codes_nsf", 0), ["311"]);
+    assert_eq!(text(batch, "intitule_formation", 0).as_deref(), Some("Titre professionnel préparateur de commandes"));
+    assert_eq!(text(batch, "organisme_nom", 0).as_deref(), Some("AFPA Hauts-de-France"));
+    assert_eq!(text(batch, "organisme_siret", 0).as_deref(), Some("82422814200321"));
+    assert_eq!((text(batch, "lieu_code_commune", 0).as_deref(), text(batch, "lieu_code_postal", 0).as_deref()), (Some("59350"), Some("59160")));
+    assert_eq!(batch.column_by_name("lieu_latitude").unwrap().as_primitive::<Float64Type>().value(0), 50.631719);
+    assert_eq!((text(batch, "debut", 0).as_deref(), text(batch, "fin", 0).as_deref()), (Some("20261005"), Some("20270212")));
+    assert_eq!(text(batch, "code_rncp", 0).as_deref(), Some("38311"));
+    assert_eq!(list(batch, "formacodes", 1), ["31812", "31854"]);
+    assert_eq!(text(batch, "intitule_formation", 1).as_deref(), Some("Conducteur / conductrice de chariots élévateurs"));
+    assert_eq!((text(batch, "debut", 1).as_deref(), text(batch, "fin", 1).as_deref()), (Some("20261100"), Some("20270000")));
 }
 
 #[test]
@@ -156,16 +155,39 @@ fn an_undeclared_entity_rejects_its_formation_only() {
 }
 
 #[test]
-fn a_wrong_encoding_declaration_is_a_clear_error_naming_the_file() {
-    // Declared UTF-8, written in ISO-8859-1: the bytes of « Électricité » are not UTF-8.
-    let mut content = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><lheo><offres><formation numero=\"a\"><intitule-formation>".to_vec();
+fn an_undecodable_byte_costs_only_its_formation_and_is_named_at_its_exact_offset() {
+    // Declared UTF-8; formation « a » holds ISO-8859-1 bytes (« Électricité »).
+    let mut content = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><lheo><offres><formation numero=\"z\"><intitule-formation>M\xC3\xA9tiers</intitule-formation><action><session numero=\"0\"/></action></formation><formation numero=\"a\"><intitule-formation>".to_vec();
+    let bad_at = content.len();
     content.extend_from_slice(b"\xC9lectricit\xE9");
-    content.extend_from_slice(b"</intitule-formation><action><session numero=\"1\"/></action></formation><formation numero=\"b\"><action><session numero=\"2\"/></action></formation></offres></lheo>");
+    content.extend_from_slice("</intitule-formation><action><session numero=\"1\"/></action></formation><formation numero=\"b\"><intitule-formation>Sûreté</intitule-formation><action><session numero=\"2\"/></action></formation></offres></lheo>".as_bytes());
     let (_dir, path) = write(&content);
-    // Every later formation would be garbled too: the whole file is refused, named, with
-    // the declared encoding, rather than half loaded.
-    let message = read(&path).0.unwrap_err().to_string();
-    assert!(message.contains("catalogue.xml") && message.contains("not valid UTF-8") && message.contains("encoding"), "{message}");
+    let (stats, batches, rejects) = read(&path);
+    assert_eq!(stats.unwrap(), LheoStats { formations: 3, sessions: 2, rejected: 1 });
+    let ids: Vec<String> = batches.iter().flat_map(|batch| (0..batch.num_rows()).map(|row| text(batch, "session_id", row).unwrap())).collect();
+    assert_eq!(ids, ["0", "2"]);
+    assert_eq!(text(&batches[0], "intitule_formation", 1).as_deref(), Some("Sûreté"), "text after the bad byte decodes as before");
+    assert_eq!(rejects.num_rows(), 1);
+    let reason = rejects.column_by_name("reason").unwrap().as_string::<i32>().value(0).to_owned();
+    let detail = rejects.column_by_name("detail").unwrap().as_string::<i32>().value(0).to_owned();
+    let location = rejects.column_by_name("location").unwrap().as_string::<i32>().value(0).to_owned();
+    assert_eq!(reason, "bad_xml");
+    assert!(detail.contains(&format!("byte {bad_at}:")) && detail.contains("not valid UTF-8"), "{detail}");
+    let formation_at = content.windows(21).position(|w| w == b"<formation numero=\"a\"").unwrap();
+    assert!(location.contains(&format!("formation a (byte {formation_at})")), "{location}");
+
+    // In ISO-8859-1, offsets are still the file's, although the decoded text is longer.
+    let latin1 = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><lheo><offres><formation numero=\"e\"><intitule-formation>\xC9lectricit\xE9 \xE9\xE9</intitule-formation><action><session numero=\"1\"/></action></formation><formation numero=\"x\"><intitule-formation>A &foo; B</intitule-formation><action><session numero=\"2\"/></action></formation></offres></lheo>";
+    let (_dir, path) = write(latin1);
+    let (stats, batches, rejects) = read(&path);
+    assert_eq!(stats.unwrap(), LheoStats { formations: 2, sessions: 1, rejected: 1 });
+    assert_eq!(text(&batches[0], "intitule_formation", 0).as_deref(), Some("Électricité éé"));
+    let location = rejects.column_by_name("location").unwrap().as_string::<i32>().value(0).to_owned();
+    let detail = rejects.column_by_name("detail").unwrap().as_string::<i32>().value(0).to_owned();
+    let formation_at = latin1.windows(21).position(|w| w == b"<formation numero=\"x\"").unwrap();
+    let closing_at = latin1.windows(5).position(|w| w == b"&foo;").unwrap();
+    assert_eq!(location, format!("formation x (byte {formation_at})"));
+    assert!(detail.contains(&format!("byte {closing_at}:")), "{detail} (expected byte {closing_at})");
 
     // An encoding nobody can decode is a clear error naming the file.
     let (_dir, path) = write(b"<?xml version=\"1.0\" encoding=\"X-KLINGON\"?><lheo/>");

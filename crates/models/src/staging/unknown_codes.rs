@@ -13,7 +13,7 @@ use crate::geocoding::commune_of;
 /// One unknown code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnknownCode {
-    /// `rome`, `formacode`, `commune` or `bassin`.
+    /// `rome`, `formacode`, `commune`, `bassin` or `bmo_metier`.
     pub referential: String,
     /// The input it was seen in.
     pub input: String,
@@ -35,7 +35,7 @@ struct Check {
     key: &'static str,
 }
 
-fn checks() -> [Check; 7] {
+fn checks() -> [Check; 8] {
     let check = |referential, input, table, filter, code: String, known, key| Check { referential, input, table, filter, code, known, key };
     [
         check("rome", "offers", "bronze.offers", "true", "upper(trim(rome_code))".to_owned(), "staging.rome", "code_rome"),
@@ -45,6 +45,9 @@ fn checks() -> [Check; 7] {
         check("commune", "offers", "bronze.offers", "true", commune_of("lieu_commune"), "staging.communes", "code_commune"),
         check("commune", "lheo", "bronze.lheo", "true", commune_of("lieu_code_commune"), "staging.communes", "code_commune"),
         check("bassin", "jobseekers", "bronze.jobseekers", "type_territoire = 'bassin'", "code_territoire".to_owned(), "staging.bassins", "code_bassin"),
+        // A BMO métier that no ROME of the referential carries: its hiring projects reach no
+        // métier (BMO 2024+ without a ROME → FAP 2021 crosswalk: every métier).
+        check("bmo_metier", "bmo", "bronze.bmo", "true", "trim(code_metier_bmo)".to_owned(), "staging.rome", "code_metier_bmo"),
     ]
 }
 

@@ -1,5 +1,6 @@
-//! Offers from files: the real API sample of ../shared/data field by field, and a file of
-//! bad records — each a reject with its reason while the rest loads.
+//! Offers from files: an API page in the documented *Offres d'emploi v2* format
+//! (`tests/data/offres_search_page.json`, written by the project) field by field, and a
+//! file of bad records — each a reject with its reason while the rest loads.
 
 use std::path::Path;
 
@@ -36,9 +37,8 @@ async fn table(session: &QuerySession, sql: &str) -> RecordBatch {
 }
 
 #[tokio::test]
-async fn the_real_api_sample_loads_field_by_field() {
-    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/offres_search_sample.json");
-    assert!(sample.exists(), "{} is missing: this test reads the real sample", sample.display());
+async fn an_api_page_loads_field_by_field() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/offres_search_page.json");
     let dir = tempfile::tempdir().unwrap();
     let session = run(dir.path(), &[("sample.json", std::fs::read(&sample).unwrap())]).await;
     let batch = table(
@@ -51,9 +51,9 @@ async fn the_real_api_sample_loads_field_by_field() {
     .await;
     assert_eq!(batch.num_rows(), 3);
     let row = |i| Row { batch: &batch, index: i };
-    // 048KLTP: Annecy, CDD of 6 months (durable), 3 positions, a date without milliseconds.
+    // 200ZPLM: Annecy, CDD of 6 months (durable), 3 positions, a date without milliseconds.
     let r = row(0);
-    assert_eq!(r.text("offer_id").as_deref(), Some("048KLTP"));
+    assert_eq!(r.text("offer_id").as_deref(), Some("200ZPLM"));
     assert_eq!(
         (r.text("code_rome").as_deref(), r.text("type_contrat").as_deref(), r.int("duree_contrat_mois"), r.boolean("offre_durable")),
         (Some("D1102"), Some("CDD"), Some(6), Some(true))
@@ -62,24 +62,25 @@ async fn the_real_api_sample_loads_field_by_field() {
         (r.int("postes"), r.text("code_commune").as_deref(), r.text("code_bassin").as_deref(), r.text("geo_method").as_deref()),
         (Some(3), Some("74010"), Some("0003"), Some("commune"))
     );
-    assert!(r.text("created").unwrap().starts_with("2022-10-23T08:15:42"), "{:?}", r.text("created"));
-    assert_eq!(r.text("day").as_deref(), Some("2022-10-23"));
-    assert_eq!((r.int("competences"), r.text("first_competence").as_deref()), (Some(1), Some("483320")));
-    // 161JGGW: Bordeaux, CDI, updated two seconds after creation.
+    assert!(r.text("created").unwrap().starts_with("2024-02-20T05:30:00"), "{:?}", r.text("created"));
+    assert_eq!(r.text("day").as_deref(), Some("2024-02-20"));
+    assert_eq!((r.int("competences"), r.text("first_competence").as_deref()), (Some(1), Some("117541")));
+    // 201QWXC: Bordeaux, CDI, updated two seconds after creation, in the page's first slot.
     let r = row(1);
     assert_eq!(
         (r.text("offer_id").as_deref(), r.text("code_rome").as_deref(), r.boolean("offre_durable"), r.text("code_bassin").as_deref()),
-        (Some("161JGGW"), Some("G1703"), Some(true), Some("0001"))
+        (Some("201QWXC"), Some("G1703"), Some(true), Some("0001"))
     );
-    assert!(r.text("updated").unwrap().starts_with("2023-09-11T15:10:09"), "{:?}", r.text("updated"));
-    assert_eq!(r.text("first_competence").as_deref(), Some("104174"));
+    assert!(r.text("updated").unwrap().starts_with("2024-04-02T07:41:05"), "{:?}", r.text("updated"));
+    assert_eq!((r.int("competences"), r.text("first_competence").as_deref()), (Some(2), Some("120415")));
     assert!(r.text("source_location").unwrap().contains("resultats[0]"));
-    // 167ZKWX: Lyon 3e arrondissement (69383) placed in Lyon's bassin.
+    // 201RTYU: Lyon 3e arrondissement (69383) placed in Lyon's bassin.
     let r = row(2);
     assert_eq!(
         (r.text("offer_id").as_deref(), r.text("code_rome").as_deref(), r.text("code_commune").as_deref(), r.text("code_bassin").as_deref()),
-        (Some("167ZKWX"), Some("M1810"), Some("69383"), Some("0002"))
+        (Some("201RTYU"), Some("M1810"), Some("69383"), Some("0002"))
     );
+    assert_eq!(r.int("postes"), Some(2));
 }
 
 #[tokio::test]

@@ -1,5 +1,5 @@
 //! The geocoding mechanism on the real Hauts-de-France grid (INSEE zones d'emploi 2020,
-//! `../shared/data`): every commune by its code, points inside each zone, points in the
+//! `fixtures/real`, Licence Ouverte): every commune by its code, points inside each zone, points in the
 //! sea and in Belgium, and points on shared borders.
 
 use std::collections::BTreeMap;
@@ -10,15 +10,13 @@ use geo::{BoundingRect, Contains, MultiPolygon, Point};
 use skillgap_models::BassinIndex;
 use skillgap_sources::{BassinProperties, read_bassins};
 
-fn shared() -> PathBuf {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
-    assert!(path.join("zones_emploi_hdf.geojson").exists(), "these tests read the real grid in {}: it is missing", path.display());
-    path
+fn real() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/real")
 }
 
 fn zones() -> Vec<(String, MultiPolygon<f64>)> {
     let properties = BassinProperties { code: "ze2020", label: "libze2020", departement: "dep" };
-    read_bassins(&shared().join("zones_emploi_hdf.geojson"), &properties).unwrap().into_iter().map(|b| (b.code, b.geometry)).collect()
+    read_bassins(&real().join("zones_emploi_hdf.geojson"), &properties).unwrap().into_iter().map(|b| (b.code, b.geometry)).collect()
 }
 
 #[test]
@@ -86,7 +84,7 @@ fn a_point_on_a_shared_border_resolves_to_the_same_zone_whatever_the_file_order(
 
 #[tokio::test]
 async fn every_commune_resolves_to_its_zone_by_code_through_the_pipeline() {
-    let shared = shared();
+    let shared = real();
     let generated = tempfile::tempdir().unwrap();
     let grid = skillgap_fixtures::RealGrid {
         communes_csv: &shared.join("communes_ze2020_hdf.csv"),
@@ -110,7 +108,7 @@ async fn every_commune_resolves_to_its_zone_by_code_through_the_pipeline() {
     std::fs::create_dir_all(generated.path().join("offers/ndjson")).unwrap();
     std::fs::write(generated.path().join("offers/ndjson/communes.ndjson"), offers).unwrap();
 
-    let mut pipeline = skillgap_config::Pipeline::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../pipelines/hauts-de-france.toml")).unwrap();
+    let mut pipeline = skillgap_config::Pipeline::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../pipelines/hauts-de-france-ze.toml")).unwrap();
     pipeline.roots.insert("generated".to_owned(), generated.path().display().to_string());
     let out = tempfile::tempdir().unwrap();
     let report = skillgap_run::run(skillgap_run::RunRequest { pipeline, as_of: None, semester: None, output: Some(out.path().to_path_buf()) }).await.unwrap();

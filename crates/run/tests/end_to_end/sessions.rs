@@ -111,3 +111,71 @@ async fn sessions_follow_the_lheo_rules() {
         ]
     );
 }
+
+/// Catalogue and offers exports organised in folders (by département, by day), with a
+/// link to a file elsewhere: every file below the configured directory is read, in path
+/// order, and listed in the manifest.
+#[tokio::test]
+async fn nested_input_directories_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let offer =
+        |id: &str| format!("{{\"id\":\"{id}\",\"dateCreation\":\"2026-03-01T10:00:00Z\",\"lieuTravail\":{{\"commune\":\"11001\"}},\"romeCode\":\"A1111\"}}\n");
+    // Two sessions a file: with one session in each of two files, silver.sessions never
+    // completes (a DataFusion hang under investigation, reported on F17).
+    let session = |id: &str| {
+        let one = |n: u8| format!("<session numero=\"{id}-{n}\"><periode><debut>20260101</debut><fin>20260601</fin></periode></session>");
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><lheo><offres><formation numero=\"{id}\"><action numero=\"a\">{}{}</action></formation></offres></lheo>",
+            one(1),
+            one(2)
+        )
+    };
+    let (o1, o2, o3) = (offer("o1"), offer("o2"), format!("{{\"resultats\":[{}]}}", offer("o3").trim()));
+    let (s1, s2) = (session("S1"), session("S2"));
+    let files = [
+        ("communes.csv", "code_commune,libelle_commune,code_bassin,code_postal\n11001,Un,0001,11100\n"),
+        ("offers/a.ndjson", o1.as_str()),
+        ("offers/api/2026-11-01/59/page_0000.ndjson", o2.as_str()),
+        ("offers/api/2026-11-02/page_0000.json.gz.not-yet", ""),
+        ("jobseekers.csv", "periode,code_territoire,type_territoire,code_rome,de_a,de_abc,sorties_abc_12m,entrees_a_12m\n"),
+        ("bmo.csv", "annee;code_metier_bmo;nom_metier_bmo;REG;Dept;BE26;NOMBE26;met;xmet;smet\n"),
+        ("rome.csv", "code_rome,libelle_rome,code_metier_bmo,code_fap,secteur\nA1111,A,M1,M1Z,santé\n"),
+        ("nsf.csv", "code_nsf,libelle_nsf\n331,Santé\n"),
+        ("formacode.csv", "formacode,libelle,code_nsf\n11111,A,331\n"),
+        ("rome_formacode.csv", "code_rome,formacode\nA1111,11111\n"),
+        ("lheo/59/catalogue.xml", s1.as_str()),
+        ("lheo/62/sub/catalogue.xml", s2.as_str()),
+    ];
+    let extra = "[inputs.lheo]\npaths = [\"lheo\"]\n";
+    let path = write_pipeline(dir.path(), &files, extra);
+    let data = dir.path().join("data");
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("page.json"), &o3).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("page.json"), data.join("offers/api/linked.json")).unwrap();
+    let request = || RunRequest { pipeline: load(&path), as_of: Some("2026-07-01".to_owned()), semester: None, output: None };
+
+    // A file of another type below an input directory is an error naming it, not skipped.
+    let error = skillgap_run::run(request()).await.unwrap_err().to_string();
+    assert!(error.contains("page_0000.json.gz.not-yet") && error.contains("offers"), "{error}");
+    std::fs::remove_file(data.join("offers/api/2026-11-02/page_0000.json.gz.not-yet")).unwrap();
+
+    let report = skillgap_run::run(request()).await.unwrap();
+    let listed = |name: &str| -> Vec<String> {
+        report.manifest.inputs.iter().find(|input| input.name == name).unwrap().files.iter().map(|file| file.location.clone()).collect()
+    };
+    assert_eq!(listed("offers"), ["data:offers/a.ndjson", "data:offers/api/2026-11-01/59/page_0000.ndjson", "data:offers/api/linked.json"]);
+    assert_eq!(listed("lheo"), ["data:lheo/59/catalogue.xml", "data:lheo/62/sub/catalogue.xml"]);
+    let session = skillgap_run::QuerySession::open(&report.output_dir, None).await.unwrap();
+    let ids = |sql: &'static str| {
+        let session = &session;
+        async move {
+            let batches = session.query(sql).await.unwrap();
+            batches
+                .iter()
+                .flat_map(|b| arrow::array::AsArray::as_string::<i32>(b.column(0)).iter().flatten().map(str::to_owned).collect::<Vec<_>>())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(ids("SELECT offer_id FROM silver.offers ORDER BY 1").await, ["o1", "o2", "o3"]);
+    assert_eq!(ids("SELECT session_id FROM silver.sessions ORDER BY 1").await, ["S1-1", "S1-2", "S2-1", "S2-2"]);
+}

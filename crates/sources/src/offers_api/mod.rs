@@ -6,6 +6,7 @@
 //! received (to land it before any parsing matters); the client only reads the ids and
 //! dates it needs to prove completeness and advance the watermark.
 
+mod redaction;
 mod slices;
 mod token;
 mod transport;
@@ -14,6 +15,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+pub use redaction::{REDACTED, Redactor};
 pub use slices::Slice;
 
 /// What the client needs to know (from the pipeline's `[fetch.offers]`).
@@ -137,6 +139,19 @@ pub enum FetchError {
     Sink(String),
 }
 
+impl FetchError {
+    /// The same error without any form of the secrets `redactor` knows.
+    fn redacted(self, redactor: &Redactor) -> Self {
+        match self {
+            Self::Token { status, message } => Self::Token { status, message: redactor.redact(&message) },
+            Self::Refused { query, status, message } => Self::Refused { query: redactor.redact(&query), status, message: redactor.redact(&message) },
+            Self::Exhausted { retries, budget, last } => Self::Exhausted { retries, budget, last: redactor.redact(&last) },
+            Self::Incomplete(message) => Self::Incomplete(redactor.redact(&message)),
+            Self::Sink(message) => Self::Sink(redactor.redact(&message)),
+        }
+    }
+}
+
 /// Fetches every offer of `window` over the configured départements, handing each page
 /// to `sink` as received.
 pub fn fetch_offers(
@@ -158,7 +173,9 @@ pub fn fetch_offers(
         report: &mut report,
         seen: Default::default(),
     };
-    walk.fetch(&root)?;
+    if let Err(error) = walk.fetch(&root) {
+        return Err(error.redacted(&transport.redactor));
+    }
     report.requests = transport.requests;
     report.retries = transport.retries;
     tracing::info!(

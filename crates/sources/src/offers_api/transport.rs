@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::token::{Token, oauth_error};
-use super::{ApiSettings, Credentials, FetchError};
+use super::{ApiSettings, Credentials, FetchError, Redactor};
 
 /// Largest page body accepted (a page of 150 offers is well under 1 MB).
 const BODY_LIMIT: u64 = 64 << 20;
@@ -45,6 +45,8 @@ pub struct Transport<'a> {
     pub requests: u64,
     /// Retries spent.
     pub retries: u32,
+    /// The secrets sent (client secret, tokens), kept out of every message.
+    pub redactor: Redactor,
 }
 
 impl<'a> Transport<'a> {
@@ -53,7 +55,9 @@ impl<'a> Transport<'a> {
         let agent: ureq::Agent =
             ureq::Agent::config_builder().timeout_global(Some(settings.timeout)).http_status_as_error(false).max_redirects(0).build().into();
         let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64) | 1;
-        Self { agent, settings, credentials, token: None, next_request: Instant::now(), jitter: seed, requests: 0, retries: 0 }
+        let mut redactor = Redactor::default();
+        redactor.add(&credentials.client_secret, Some(&credentials.client_id));
+        Self { agent, settings, credentials, token: None, next_request: Instant::now(), jitter: seed, requests: 0, retries: 0, redactor }
     }
 
     /// A factor in [0.5, 1.5).
@@ -75,6 +79,7 @@ impl<'a> Transport<'a> {
 
     /// Spends one retry (or fails when the budget is spent), then waits.
     fn wait_before_retry(&mut self, attempt: u32, problem: String, retry_after: Option<Duration>) -> Result<(), FetchError> {
+        let problem = self.redactor.redact(&problem);
         if self.retries >= self.settings.retry_budget {
             return Err(FetchError::Exhausted { retries: self.retries, budget: self.settings.retry_budget, last: problem });
         }
@@ -108,6 +113,7 @@ impl<'a> Transport<'a> {
                             let value: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
                             match (value.get("access_token").and_then(Value::as_str), value.get("expires_in").and_then(Value::as_u64)) {
                                 (Some(token), expires_in) => {
+                                    self.redactor.add(token, None);
                                     self.token = Some(Token::new(token.to_owned(), expires_in.unwrap_or(1499)));
                                     return Ok(token.to_owned());
                                 }
@@ -123,7 +129,7 @@ impl<'a> Transport<'a> {
             };
             match outcome {
                 Attempt::Retry(problem, after) => self.wait_before_retry(attempt, problem, after)?,
-                Attempt::Fail(error) => return Err(error),
+                Attempt::Fail(error) => return Err(error.redacted(&self.redactor)),
             }
             attempt += 1;
         }
@@ -182,7 +188,7 @@ impl<'a> Transport<'a> {
             };
             match outcome {
                 Attempt::Retry(problem, after) => self.wait_before_retry(attempt, format!("{shown}: {problem}"), after)?,
-                Attempt::Fail(error) => return Err(error),
+                Attempt::Fail(error) => return Err(error.redacted(&self.redactor)),
             }
             attempt += 1;
         }
