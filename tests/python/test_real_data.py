@@ -140,3 +140,9 @@ def test_the_national_bmo_xlsx_gives_exactly_the_published_hauts_de_france_figur
     assert len(without_polygon) == 71
     metiers = {u["code"]: u["rows"] for u in unknown if u["referential"] == "bmo_metier"}
     assert "V0X60" not in metiers and len(metiers) > 100
+
+    # The sheets say which figure is missing, and why (HTML and the XLSX's Méthode sheet).
+    sheet = (current / "sheets" / "fiche-3202.html").read_text()
+    assert "Donnée manquante" in sheet and "ROME → FAP 2021" in sheet
+    method = openpyxl.load_workbook(current / "sheets" / "fiche-3202.xlsx", read_only=True)["Méthode"]
+    assert any("Donnée manquante" in str(cell) for row in method.iter_rows(values_only=True) for cell in row if cell)

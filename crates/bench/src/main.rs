@@ -23,6 +23,11 @@
 //!
 //! `skillgap-bench lheo-read CATALOGUE.xml`: reads it with the pipeline's LHEO reader and
 //! reports bytes, formations, sessions, the sum of known places and the time taken.
+//!
+//! `skillgap-bench real-input bmo|grid|rome REAL_DIR`: one step of reading the published
+//! files of `fixtures/real` (the national BMO XLSX filtered to REG 32; the commune polygons
+//! dissolved into the 28 BMO bassins; the ROME referential build), with its time and peak
+//! RSS — one step a process, so that each peak is its own.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -270,6 +275,88 @@ fn marts_sql(arguments: &[String]) -> anyhow::Result<serde_json::Value> {
     Ok(serde_json::json!({"intermediate": skillgap_models::marts::INTERMEDIATE_VIEWS, "tables": tables}))
 }
 
+fn real_input(arguments: &[String]) -> anyhow::Result<serde_json::Value> {
+    let [step, real] = arguments else {
+        bail!("usage: skillgap-bench real-input bmo|grid|rome REAL_DIR");
+    };
+    let real = std::path::Path::new(real);
+    let clock = Instant::now();
+    let table = |input: &str, file: &str, filter: (&str, &str), headers: &[(&str, &str)], format: skillgap_sources::TableFormat| -> anyhow::Result<u64> {
+        let layout = skillgap_sources::table_layout(input).context("layout")?;
+        let mut settings = skillgap_sources::TableSettings::csv(b',');
+        settings.format = format;
+        settings.filter = vec![(filter.0.to_owned(), vec![filter.1.to_owned()])];
+        settings.headers = headers.iter().map(|(name, header)| ((*name).to_owned(), (*header).to_owned())).collect();
+        let mut rejects = skillgap_sources::RejectsBuilder::default();
+        let (_, stats) = skillgap_sources::read_table(layout, &settings, &real.join(file), file, &mut rejects)?;
+        Ok(stats.rows)
+    };
+    let rows = match step.as_str() {
+        "bmo" => table(
+            "bmo",
+            "bmo_2024_open_data.xlsx",
+            ("REG", "32"),
+            &[("code_metier_bmo", "Code métier BMO"), ("nom_metier_bmo", "Nom métier BMO")],
+            skillgap_sources::TableFormat::Xlsx,
+        )?,
+        "grid" => {
+            let communes = table(
+                "communes",
+                "communes_bassins_bmo.csv",
+                ("reg", "32"),
+                &[("code_commune", "code_commune_insee"), ("code_bassin", "code_bassin_BMO")],
+                skillgap_sources::TableFormat::Csv,
+            )?;
+            let assignments = csv_assignments(&real.join("communes_bassins_bmo.csv"))?;
+            let polygons = read_bassins(&real.join("communes_hdf.geojson"), &BassinProperties { code: "code", label: "nom", departement: "dep" })?;
+            let dissolved = skillgap_sources::dissolve(&polygons, &assignments, "communes_hdf.geojson")?;
+            anyhow::ensure!(dissolved.bassins.len() == 28, "{} bassins", dissolved.bassins.len());
+            communes
+        }
+        "rome" => {
+            let out = tempfile_dir()?;
+            let sources = skillgap_run::referentials::RomeSources {
+                rome: real.join("rome4_referentiel_code_rome_v460.csv"),
+                rome_fap2009: real.join("rome_v3_fap2009_dares.xls"),
+                fap2021: real.join("fap2021_nomenclature.csv"),
+                rome_fap2021: None,
+                bmo: skillgap_run::referentials::BmoNomenclature::Fap2021,
+            };
+            let report = skillgap_run::referentials::build_rome(&sources, &out)?;
+            std::fs::remove_dir_all(&out)?;
+            report.codes as u64
+        }
+        other => bail!("unknown step {other}"),
+    };
+    Ok(serde_json::json!({"step": step, "rows": rows, "seconds": clock.elapsed().as_secs_f64(), "peak_rss_kib": peak_rss_kib()}))
+}
+
+/// The region's commune → bassin rows of France Travail's table (for the dissolve step).
+fn csv_assignments(path: &std::path::Path) -> anyhow::Result<Vec<skillgap_sources::CommuneAssignment>> {
+    let text = std::fs::read_to_string(path)?;
+    Ok(text
+        .lines()
+        .skip(1)
+        .enumerate()
+        .filter_map(|(line, row)| {
+            let fields: Vec<&str> = row.split(',').collect();
+            (fields.first() == Some(&"32") && fields.len() >= 5).then(|| skillgap_sources::CommuneAssignment {
+                commune: fields[2].to_owned(),
+                bassin: fields[3].to_owned(),
+                bassin_label: Some(fields[4].to_owned()),
+                departement: Some(fields[1].to_owned()),
+                location: format!("line {}", line + 2),
+            })
+        })
+        .collect())
+}
+
+fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("skillgap-bench-rome-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
@@ -281,7 +368,8 @@ async fn main() -> anyhow::Result<()> {
         Some("lheo-read") => lheo_read(&arguments[1..])?,
         Some("marts-sql") => marts_sql(&arguments[1..])?,
         Some("offers-day") => offers_day(&arguments[1..]).await?,
-        _ => bail!("usage: skillgap-bench geocode|lheo-write|lheo-read|offers-write|run|marts-sql|offers-day …"),
+        Some("real-input") => real_input(&arguments[1..])?,
+        _ => bail!("usage: skillgap-bench geocode|lheo-write|lheo-read|offers-write|run|marts-sql|offers-day|real-input …"),
     };
     println!("{report}");
     Ok(())

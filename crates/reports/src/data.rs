@@ -98,6 +98,24 @@ impl RunTables {
         self.manifest.get("finished_at").and_then(|v| v.as_str()).and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()).map(|t| t.date_naive())
     }
 
+    /// The figures the run could not compute for want of a link between two inputs, as
+    /// sentences for the sheets (from the manifest's unknown codes).
+    pub fn missing_figures(&self) -> Vec<String> {
+        let unknown = self.manifest.get("unknown_codes").and_then(|v| v.as_array()).into_iter().flatten();
+        let (mut metiers, mut rows) = (0u64, 0u64);
+        for code in unknown.filter(|code| code.get("referential").and_then(|v| v.as_str()) == Some("bmo_metier")) {
+            metiers += 1;
+            rows += code.get("rows").and_then(serde_json::Value::as_u64).unwrap_or(0);
+        }
+        let mut notes = Vec::new();
+        if metiers > 0 {
+            notes.push(format!(
+                "Donnée manquante : {metiers} métiers de l'enquête BMO ({rows} lignes) ne correspondent à aucun métier ROME du référentiel (pour l'enquête 2024 et suivantes, codée en familles professionnelles FAP 2021, il faut une table de correspondance ROME → FAP 2021). Leurs projets de recrutement et la part des recrutements jugés difficiles manquent par métier, et le niveau de tension n'est pas calculé là où cette composante manque."
+            ));
+        }
+        notes
+    }
+
     /// (input, vintage) of every input.
     pub fn sources(&self) -> Vec<(String, Option<String>)> {
         self.manifest

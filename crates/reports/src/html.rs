@@ -15,6 +15,7 @@ const STYLE: &str = r#"
 body { font-family: "Marianne", "Helvetica Neue", Arial, sans-serif; margin: 0 auto; max-width: 60rem; padding: 1rem; color: #161616; line-height: 1.4; }
 h1 { font-size: 1.6rem; margin: 0 0 .25rem; } h2 { font-size: 1.2rem; border-bottom: 2px solid #000091; margin-top: 1.6rem; }
 .meta, .note, .intro { color: #3a3a3a; font-size: .9rem; }
+.missing { border-left: 4px solid #b45309; padding-left: .5rem; color: #1f1f1f; }
 .table { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; font-size: .85rem; }
 th, td { border-bottom: 1px solid #ddd; padding: .25rem .4rem; text-align: left; vertical-align: top; }
@@ -147,6 +148,7 @@ pub fn sheet(tables: &RunTables, bassin: &Bassin, sections: &[Section], gap: &[B
                     @if let Some(value) = share("part_sessions_resultats_connus") { (value) " ont des résultats connus ; " }
                     @if let Some(value) = count("sessions_sans_metier") { (value) " session(s) sans métier rattaché." }
                 }
+                @for note in tables.missing_figures() { p.meta.missing { (note) } }
             }
             main {
                 @for section in sections {

@@ -21,7 +21,7 @@ fn number_format(kind: Kind) -> Format {
 }
 
 /// Writes the workbook.
-pub fn write(path: &Path, title: &str, sections: &[Section], min_denom: f64) -> Result<()> {
+pub fn write(path: &Path, title: &str, sections: &[Section], notes: &[String], min_denom: f64) -> Result<()> {
     let failure = |error: XlsxError| Error::Write { path: path.to_path_buf(), message: error.to_string() };
     let mut workbook = Workbook::new();
     let bold = Format::new().set_bold().set_background_color("F0F0F7");
@@ -59,6 +59,9 @@ pub fn write(path: &Path, title: &str, sections: &[Section], min_denom: f64) -> 
         method.write_string(index as u32 + 1, 1, definition).map_err(failure)?;
     }
     method.write_string(glossary(min_denom).len() as u32 + 2, 0, title).map_err(failure)?;
+    for (index, note) in notes.iter().enumerate() {
+        method.write_string(glossary(min_denom).len() as u32 + 4 + index as u32, 0, note).map_err(failure)?;
+    }
     workbook.save(path).map_err(failure)?;
     Ok(())
 }

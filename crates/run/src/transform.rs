@@ -243,7 +243,16 @@ pub async fn build(
             code: code.clone(),
             rows: 1,
         }))
-        .collect();
+        .collect::<Vec<_>>();
+    let unjoined: Vec<&UnknownCodeReport> = unknown_codes.iter().filter(|code| code.referential == "bmo_metier").collect();
+    if !unjoined.is_empty() {
+        tracing::warn!(
+            metiers = unjoined.len(),
+            rows = unjoined.iter().map(|code| code.rows).sum::<i64>(),
+            first = %unjoined.iter().take(5).map(|code| code.code.as_str()).collect::<Vec<_>>().join(", "),
+            "BMO métiers that no ROME of the referential carries (code_metier_bmo): their hiring projects reach no métier, and tension lacks its BMO component there; a BMO 2024+ file needs a ROME → FAP 2021 crosswalk (skillgap referentials build --rome-fap2021)"
+        );
+    }
 
     // Silver.
     let mut outputs = Vec::new();

@@ -117,14 +117,12 @@ impl<R: BufRead> Decoding<R> {
             if self.single_byte {
                 // Each source byte is one character: a checkpoint after each wider one.
                 let text = &self.out[..written];
-                let mut decoded = self.decoded;
                 let mut source = chunk_source;
-                for (index, byte) in text.iter().enumerate() {
+                for (decoded, (index, byte)) in (self.decoded..).zip(text.iter().enumerate()) {
                     if *byte >= 0x80 && (*byte & 0xC0) != 0x80 {
                         let width = text[index..].iter().skip(1).take_while(|b| (**b & 0xC0) == 0x80).count() as u64 + 1;
                         positions.checkpoint(decoded + width, source + 1);
                     }
-                    decoded += 1;
                     if (*byte & 0xC0) != 0x80 {
                         source += 1;
                     }

@@ -13,7 +13,8 @@ use crate::geocoding::commune_of;
 /// One unknown code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnknownCode {
-    /// `rome`, `formacode`, `commune`, `bassin` or `bmo_metier`.
+    /// `rome`, `formacode`, `commune`, `bassin`, `bmo_metier` (a BMO métier no ROME
+    /// carries) or `bmo` (an offer's ROME whose métier the BMO file lacks).
     pub referential: String,
     /// The input it was seen in.
     pub input: String,
@@ -71,6 +72,19 @@ pub async fn unknown_codes(context: &SessionContext) -> Result<Vec<UnknownCode>>
             "SELECT 'formacode' AS referential, 'lheo' AS input, u.code, COUNT(*) AS rows
              FROM (SELECT unnest(formacodes) AS code FROM bronze.lheo WHERE formacodes IS NOT NULL) u LEFT JOIN staging.formacode k ON k.formacode = u.code
              WHERE k.formacode IS NULL GROUP BY u.code"
+                .to_owned(),
+        );
+    }
+    if registered("bronze.offers") && registered("bronze.bmo") && registered("staging.rome") {
+        // The ROME codes of the offers whose BMO métier the survey does not have (no
+        // métier in the referential, or one the survey's file does not code): their
+        // offers meet no hiring projects.
+        parts.push(
+            "SELECT 'bmo' AS referential, 'offers' AS input, r.code_rome AS code, COUNT(*) AS rows
+             FROM bronze.offers o JOIN staging.rome r ON r.code_rome = upper(trim(o.rome_code))
+             LEFT JOIN (SELECT DISTINCT trim(code_metier_bmo) AS metier FROM bronze.bmo) b ON b.metier = r.code_metier_bmo
+             CROSS JOIN (SELECT COUNT(*) AS surveyed FROM bronze.bmo) s
+             WHERE b.metier IS NULL AND s.surveyed > 0 GROUP BY r.code_rome"
                 .to_owned(),
         );
     }
