@@ -190,6 +190,24 @@ def geocode():
     }
 
 
+def real_inputs():
+    """The published files of fixtures/real read as published (F11): the national BMO XLSX
+    filtered to REG 32 beside openpyxl on the same file, the grid dissolved from the commune
+    polygons, the ROME referential build; each step alone in its process."""
+    import openpyxl
+
+    rows = []
+    for step, what in (("bmo", "national BMO 2024 XLSX (53,443 rows) → REG 32"), ("grid", "commune table (37,497 rows) → 28 bassins dissolved from 3,808 commune polygons"), ("rome", "ROME 4.0 + DARES XLS + FAP 2021 → rome.csv")):
+        report = measured([BENCH_BIN, "real-input", step, str(REAL)])
+        rows.append([f"skillgap {what}", f"{report['rows']:,}", f"{report['process_seconds']:.2f}", f"{report['cpu_seconds']:.2f}", f"{report['peak_rss_mib']:.0f}"])
+    clock = time.perf_counter()
+    workbook = openpyxl.load_workbook(REAL / "bmo_2024_open_data.xlsx", read_only=True)
+    kept = sum(1 for row in workbook["BMO_2024_open_data"].iter_rows(min_row=2, values_only=True) if str(row[5]).strip() == "32")
+    rows.append([f"openpyxl {openpyxl.__version__} read-only, same XLSX → REG 32 (reference)", f"{kept:,}", f"{time.perf_counter() - clock:.2f}", "", ""])
+    return {"title": "Real published inputs (fixtures/real)", "header": ["step", "rows kept", "wall (s)", "CPU (s)", "peak RSS (MiB)"], "rows": rows,
+            "notes": "Release build, each skillgap step in its own process (`skillgap-bench real-input bmo|grid|rome`), wall and peak RSS of that process; openpyxl timed in the harness on the same file."}
+
+
 def bench_pipeline(scale, directory, inputs):
     """The demo pipeline pointed at `inputs`, writing into `directory/output`."""
     text = (REPOSITORY / "pipelines" / "demo.toml").read_text()
@@ -499,7 +517,7 @@ def main():
     # docs/benchmarks.md when BENCH_UPDATE=1, noting when they were re-measured.
     only = [name for name in os.environ.get("BENCH_ONLY", "").split(",") if name]
     chosen = lambda name: not only or name in only
-    sections = [section() for name, section in (("geocode", geocode), ("lheo", lheo), ("offers", offers_ingestion)) if chosen(name)]
+    sections = [section() for name, section in (("geocode", geocode), ("lheo", lheo), ("offers", offers_ingestion), ("real", real_inputs)) if chosen(name)]
     if SCALES and chosen("pipeline"):
         sections += pipeline_end_to_end()
     if SCALES and chosen("distributed"):

@@ -285,6 +285,9 @@ fn real_input(arguments: &[String]) -> anyhow::Result<serde_json::Value> {
         let layout = skillgap_sources::table_layout(input).context("layout")?;
         let mut settings = skillgap_sources::TableSettings::csv(b',');
         settings.format = format;
+        if format == skillgap_sources::TableFormat::Xlsx {
+            settings.sheet = Some("BMO_2024_open_data".to_owned());
+        }
         settings.filter = vec![(filter.0.to_owned(), vec![filter.1.to_owned()])];
         settings.headers = headers.iter().map(|(name, header)| ((*name).to_owned(), (*header).to_owned())).collect();
         let mut rejects = skillgap_sources::RejectsBuilder::default();
