@@ -281,40 +281,45 @@ fn real_input(arguments: &[String]) -> anyhow::Result<serde_json::Value> {
     };
     let real = std::path::Path::new(real);
     let clock = Instant::now();
-    let table = |input: &str, file: &str, filter: (&str, &str), headers: &[(&str, &str)], format: skillgap_sources::TableFormat| -> anyhow::Result<u64> {
-        let layout = skillgap_sources::table_layout(input).context("layout")?;
-        let mut settings = skillgap_sources::TableSettings::csv(b',');
-        settings.format = format;
-        if format == skillgap_sources::TableFormat::Xlsx {
-            settings.sheet = Some("BMO_2024_open_data".to_owned());
-        }
-        settings.filter = vec![(filter.0.to_owned(), vec![filter.1.to_owned()])];
-        settings.headers = headers.iter().map(|(name, header)| ((*name).to_owned(), (*header).to_owned())).collect();
-        let mut rejects = skillgap_sources::RejectsBuilder::default();
-        let (_, stats) = skillgap_sources::read_table(layout, &settings, &real.join(file), file, &mut rejects)?;
-        Ok(stats.rows)
-    };
+    let table =
+        |input: &str, file: &str, filter: (&str, &str), headers: &[(&str, &str)], format: skillgap_sources::TableFormat| -> anyhow::Result<Vec<RecordBatch>> {
+            let layout = skillgap_sources::table_layout(input).context("layout")?;
+            let mut settings = skillgap_sources::TableSettings::csv(b',');
+            settings.format = format;
+            if format == skillgap_sources::TableFormat::Xlsx {
+                settings.sheet = Some("BMO_2024_open_data".to_owned());
+            }
+            settings.filter = vec![(filter.0.to_owned(), vec![filter.1.to_owned()])];
+            settings.headers = headers.iter().map(|(name, header)| ((*name).to_owned(), (*header).to_owned())).collect();
+            let mut rejects = skillgap_sources::RejectsBuilder::default();
+            let (batches, _) = skillgap_sources::read_table(layout, &settings, &real.join(file), file, &mut rejects)?;
+            Ok(batches)
+        };
     let rows = match step.as_str() {
-        "bmo" => table(
+        "bmo" => rows(&table(
             "bmo",
             "bmo_2024_open_data.xlsx",
             ("REG", "32"),
             &[("code_metier_bmo", "Code métier BMO"), ("nom_metier_bmo", "Nom métier BMO")],
             skillgap_sources::TableFormat::Xlsx,
-        )?,
+        )?),
         "grid" => {
             let communes = table(
                 "communes",
                 "communes_bassins_bmo.csv",
                 ("reg", "32"),
-                &[("code_commune", "code_commune_insee"), ("code_bassin", "code_bassin_BMO")],
+                &[
+                    ("code_commune", "code_commune_insee"),
+                    ("code_bassin", "code_bassin_BMO"),
+                    ("libelle_bassin", "lib_bassin_BMO"),
+                    ("code_departement", "dep"),
+                ],
                 skillgap_sources::TableFormat::Csv,
             )?;
-            let assignments = csv_assignments(&real.join("communes_bassins_bmo.csv"))?;
             let polygons = read_bassins(&real.join("communes_hdf.geojson"), &BassinProperties { code: "code", label: "nom", departement: "dep" })?;
-            let dissolved = skillgap_sources::dissolve(&polygons, &assignments, "communes_hdf.geojson")?;
+            let dissolved = skillgap_sources::dissolve(&polygons, &skillgap_sources::commune_assignments(&communes)?, "communes_hdf.geojson")?;
             anyhow::ensure!(dissolved.bassins.len() == 28, "{} bassins", dissolved.bassins.len());
-            communes
+            rows(&communes)
         }
         "rome" => {
             let out = tempfile_dir()?;
@@ -334,24 +339,8 @@ fn real_input(arguments: &[String]) -> anyhow::Result<serde_json::Value> {
     Ok(serde_json::json!({"step": step, "rows": rows, "seconds": clock.elapsed().as_secs_f64(), "peak_rss_kib": peak_rss_kib()}))
 }
 
-/// The region's commune → bassin rows of France Travail's table (for the dissolve step).
-fn csv_assignments(path: &std::path::Path) -> anyhow::Result<Vec<skillgap_sources::CommuneAssignment>> {
-    let text = std::fs::read_to_string(path)?;
-    Ok(text
-        .lines()
-        .skip(1)
-        .enumerate()
-        .filter_map(|(line, row)| {
-            let fields: Vec<&str> = row.split(',').collect();
-            (fields.first() == Some(&"32") && fields.len() >= 5).then(|| skillgap_sources::CommuneAssignment {
-                commune: fields[2].to_owned(),
-                bassin: fields[3].to_owned(),
-                bassin_label: Some(fields[4].to_owned()),
-                departement: Some(fields[1].to_owned()),
-                location: format!("line {}", line + 2),
-            })
-        })
-        .collect())
+fn rows(batches: &[RecordBatch]) -> u64 {
+    batches.iter().map(|batch| batch.num_rows() as u64).sum()
 }
 
 fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {

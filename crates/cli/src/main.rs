@@ -496,6 +496,9 @@ async fn execute(command: Command) -> anyhow::Result<()> {
                 report.only_in_bmo.len(),
                 report.only_in_grid.len()
             );
+            if !report.rejected_rows.is_empty() {
+                eprintln!("warning: {} rows of the commune tables could not be read: {}", report.rejected_rows.len(), report.rejected_rows.join("; "));
+            }
             Ok(())
         }
         Command::Docs(DocsCommand::Tables) => {

@@ -8,7 +8,7 @@ use arrow::array::RecordBatch;
 use skillgap_config::{FilesInput, Pipeline, TableInput, TextEncoding};
 use skillgap_sinks::TableFile;
 use skillgap_sources::{
-    BassinProperties, BassinShape, CommuneAssignment, InputFile, OfferReader, RejectsBuilder, TableFormat, TableLayout, TableSettings, TableStats,
+    BassinProperties, BassinShape, InputFile, OfferReader, RejectsBuilder, TableFormat, TableLayout, TableSettings, TableStats, commune_assignments,
     describe_file, dissolve, expand_paths, offers_schema, read_bassins, read_lheo, read_table, sessions_schema, table_layout, table_schema,
 };
 
@@ -209,36 +209,6 @@ fn table_settings(field: &str, layout: &TableLayout, input: &TableInput) -> Resu
     })
 }
 
-/// The commune → bassin rows of `bronze.communes`, for dissolving commune polygons.
-fn commune_assignments(batches: &[RecordBatch]) -> Result<Vec<CommuneAssignment>> {
-    use arrow::array::{Array, AsArray};
-    let mut out = Vec::new();
-    for batch in batches {
-        let column = |name: &str| {
-            batch.column_by_name(name).map(|c| c.as_string::<i32>().clone()).ok_or_else(|| Error::Internal(format!("bronze.communes has no column {name}")))
-        };
-        let (commune, bassin, label, departement, file) =
-            (column("code_commune")?, column("code_bassin")?, column("libelle_bassin")?, column("code_departement")?, column("source_file")?);
-        let line = batch
-            .column_by_name("source_line")
-            .map(|c| c.as_primitive::<arrow::datatypes::Int64Type>().clone())
-            .ok_or_else(|| Error::Internal("bronze.communes has no source_line".to_owned()))?;
-        for row in 0..batch.num_rows() {
-            if commune.is_null(row) || bassin.is_null(row) {
-                continue; // a reject of staging.communes (missing_value)
-            }
-            out.push(CommuneAssignment {
-                commune: commune.value(row).to_owned(),
-                bassin: bassin.value(row).to_owned(),
-                bassin_label: (!label.is_null(row)).then(|| label.value(row).to_owned()),
-                departement: (!departement.is_null(row)).then(|| departement.value(row).to_owned()),
-                location: format!("{} line {}", file.value(row), line.value(row)),
-            });
-        }
-    }
-    Ok(out)
-}
-
 /// The file types a tabular input's directory may hold.
 fn table_files(format: TableFormat) -> &'static [&'static str] {
     match format {
@@ -376,7 +346,8 @@ pub(crate) fn ingest(pipeline: &Pipeline, bronze: &Path, landed_offers: &[(Strin
         let shapes = read_bassins(&path, &properties).map_err(source_error(name))?;
         let records = shapes.len() as u64;
         if name == "commune_polygons" {
-            let dissolved = dissolve(&shapes, &commune_assignments(&communes)?, &display_path(pipeline, &grid.root, &path)).map_err(source_error(name))?;
+            let dissolved = dissolve(&shapes, &commune_assignments(&communes).map_err(source_error(name))?, &display_path(pipeline, &grid.root, &path))
+                .map_err(source_error(name))?;
             grid_unmatched.extend(dissolved.without_polygon.into_iter().map(|code| ("commune_polygons", "communes", code)));
             grid_unmatched.extend(dissolved.without_bassin.into_iter().map(|code| ("communes", "commune_polygons", code)));
             bassins = dissolved.bassins;

@@ -141,15 +141,16 @@ fn column(batches: &[RecordBatch], name: &str) -> Vec<Option<String>> {
         .collect()
 }
 
-fn read(layout: &TableLayout, path: &Path, delimiter: u8, report: &mut RomeReport) -> Result<Vec<RecordBatch>> {
+/// Reads a published table; its unreadable rows are added to `rejected` (as text, for the
+/// build's report), never dropped.
+fn read(layout: &TableLayout, settings: &TableSettings, path: &Path, rejected: &mut Vec<String>) -> Result<Vec<RecordBatch>> {
     let mut rejects = RejectsBuilder::default();
     let shown = path.display().to_string();
-    let (batches, _) = read_table(layout, &TableSettings::csv(delimiter), path, &shown, &mut rejects)
-        .map_err(|source| Error::Source { input: layout.input.to_owned(), source })?;
+    let (batches, _) = read_table(layout, settings, path, &shown, &mut rejects).map_err(|source| Error::Source { input: layout.input.to_owned(), source })?;
     let rejects = rejects.finish();
     for row in 0..rejects.num_rows() {
         let text = |index: usize| rejects.column(index).as_string::<i32>().value(row).to_owned();
-        report.rejected_rows.push(format!("{} {}: {} ({})", text(1), text(2), text(3), text(4)));
+        rejected.push(format!("{} {}: {} ({})", text(1), text(2), text(3), text(4)));
     }
     Ok(batches)
 }
@@ -174,9 +175,9 @@ pub fn build_rome(sources: &RomeSources, out: &Path) -> Result<RomeReport> {
         let version: String = name[start..].chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
         (version.len() > 1).then_some(version)
     });
-    let rome = read(&ROME4, &sources.rome, b',', &mut report)?;
+    let rome = read(&ROME4, &TableSettings::csv(b','), &sources.rome, &mut report.rejected_rows)?;
     let table = read_rome_fap_table(&sources.rome_fap2009, "Table").map_err(|source| Error::Source { input: "rome_fap2009".to_owned(), source })?;
-    let fap2021 = read(&FAP2021, &sources.fap2021, b';', &mut report)?;
+    let fap2021 = read(&FAP2021, &TableSettings::csv(b';'), &sources.fap2021, &mut report.rejected_rows)?;
     let known_2021: BTreeSet<String> = column(&fap2021, "code_fap228").into_iter().flatten().collect();
 
     // The FAP of each ROME v3 code, by the rule of this module's documentation.
@@ -203,7 +204,7 @@ pub fn build_rome(sources: &RomeSources, out: &Path) -> Result<RomeReport> {
 
     let mut crosswalk: BTreeMap<String, String> = BTreeMap::new();
     if let Some(path) = &sources.rome_fap2021 {
-        let batches = read(&CROSSWALK, path, b',', &mut report)?;
+        let batches = read(&CROSSWALK, &TableSettings::csv(b','), path, &mut report.rejected_rows)?;
         for (code, fap) in column(&batches, "code_rome").into_iter().zip(column(&batches, "code_fap2021")) {
             let (Some(code), Some(fap)) = (code, fap) else { continue };
             if !known_2021.contains(&fap) {
@@ -295,9 +296,11 @@ pub struct CrosswalkReport {
     pub only_in_bmo: Vec<String>,
     /// Communes of the grid's table that the BMO table lacks.
     pub only_in_grid: Vec<String>,
+    /// Rows of the two tables that could not be read, with their reason.
+    pub rejected_rows: Vec<String>,
 }
 
-fn commune_bassins(table: &CommuneTable, input: &'static str) -> Result<BTreeMap<String, String>> {
+fn commune_bassins(table: &CommuneTable, input: &'static str, rejected: &mut Vec<String>) -> Result<BTreeMap<String, String>> {
     let layout = TableLayout {
         input,
         columns: &[
@@ -308,9 +311,8 @@ fn commune_bassins(table: &CommuneTable, input: &'static str) -> Result<BTreeMap
     let mut settings = TableSettings::csv(table.delimiter);
     settings.headers = vec![("code_commune".to_owned(), table.commune.clone()), ("code_bassin".to_owned(), table.bassin.clone())];
     settings.filter = table.filter.iter().map(|(column, value)| (column.clone(), vec![value.clone()])).collect();
-    let mut rejects = RejectsBuilder::default();
-    let shown = table.path.display().to_string();
-    let (batches, _) = read_table(&layout, &settings, &table.path, &shown, &mut rejects).map_err(|source| Error::Source { input: input.to_owned(), source })?;
+    let batches = read(&layout, &settings, &table.path, rejected)?;
+    let shown = table.path.display();
     let mut out = BTreeMap::new();
     for (commune, bassin) in column(&batches, "code_commune").into_iter().zip(column(&batches, "code_bassin")) {
         let (Some(commune), Some(bassin)) = (commune, bassin) else { continue };
@@ -326,10 +328,10 @@ fn commune_bassins(table: &CommuneTable, input: &'static str) -> Result<BTreeMap
 /// Writes `bmo_bassins.csv` (`code_bassin_bmo`, `code_bassin`, `poids`) in `out`: each BMO
 /// bassin spread onto the grid bassins by its share of communes.
 pub fn build_bmo_crosswalk(bmo: &CommuneTable, grid: &CommuneTable, out: &Path) -> Result<CrosswalkReport> {
-    let bmo_of = commune_bassins(bmo, "bmo_communes")?;
-    let grid_of = commune_bassins(grid, "grid_communes")?;
-    let mut counts: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
     let mut report = CrosswalkReport::default();
+    let bmo_of = commune_bassins(bmo, "bmo_communes", &mut report.rejected_rows)?;
+    let grid_of = commune_bassins(grid, "grid_communes", &mut report.rejected_rows)?;
+    let mut counts: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
     for (commune, bmo_bassin) in &bmo_of {
         match grid_of.get(commune) {
             Some(grid_bassin) => {

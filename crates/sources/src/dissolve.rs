@@ -6,6 +6,8 @@
 
 use std::collections::BTreeMap;
 
+use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::datatypes::Int64Type;
 use geo::{Area, Orient, orient::Direction, unary_union};
 
 use crate::error::{Error, Result};
@@ -35,6 +37,33 @@ pub struct Dissolved {
     pub without_polygon: Vec<String>,
     /// Communes with a polygon and no bassin in the table.
     pub without_bassin: Vec<String>,
+}
+
+/// The commune → bassin rows of a `communes` table as read (its `code_commune`,
+/// `code_bassin`, `libelle_bassin`, `code_departement`, `source_file` and `source_line`
+/// columns). Rows without a commune or a bassin are left to staging, which rejects them.
+pub fn commune_assignments(batches: &[RecordBatch]) -> Result<Vec<CommuneAssignment>> {
+    let missing = |name: &str| Error::Grid { message: format!("the commune table has no column {name}") };
+    let mut out = Vec::new();
+    for batch in batches {
+        let text = |name: &str| batch.column_by_name(name).map(|c| c.as_string::<i32>().clone()).ok_or_else(|| missing(name));
+        let (commune, bassin, label, departement, file) =
+            (text("code_commune")?, text("code_bassin")?, text("libelle_bassin")?, text("code_departement")?, text("source_file")?);
+        let line = batch.column_by_name("source_line").map(|c| c.as_primitive::<Int64Type>().clone()).ok_or_else(|| missing("source_line"))?;
+        for row in 0..batch.num_rows() {
+            if commune.is_null(row) || bassin.is_null(row) {
+                continue;
+            }
+            out.push(CommuneAssignment {
+                commune: commune.value(row).to_owned(),
+                bassin: bassin.value(row).to_owned(),
+                bassin_label: (!label.is_null(row)).then(|| label.value(row).to_owned()),
+                departement: (!departement.is_null(row)).then(|| departement.value(row).to_owned()),
+                location: format!("{} line {}", file.value(row), line.value(row)),
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// Dissolves commune `polygons` (their `code` is the commune's) into one shape per bassin

@@ -18,7 +18,7 @@ mod rome_fap;
 mod table;
 mod territories;
 
-pub use dissolve::{CommuneAssignment, Dissolved, dissolve};
+pub use dissolve::{CommuneAssignment, Dissolved, commune_assignments, dissolve};
 pub use error::{Error, Result};
 pub use files::{InputFile, describe_file, expand_paths, open_decompressed};
 pub use layouts::{Column, TABLE_LAYOUTS, TableLayout, table_layout};
