@@ -56,6 +56,9 @@ enum Command {
     Publish(PublishArguments),
     /// Render the per-bassin gap sheets (HTML, XLSX, PDF) of a published run.
     Sheets(SheetsArguments),
+    /// Audit a published run's public tables for disclosure: bound every suppressed person
+    /// count by what the published figures allow (exit 9 when one is pinned too closely).
+    Audit(AuditArguments),
     /// Fetch from an API into the output's landing area (read by the next `run`).
     #[command(subcommand)]
     Fetch(FetchCommand),
@@ -158,6 +161,18 @@ struct SqlArguments {
     format: Format,
     /// The query, e.g. "SELECT * FROM gold.competence_gap LIMIT 10".
     query: Option<String>,
+}
+
+#[derive(Args)]
+struct AuditArguments {
+    #[command(flatten)]
+    output: OutputArguments,
+    /// Audit an earlier run instead of the current one.
+    #[arg(long)]
+    run: Option<String>,
+    /// The narrowest interval a suppressed count may be left in (default: the run's, MIN_COUNT).
+    #[arg(long)]
+    protection_range: Option<f64>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -393,6 +408,22 @@ async fn execute(command: Command) -> anyhow::Result<()> {
                 None => interactive(&session, format).await?,
             }
             Ok(())
+        }
+        Command::Audit(arguments) => {
+            let output = open_output(&arguments.output)?;
+            let (run, report) = skillgap_run::audit_run(&output, arguments.run.as_deref(), arguments.protection_range).await?;
+            println!(
+                "run {run}: {} person-count cells, {} suppressed ({} holding only published places), {} equations, {} linear programmes",
+                report.cells, report.suppressed, report.capacity_only, report.equations, report.programmes
+            );
+            if report.at_risk.is_empty() {
+                println!("no suppressed count is pinned below the protection range");
+                return Ok(());
+            }
+            for risk in &report.at_risk {
+                println!("at risk: {risk}");
+            }
+            Err(skillgap_run::Error::Disclosure { cells: report.at_risk }.into())
         }
         Command::Runs(arguments) => {
             let output = open_output(&arguments)?;

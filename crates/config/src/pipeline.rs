@@ -120,11 +120,32 @@ pub struct Thresholds {
     /// A run fails when one input's share of rejected rows exceeds this.
     #[serde(default = "default_max_reject_ratio")]
     pub max_reject_ratio: f64,
+    /// Published person counts are rounded to the nearest multiple of this (France
+    /// Travail rounds its own statistics to tens); 1 publishes them exact.
+    #[serde(default = "default_rounding_base")]
+    pub rounding_base: i64,
+    /// The narrowest interval the published figures may leave a suppressed count in
+    /// (the disclosure audit); MIN_COUNT when absent.
+    #[serde(default)]
+    pub protection_range: Option<f64>,
 }
 
 impl Default for Thresholds {
     fn default() -> Self {
-        Self { min_denom: default_min_denom(), min_count: default_min_count(), max_reject_ratio: default_max_reject_ratio() }
+        Self {
+            min_denom: default_min_denom(),
+            min_count: default_min_count(),
+            max_reject_ratio: default_max_reject_ratio(),
+            rounding_base: default_rounding_base(),
+            protection_range: None,
+        }
+    }
+}
+
+impl Thresholds {
+    /// The audit's protection range: `protection_range`, else MIN_COUNT.
+    pub fn protection(&self) -> f64 {
+        self.protection_range.unwrap_or(self.min_count as f64)
     }
 }
 
@@ -163,6 +184,11 @@ pub fn default_timezone() -> String {
 pub fn default_min_denom() -> f64 {
     20.0
 }
+/// Default rounding base of published person counts: 10.
+pub fn default_rounding_base() -> i64 {
+    10
+}
+
 /// Default `MIN_COUNT`: 5.
 pub fn default_min_count() -> i64 {
     5
@@ -206,6 +232,12 @@ impl Pipeline {
         }
         if t.min_count < 1 {
             return Err(self.invalid("thresholds.min_count", "must be at least 1"));
+        }
+        if t.rounding_base < 1 {
+            return Err(self.invalid("thresholds.rounding_base", "must be at least 1"));
+        }
+        if t.protection_range.is_some_and(|p| !p.is_finite() || p < 0.0) {
+            return Err(self.invalid("thresholds.protection_range", "must be a number of persons, 0 or more"));
         }
         if !(0.0..=1.0).contains(&t.max_reject_ratio) {
             return Err(self.invalid("thresholds.max_reject_ratio", "must be between 0 and 1"));

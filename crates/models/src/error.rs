@@ -23,6 +23,9 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// The disclosure audit could not bound a cell (contradictory figures, a solver failure).
+    #[error("disclosure audit: {0}")]
+    Audit(String),
     /// A table's tests failed.
     #[error("table {table} fails {} test(s): {}", failures.len(), failures.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     TestsFailed {

@@ -2,8 +2,10 @@
 //! deduplicates and geocodes bronze rows into silver tables (and rejects), `marts/` computes
 //! one gold table per file from silver, and every table's YAML specification
 //! (`schemas/*.yml`, embedded) drives its column documentation and the SQL tests that run
-//! after each build. No I/O here: tables are registered and collected by the caller.
+//! after each build, with the public export under secrecy and its disclosure audit
+//! (`audit/`). No I/O here: tables are registered and collected by the caller.
 
+pub mod audit;
 mod context;
 mod error;
 mod functions;
@@ -20,7 +22,7 @@ pub use context::{SharedTables, bounded_runtimes, equip, marts_context, marts_st
 pub use error::{Error, Result};
 pub use geocoding::{BassinIndex, register_geocoder};
 pub use parameters::Parameters;
-pub use public::{SECRET_COLUMN, public_sql, public_table_spec, run_secrecy_checks};
+pub use public::{SECRET_COLUMN, Secrecy, listed_in_secret, public_sql, public_table_spec, run_secrecy_checks};
 pub use quality::{TestFailure, run_table_tests};
 pub use schemas::{ColumnSpec, ColumnTest, PublicSpec, TableSpec, TestSpec, render_tables_markdown, table_spec, table_specs, type_name};
 pub use shipping::{decode_function, encode_function};

@@ -12,6 +12,11 @@ pub struct Parameters {
     pub min_denom: f64,
     /// `MIN_COUNT`.
     pub min_count: i64,
+    /// Published person counts are rounded to a multiple of this.
+    pub rounding_base: i64,
+    /// The narrowest interval the disclosure audit lets published figures leave a
+    /// suppressed count in.
+    pub protection_range: f64,
     /// Whether the grid is the BMO bassins (BMO rows join directly, weight 1).
     pub grid_is_bmo_bassins: bool,
     /// The semester of a semester run (`2026-S1`), which writes its snapshot.
@@ -93,6 +98,8 @@ mod tests {
             as_of: NaiveDate::from_ymd_opt(y, m, d).unwrap(),
             min_denom: 20.0,
             min_count: 5,
+            rounding_base: 10,
+            protection_range: 5.0,
             grid_is_bmo_bassins: true,
             semester: None,
             previous_semester: None,

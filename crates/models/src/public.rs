@@ -2,27 +2,75 @@
 //! count from 1 to MIN_COUNT − 1 suppressed (primary), then, within each group of rows
 //! whose column total is published, the smallest other positive cell of a column that
 //! has exactly one suppressed cell (secondary), then every column that would reveal a
-//! suppressed count (`follows`). The suppressed fields of a row are listed, comma
-//! separated, in its `secret` column. Rates under MIN_DENOM are already NULL in gold.
+//! suppressed count (`follows`). What is published of person counts is rounded to the
+//! rounding base, and rates over persons are published at the precision of that rounding,
+//! so that no published equation is exact. `secret` lists the suppressed fields of a row,
+//! never why. Rates under MIN_DENOM are already NULL in gold.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use datafusion::prelude::SessionContext;
 
 use crate::error::Result;
 use crate::quality::run_checks;
-use crate::schemas::{ColumnSpec, PublicSpec, TableSpec};
+use crate::schemas::{ColumnSpec, PublicSpec, RateRounding, TableSpec};
 
 /// The name of the list of suppressed fields.
 pub const SECRET_COLUMN: &str = "secret";
 
-/// How `secret` marks a count hidden by secondary suppression (`de_a (secondaire)`); a
-/// count listed bare is a primary suppression (from 1 to MIN_COUNT − 1).
-pub const SECONDARY: &str = "secondaire";
-
-/// How `secret` marks a column hidden because it would reveal a count (`taux (lié)`).
-pub const LINKED: &str = "lié";
+/// How secrecy is applied: MIN_COUNT and the rounding base.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Secrecy {
+    /// Person counts from 1 to `min_count − 1` are suppressed.
+    pub min_count: i64,
+    /// Published person counts are rounded to a multiple of this (1: exact).
+    pub rounding_base: i64,
+}
 
 fn partition(public: &PublicSpec) -> String {
     if public.group.is_empty() { String::new() } else { format!("PARTITION BY {}", public.group.join(", ")) }
+}
+
+/// SQL condition: `column` of a public table is listed in its `secret`.
+pub fn listed_in_secret(column: &str) -> String {
+    format!("array_has(string_to_array({SECRET_COLUMN}, ','), '{column}')")
+}
+
+impl PublicSpec {
+    /// Whether `column` holds persons (a count, or a sum or difference of counts).
+    pub fn is_persons(&self, column: &str) -> bool {
+        self.counts.iter().chain(&self.rounded).any(|c| c == column)
+    }
+}
+
+impl Secrecy {
+    /// `expression` rounded to the rounding base, as a value of `data_type`.
+    fn round(&self, expression: &str, data_type: &str) -> String {
+        let base = self.rounding_base;
+        if base == 1 {
+            expression.to_owned()
+        } else if data_type.starts_with("int") {
+            format!("CAST(round(CAST({expression} AS DOUBLE) / {base}) * {base} AS BIGINT)")
+        } else {
+            format!("round(CAST({expression} AS DOUBLE) / {base}) * {base}")
+        }
+    }
+
+    /// The public value of the rate `column` (a gold column).
+    fn rate(&self, column: &str, rounding: &RateRounding, public: &PublicSpec, spec: &TableSpec) -> String {
+        let type_of = |name: &str| spec.columns.iter().find(|c| c.name == name).map(|c| c.data_type.as_str()).unwrap_or("float64");
+        let published = |name: &str| if public.is_persons(name) { self.round(name, type_of(name)) } else { name.to_owned() };
+        if let Some(of) = &rounding.of {
+            let numerator = self.round(&format!("{column} * {of}"), "float64");
+            format!("CASE WHEN {column} IS NULL THEN NULL ELSE {numerator} / NULLIF(CAST({} AS DOUBLE), 0) END", published(of))
+        } else if let Some(over) = &rounding.over {
+            format!("CASE WHEN {column} IS NULL THEN NULL ELSE {column} * {over} / NULLIF(CAST({} AS DOUBLE), 0) END", published(over))
+        } else if let Some(step) = rounding.step {
+            format!("round({column} / {step}) * {step}")
+        } else {
+            column.to_owned()
+        }
+    }
 }
 
 /// The specification of a gold table's public export (layer `public`, its columns and
@@ -32,7 +80,7 @@ pub fn public_table_spec(spec: &TableSpec) -> Option<TableSpec> {
     let mut derived = spec.clone();
     derived.layer = "public".to_owned();
     derived.description = format!(
-        "Public export of gold.{}, under statistical secrecy: person counts ({}) from 1 to MIN_COUNT − 1 suppressed, then the next smallest cell of a column with one suppressed cell {}, then the columns that would reveal them; `secret` lists them (`col`, `col (secondaire)`, `col (lié)`). {}",
+        "Public export of gold.{}, under statistical secrecy: person counts ({}) from 1 to MIN_COUNT − 1 suppressed, then the next smallest cell of a column with one suppressed cell {}, then the columns that would reveal them; `secret` lists them. Person counts and sums of persons are published rounded to the run's rounding base (10 by default, `thresholds.rounding_base`), rates over persons at the precision of that rounding. {}",
         spec.table,
         public.counts.join(", "),
         if public.group.is_empty() { "in the table".to_owned() } else { format!("per {}", public.group.join(", ")) },
@@ -44,7 +92,7 @@ pub fn public_table_spec(spec: &TableSpec) -> Option<TableSpec> {
         name: SECRET_COLUMN.to_owned(),
         data_type: "utf8".to_owned(),
         unit: "list".to_owned(),
-        definition: "The fields of this row suppressed by statistical secrecy, comma separated (empty when none): `col` for a count from 1 to MIN_COUNT − 1, `col (secondaire)` for a count hidden so that the first cannot be recomputed, `col (lié)` for a column that would reveal one.".to_owned(),
+        definition: "The fields of this row suppressed by statistical secrecy, comma separated (empty when none); which fields, never why.".to_owned(),
         source: "derived".to_owned(),
         tests: Vec::new(),
     });
@@ -53,15 +101,25 @@ pub fn public_table_spec(spec: &TableSpec) -> Option<TableSpec> {
 
 /// The SQL of the public table built from `gold.<table>`, or `None` when the table is not
 /// exported.
-pub fn public_sql(spec: &TableSpec, min_count: i64) -> Option<String> {
+/// `forced` holds further cells to suppress, by column, as their grain values joined by
+/// `/` (the disclosure audit's additional suppressions).
+pub fn public_sql(spec: &TableSpec, secrecy: Secrecy, forced: &BTreeMap<String, BTreeSet<String>>) -> Option<String> {
     let public = spec.public.as_ref()?;
+    let min_count = secrecy.min_count;
     let grain = spec.grain.join(", ");
     let partition = partition(public);
     let mut flags = Vec::new();
     let mut ranks = Vec::new();
     let mut suppressed = Vec::new();
     for count in &public.counts {
-        flags.push(format!("({count} > 0 AND {count} < {min_count}) AS primary_{count}"));
+        // The audit's additional suppressions count as primary ones for the secondary rule.
+        let forced = match forced.get(count) {
+            Some(keys) if !keys.is_empty() => {
+                format!(" OR concat_ws('/', {grain}) IN ({})", keys.iter().map(|k| format!("'{}'", k.replace('\'', "''"))).collect::<Vec<_>>().join(", "))
+            }
+            _ => String::new(),
+        };
+        flags.push(format!("(({count} > 0 AND {count} < {min_count}){forced}) AS primary_{count}"));
         ranks.push(format!(
             "SUM(CASE WHEN primary_{count} THEN 1 ELSE 0 END) OVER ({partition}) AS suppressed_in_group_{count},
              ROW_NUMBER() OVER ({partition} ORDER BY CASE WHEN {count} > 0 AND NOT primary_{count} THEN 0 ELSE 1 END, {count}, {grain}) AS smallest_{count}"
@@ -80,16 +138,19 @@ pub fn public_sql(spec: &TableSpec, min_count: i64) -> Option<String> {
     let mut secret = Vec::new();
     for column in &spec.columns {
         let name = &column.name;
+        let value = if public.is_persons(name) {
+            secrecy.round(name, &column.data_type)
+        } else if let Some(rounding) = public.rates.get(name) {
+            secrecy.rate(name, rounding, public, spec)
+        } else {
+            name.clone()
+        };
         match hidden(name) {
             Some(condition) => {
-                columns.push(format!("CASE WHEN {condition} THEN NULL ELSE {name} END AS {name}"));
-                secret.push(if public.counts.iter().any(|c| c == name) {
-                    format!("CASE WHEN primary_{name} THEN '{name}' WHEN {condition} THEN '{name} ({SECONDARY})' END")
-                } else {
-                    format!("CASE WHEN {condition} THEN '{name} ({LINKED})' END")
-                });
+                columns.push(format!("CASE WHEN {condition} THEN NULL ELSE {value} END AS {name}"));
+                secret.push(format!("CASE WHEN {condition} THEN '{name}' END"));
             }
-            None => columns.push(name.clone()),
+            None => columns.push(format!("{value} AS {name}")),
         }
     }
     let secret = if secret.is_empty() { "''".to_owned() } else { format!("concat_ws(',', {})", secret.join(", ")) };
@@ -109,12 +170,11 @@ pub fn public_sql(spec: &TableSpec, min_count: i64) -> Option<String> {
 
 /// The secrecy checks of a public table `table` (e.g. `public.competence_gap`): (name,
 /// SQL counting failing rows or groups).
-fn secrecy_checks(public: &PublicSpec, table: &str, min_count: i64) -> Vec<(String, String)> {
-    let listed = |column: &str| {
-        format!(
-            "(array_has(string_to_array({SECRET_COLUMN}, ','), '{column}') OR array_has(string_to_array({SECRET_COLUMN}, ','), '{column} ({SECONDARY})') OR array_has(string_to_array({SECRET_COLUMN}, ','), '{column} ({LINKED})'))"
-        )
-    };
+fn secrecy_checks(public: &PublicSpec, table: &str, secrecy: Secrecy) -> Vec<(String, String)> {
+    let min_count = secrecy.min_count;
+    let base = secrecy.rounding_base;
+    let listed = |column: &str| listed_in_secret(column);
+    let off_multiple = |expression: &str, step: &str| format!("abs({expression} - round({expression} / {step}) * {step}) > 1e-6 * (1 + abs({expression}))");
     let mut checks = Vec::new();
     for count in &public.counts {
         checks
@@ -135,6 +195,28 @@ fn secrecy_checks(public: &PublicSpec, table: &str, min_count: i64) -> Vec<(Stri
             ),
         ));
     }
+    // Published exact (base 1), weighted shares and rates keep their fractions.
+    let rounded = if base > 1 { public.counts.iter().chain(&public.rounded).collect() } else { Vec::new() };
+    for column in rounded {
+        checks.push((
+            format!("{column} published as a multiple of {base}"),
+            format!("SELECT COUNT(*) FROM {table} WHERE {column} IS NOT NULL AND {}", off_multiple(&format!("CAST({column} AS DOUBLE)"), &base.to_string())),
+        ));
+    }
+    for (column, rounding) in &public.rates {
+        let failing = if base == 1 {
+            continue;
+        } else if let Some(of) = &rounding.of {
+            format!("{column} IS NOT NULL AND {}", off_multiple(&format!("({column} * {of})"), &base.to_string()))
+        } else if let Some(over) = &rounding.over {
+            format!("{column} IS NOT NULL AND {}", off_multiple(&format!("({column} * {over})"), "1"))
+        } else if let Some(step) = rounding.step {
+            format!("{column} IS NOT NULL AND {}", off_multiple(column, &step.to_string()))
+        } else {
+            continue;
+        };
+        checks.push((format!("{column} × its published denominator gives only a rounded figure"), format!("SELECT COUNT(*) FROM {table} WHERE {failing}")));
+    }
     for (column, sources) in &public.follows {
         let any_source = sources.iter().map(|s| listed(s)).collect::<Vec<_>>().join(" OR ");
         checks.push((
@@ -146,9 +228,9 @@ fn secrecy_checks(public: &PublicSpec, table: &str, min_count: i64) -> Vec<(Stri
 }
 
 /// Runs the secrecy checks of the registered public table `table`; any failure is an error.
-pub async fn run_secrecy_checks(context: &SessionContext, spec: &TableSpec, table: &str, min_count: i64) -> Result<usize> {
+pub async fn run_secrecy_checks(context: &SessionContext, spec: &TableSpec, table: &str, secrecy: Secrecy) -> Result<usize> {
     match spec.public.as_ref() {
-        Some(public) => run_checks(context, table, &secrecy_checks(public, table, min_count)).await,
+        Some(public) => run_checks(context, table, &secrecy_checks(public, table, secrecy)).await,
         None => Ok(0),
     }
 }
@@ -219,19 +301,22 @@ public:
         let spec = parse_standalone(SPEC).unwrap();
         let context = marts_context(Arc::default());
         register(&context);
-        let batches = context.sql(&public_sql(&spec, 5).unwrap()).await.unwrap().collect().await.unwrap();
+        let exact = Secrecy { min_count: 5, rounding_base: 1 };
+        let batches = context.sql(&public_sql(&spec, exact, &BTreeMap::new()).unwrap()).await.unwrap().collect().await.unwrap();
         let batch = arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap();
         let de_a: Vec<Option<i64>> = batch.column(2).as_primitive::<arrow::datatypes::Int64Type>().iter().collect();
         let secret: Vec<&str> = batch.column(4).as_string::<i32>().iter().map(|s| s.unwrap_or("?")).collect();
         assert_eq!(de_a, [None, Some(40), None, Some(0), None, None, Some(0), None, None, Some(9)]);
-        assert_eq!(secret, ["de_a,taux (lié)", "", "de_a (secondaire),taux (lié)", "", "", "de_a,taux (lié)", "", "de_a,taux (lié)", "de_a,taux (lié)", ""]);
+        // Which fields, never why: the secondary 7 is listed as the primary 3 is.
+        assert_eq!(secret, ["de_a,taux", "", "de_a,taux", "", "", "de_a,taux", "", "de_a,taux", "de_a,taux", ""]);
         let taux_hidden = batch.column(3).as_primitive::<arrow::datatypes::Float64Type>().iter().filter(Option::is_none).count();
         assert_eq!(taux_hidden, 5);
 
         let public_spec = public_table_spec(&spec).unwrap();
         assert_eq!(public_spec.columns.last().map(|c| c.name.as_str()), Some(SECRET_COLUMN));
         register_batches(&context, "public.demo", batch.schema(), vec![batch]).unwrap();
-        assert_eq!(run_secrecy_checks(&context, &spec, "public.demo", 5).await.unwrap(), 4);
+        // Three checks of de_a and one of taux; exact counts have no rounding to check.
+        assert_eq!(run_secrecy_checks(&context, &spec, "public.demo", exact).await.unwrap(), 4);
     }
 
     #[tokio::test]
@@ -242,7 +327,7 @@ public:
         // The raw table with an empty `secret`: small counts shown.
         let raw = context.sql("SELECT *, '' AS secret FROM gold.demo").await.unwrap().collect().await.unwrap();
         register_batches(&context, "public.raw", raw[0].schema(), raw).unwrap();
-        let error = run_secrecy_checks(&context, &spec, "public.raw", 5).await.unwrap_err().to_string();
+        let error = run_secrecy_checks(&context, &spec, "public.raw", Secrecy { min_count: 5, rounding_base: 1 }).await.unwrap_err().to_string();
         assert!(error.contains("no de_a between 0 and 5 shown"), "{error}");
         // Only the primary cell hidden, its bassin total would give it back.
         let leaky = context
@@ -253,7 +338,39 @@ public:
             .await
             .unwrap();
         register_batches(&context, "public.leaky", leaky[0].schema(), leaky).unwrap();
-        let error = run_secrecy_checks(&context, &spec, "public.leaky", 5).await.unwrap_err().to_string();
+        let error = run_secrecy_checks(&context, &spec, "public.leaky", Secrecy { min_count: 5, rounding_base: 1 }).await.unwrap_err().to_string();
         assert!(error.contains("single suppressed cell") && error.contains("1 failing"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn counts_are_rounded_rates_follow_their_rounding_and_forced_cells_are_hidden() {
+        let spec = parse_standalone(&SPEC.replace("follows: {taux: [de_a]}", "follows: {taux: [de_a]}\n  rates: {taux: {of: de_a}}")).unwrap();
+        let context = marts_context(Arc::default());
+        register(&context);
+        let secrecy = Secrecy { min_count: 5, rounding_base: 10 };
+        // Bassin 1's 40 forced out by the audit: with the primary 3, two cells are hidden, so
+        // the 7 no longer needs to be, and shows rounded.
+        let forced = BTreeMap::from([("de_a".to_owned(), BTreeSet::from(["1/B".to_owned()]))]);
+        let batches = context.sql(&public_sql(&spec, secrecy, &forced).unwrap()).await.unwrap().collect().await.unwrap();
+        let batch = arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap();
+        let de_a: Vec<Option<i64>> = batch.column(2).as_primitive::<arrow::datatypes::Int64Type>().iter().collect();
+        assert_eq!(de_a, [None, None, Some(10), Some(0), None, None, Some(0), None, None, Some(10)]);
+        // taux of de_a: the rounded numerator over the rounded de_a (round(1.0 × 9) / 10,
+        // round(0.3 × 7) / 10), so that taux × de_a gives back only a rounded count.
+        let taux: Vec<Option<f64>> = batch.column(3).as_primitive::<arrow::datatypes::Float64Type>().iter().collect();
+        assert_eq!((taux[2], taux[9]), (Some(0.0), Some(1.0)), "{taux:?}");
+        register_batches(&context, "public.demo", batch.schema(), vec![batch]).unwrap();
+        assert!(run_secrecy_checks(&context, &spec, "public.demo", secrecy).await.unwrap() >= 6);
+        // An unrounded count among the published ones fails the checks.
+        let raw = context
+            .sql("SELECT code_bassin, code_rome, CASE WHEN de_a = 10 THEN 9 ELSE de_a END AS de_a, taux, secret FROM public.demo")
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        register_batches(&context, "public.unrounded", raw[0].schema(), raw).unwrap();
+        let error = run_secrecy_checks(&context, &spec, "public.unrounded", secrecy).await.unwrap_err().to_string();
+        assert!(error.contains("multiple of 10"), "{error}");
     }
 }

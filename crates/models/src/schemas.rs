@@ -72,6 +72,37 @@ pub struct PublicSpec {
     /// sum with it): suppressed with any of the counts they follow.
     #[serde(default)]
     pub follows: std::collections::BTreeMap<String, Vec<String>>,
+    /// Other person-valued columns (sums and differences of counts): published rounded
+    /// like the counts, suppressed only through `follows`.
+    #[serde(default)]
+    pub rounded: Vec<String>,
+    /// Counts that are shares of session counts weighted by 1/|M(s)|: the audit protects
+    /// them in proportion to their largest weight.
+    #[serde(default)]
+    pub weighted: Vec<String>,
+    /// Rates computed from person counts, and how their public value is rounded so that
+    /// rate × denominator gives back no more than the rounded count.
+    #[serde(default)]
+    pub rates: std::collections::BTreeMap<String, RateRounding>,
+}
+
+/// How a rate over person counts is published (`metrics.md` § Statistical secrecy): exactly
+/// one of the three.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateRounding {
+    /// The numerator is persons, a share of this column (the rate's denominator or an
+    /// upper bound of it): published as round(rate × column) / column, the column taken
+    /// rounded when it is itself a person count.
+    #[serde(default)]
+    pub of: Option<String>,
+    /// Only the denominator is persons, this column: the rate is recomputed over its
+    /// rounded value.
+    #[serde(default)]
+    pub over: Option<String>,
+    /// No published column bounds the denominator: the rate is rounded to this step.
+    #[serde(default)]
+    pub step: Option<f64>,
 }
 
 /// An entry of `columns:`.
@@ -269,6 +300,27 @@ pub fn render_tables_markdown() -> Result<String> {
                 },
                 if follows.is_empty() { String::new() } else { format!("; hidden together: {}", follows.join("; ")) },
             ));
+            let persons: Vec<&String> = public.counts.iter().chain(&public.rounded).collect();
+            if !persons.is_empty() {
+                out.push_str(&format!(
+                    "Published rounded to the run's rounding base (`thresholds.rounding_base`, 10 by default): {}.",
+                    persons.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+                ));
+                let rates: Vec<String> = public
+                    .rates
+                    .iter()
+                    .map(|(rate, rounding)| match (&rounding.of, &rounding.over, rounding.step) {
+                        (Some(of), _, _) => format!("`{rate}` = rounded (rate × `{of}`) / `{of}` as published"),
+                        (_, Some(over), _) => format!("`{rate}` recomputed over the rounded `{over}`"),
+                        (_, _, Some(step)) => format!("`{rate}` rounded to {step}"),
+                        _ => format!("`{rate}` as in gold"),
+                    })
+                    .collect();
+                if !rates.is_empty() {
+                    out.push_str(&format!(" Rates: {}.", rates.join("; ")));
+                }
+                out.push('\n');
+            }
         }
         out.push('\n');
     }

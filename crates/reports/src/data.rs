@@ -98,6 +98,11 @@ impl RunTables {
         self.manifest.get("finished_at").and_then(|v| v.as_str()).and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()).map(|t| t.date_naive())
     }
 
+    /// The rounding base of the run's published person counts (1 for runs before it).
+    pub fn rounding_base(&self) -> i64 {
+        self.manifest.pointer("/thresholds/rounding_base").and_then(serde_json::Value::as_i64).unwrap_or(1)
+    }
+
     /// The figures the run could not compute for want of a link between two inputs, as
     /// sentences for the sheets (from the manifest's unknown codes).
     pub fn missing_figures(&self) -> Vec<String> {

@@ -1,6 +1,6 @@
 //! French formats: `12 345`, `56,3 %`, `1,25`, `JJ/MM/AAAA`, and the secrecy markers.
 
-use crate::table::{Row, Secrecy};
+use crate::table::Row;
 
 /// Narrow no-break space, the French thousands separator.
 const THIN: char = '\u{202F}';
@@ -50,13 +50,11 @@ pub fn date(value: chrono::NaiveDate) -> String {
     value.format("%d/%m/%Y").to_string()
 }
 
-/// How a cell of a public table reads: its value, « < 5 » / « s » under secrecy, « n.s. »
+/// How a cell of a public table reads: its value, « s » under secrecy, « n.s. »
 /// for a rate not computed, « — » for nothing.
 pub fn cell(row: &Row<'_>, column: &str, kind: Kind) -> String {
-    match row.secret(column) {
-        Some(Secrecy::Small) => return "< 5".to_owned(),
-        Some(Secrecy::Masked) => return "s".to_owned(),
-        None => {}
+    if row.secret(column) {
+        return "s".to_owned();
     }
     match (row.number(column), kind) {
         (Some(value), Kind::Count) => integer(value),

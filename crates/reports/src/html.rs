@@ -166,7 +166,7 @@ pub fn sheet(tables: &RunTables, bassin: &Bassin, sections: &[Section], gap: &[B
                 }
                 section id="methode" aria-labelledby="methode-titre" {
                     h2 id="methode-titre" { "Méthode et secret statistique" }
-                    dl { @for (term, definition) in glossary(min_denom) { dt { (term) } dd { (definition) } } }
+                    dl { @for (term, definition) in glossary(min_denom, tables.rounding_base()) { dt { (term) } dd { (definition) } } }
                     h3 { "Sources" }
                     ul { @for source in &sources { li { "Source : " (source) ". Licence Ouverte / Open Licence (Etalab)." } } }
                 }

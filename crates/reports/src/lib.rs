@@ -93,7 +93,14 @@ fn render_sheet(tables: &RunTables, bassin: &data::Bassin, request: &SheetReques
     }
     if request.xlsx {
         let path = request.out_dir.join(format!("{stem}.xlsx"));
-        xlsx::write(&path, &format!("Fiche bassin — {} ({})", bassin.label, bassin.code), &sections, &tables.missing_figures(), request.min_denom)?;
+        xlsx::write(
+            &path,
+            &format!("Fiche bassin — {} ({})", bassin.label, bassin.code),
+            &sections,
+            &tables.missing_figures(),
+            request.min_denom,
+            tables.rounding_base(),
+        )?;
         files.push(path);
     }
     Ok(files)

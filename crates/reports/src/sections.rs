@@ -26,7 +26,7 @@ impl Cell {
 
     /// A cell of a public table's column.
     pub fn of(row: &Row<'_>, column: &str, kind: Kind) -> Self {
-        let hidden = row.secret(column).is_some();
+        let hidden = row.secret(column);
         Self { text: cell(row, column, kind), number: if hidden { None } else { row.number(column) }, kind: Some(kind) }
     }
 }
@@ -67,7 +67,7 @@ fn rank(row: Option<&Row<'_>>, column: &str, of: usize) -> Cell {
 fn regional_total(tables: &RunTables, column: &str, kind: Kind) -> Cell {
     let mut sum = 0.0;
     for row in tables.summary.rows() {
-        if row.secret(column).is_some() {
+        if row.secret(column) {
             return Cell::text("s");
         }
         sum += row.number(column).unwrap_or(0.0);
@@ -399,8 +399,9 @@ pub fn horizon(tables: &RunTables, bassin: &Bassin) -> Option<Section> {
     })
 }
 
-/// Section 9: the glossary — (indicator, definition).
-pub fn glossary(min_denom: f64) -> Vec<(&'static str, String)> {
+/// Section 9: the glossary — (indicator, definition), for a run whose person counts are
+/// published rounded to multiples of `rounding_base`.
+pub fn glossary(min_denom: f64, rounding_base: i64) -> Vec<(&'static str, String)> {
     let threshold = integer(min_denom);
     vec![
         ("Offres d'emploi, postes", "offres déposées à France Travail dans les 12 mois précédant la date de référence, et les postes qu'elles proposent (1 par offre quand le nombre n'est pas indiqué).".to_owned()),
@@ -412,8 +413,12 @@ pub fn glossary(min_denom: f64) -> Vec<(&'static str, String)> {
         ("Couverture, écart", "couverture = places de formation / postes offerts ; écart = postes offerts − places de formation (positif : le besoin dépasse la formation).".to_owned()),
         ("Horizon 2030", "postes à pourvoir 2019–2030 de la région (créations nettes + départs en fin de carrière), par an (÷ 11), répartis entre bassins selon leur part de l'emploi de la famille de métiers (ou, à défaut, de ses postes offerts sur 12 mois) ; déséquilibre potentiel = postes à pourvoir − jeunes débutants − arrivées nettes d'autres régions.".to_owned()),
         ("Postes liés (spécialités)", "postes des métiers répartis entre les spécialités de formation qui y préparent (table de correspondance ROME – Formacode).".to_owned()),
-        ("« < 5 »", "effectif de 1 à 4 personnes, non publié (secret statistique).".to_owned()),
-        ("« s »", "valeur masquée pour qu'un effectif « < 5 » ne puisse pas être retrouvé à partir d'un total ou d'un taux (secret secondaire).".to_owned()),
+        ("Effectifs de personnes", if rounding_base > 1 {
+            format!("demandeurs d'emploi, entrées et sorties de formation sont arrondis au multiple de {rounding_base} le plus proche, comme France Travail le fait pour ses statistiques ; chaque total est arrondi à part et peut différer de la somme des lignes arrondies ; les taux sont calculés sur les effectifs arrondis.")
+        } else {
+            "demandeurs d'emploi, entrées et sorties de formation sont publiés exacts.".to_owned()
+        }),
+        ("« s »", "valeur non publiée (secret statistique) : effectif de 1 à 4 personnes, ou valeur masquée pour qu'un tel effectif ne puisse être retrouvé à partir des autres chiffres publiés.".to_owned()),
         ("« n.s. »", format!("non significatif : taux non calculé parce que son dénominateur est inférieur à {threshold} ou absent.")),
         ("« — »", "aucune donnée.".to_owned()),
     ]

@@ -85,27 +85,8 @@ impl Row<'_> {
         values.as_string_opt::<i32>().map(|s| s.iter().flatten().map(str::to_owned).collect()).unwrap_or_default()
     }
 
-    /// The suppressed fields listed in `secret` (public tables).
-    pub fn secret(&self, field: &str) -> Option<Secrecy> {
-        let listed = self.text("secret")?;
-        listed.split(',').find_map(|entry| {
-            let entry = entry.trim();
-            if entry == field {
-                Some(Secrecy::Small)
-            } else if entry.strip_prefix(field).is_some_and(|rest| rest.starts_with(" (")) {
-                Some(Secrecy::Masked)
-            } else {
-                None
-            }
-        })
+    /// Whether `secret` lists `field` (public tables): suppressed, for whatever reason.
+    pub fn secret(&self, field: &str) -> bool {
+        self.text("secret").is_some_and(|listed| listed.split(',').any(|entry| entry.trim() == field))
     }
-}
-
-/// Why a value is not shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Secrecy {
-    /// A person count from 1 to 4 (« < 5 »).
-    Small,
-    /// Masked so that a small count cannot be recomputed (« s »).
-    Masked,
 }

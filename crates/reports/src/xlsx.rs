@@ -1,7 +1,7 @@
 //! The XLSX workbook of a sheet: one worksheet per section, real numbers with French-style
 //! formats (thousands separators, percentages, one decimal for shared counts), frozen
 //! header rows, column widths, and a « Méthode » worksheet. Cells under statistical
-//! secrecy hold their marker (« < 5 », « s ») as text.
+//! secrecy hold their marker (« s ») as text.
 
 use std::path::Path;
 
@@ -21,7 +21,8 @@ fn number_format(kind: Kind) -> Format {
 }
 
 /// Writes the workbook.
-pub fn write(path: &Path, title: &str, sections: &[Section], notes: &[String], min_denom: f64) -> Result<()> {
+pub fn write(path: &Path, title: &str, sections: &[Section], notes: &[String], min_denom: f64, rounding_base: i64) -> Result<()> {
+    let glossary = glossary(min_denom, rounding_base);
     let failure = |error: XlsxError| Error::Write { path: path.to_path_buf(), message: error.to_string() };
     let mut workbook = Workbook::new();
     let bold = Format::new().set_bold().set_background_color("F0F0F7");
@@ -54,13 +55,13 @@ pub fn write(path: &Path, title: &str, sections: &[Section], notes: &[String], m
     method.set_column_width(0, 36).map_err(failure)?;
     method.set_column_width(1, 120).map_err(failure)?;
     method.set_freeze_panes(1, 0).map_err(failure)?;
-    for (index, (term, definition)) in glossary(min_denom).iter().enumerate() {
+    for (index, (term, definition)) in glossary.iter().enumerate() {
         method.write_string(index as u32 + 1, 0, *term).map_err(failure)?;
         method.write_string(index as u32 + 1, 1, definition).map_err(failure)?;
     }
-    method.write_string(glossary(min_denom).len() as u32 + 2, 0, title).map_err(failure)?;
+    method.write_string(glossary.len() as u32 + 2, 0, title).map_err(failure)?;
     for (index, note) in notes.iter().enumerate() {
-        method.write_string(glossary(min_denom).len() as u32 + 4 + index as u32, 0, note).map_err(failure)?;
+        method.write_string(glossary.len() as u32 + 4 + index as u32, 0, note).map_err(failure)?;
     }
     workbook.save(path).map_err(failure)?;
     Ok(())

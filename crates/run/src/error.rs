@@ -25,6 +25,9 @@ pub enum ExitCode {
     TestsFailed = 7,
     /// The distributed engine could not be reached or failed: nothing was published.
     EngineUnavailable = 8,
+    /// The disclosure audit found a suppressed count that the public figures pin down:
+    /// nothing was published.
+    DisclosureRisk = 9,
 }
 
 /// What can stop a run.
@@ -61,6 +64,12 @@ pub enum Error {
         input: String,
         /// The source's answer (secrets removed).
         message: String,
+    },
+    /// The disclosure audit could not protect every suppressed count.
+    #[error("the disclosure audit found {} suppressed count(s) that the published figures pin down; nothing was published: {}", cells.len(), cells.iter().take(10).map(ToString::to_string).collect::<Vec<_>>().join(" | "))]
+    Disclosure {
+        /// The cells at risk.
+        cells: Vec<skillgap_models::audit::CellAtRisk>,
     },
     /// Too many rows of an input were rejected.
     #[error(
@@ -126,6 +135,7 @@ impl Error {
             Self::Engine { .. } => ExitCode::EngineUnavailable,
             Self::Source { .. } | Self::Input { .. } => ExitCode::SourceUnavailable,
             Self::TooManyRejects { .. } => ExitCode::RejectsOverThreshold,
+            Self::Disclosure { .. } => ExitCode::DisclosureRisk,
             Self::Model(skillgap_models::Error::TestsFailed { .. }) => ExitCode::TestsFailed,
             Self::Model(_) | Self::Query(_) | Self::Internal(_) => ExitCode::Internal,
             Self::Sink(skillgap_sinks::Error::Locked { .. }) => ExitCode::Locked,

@@ -41,6 +41,9 @@ pub struct Manifest {
     /// reused the rest: see `docs/operations.md`); absent for a full run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub built_on: Option<String>,
+    /// The disclosure audit of the public tables (absent in runs written before it).
+    #[serde(default)]
+    pub audit: Option<AuditSummary>,
     /// Where the plans ran: `local`, `standalone` or the Ballista scheduler's URL.
     #[serde(default = "default_engine")]
     pub engine: String,
@@ -64,6 +67,28 @@ pub struct UnknownCodeReport {
     pub rows: i64,
 }
 
+/// What the disclosure audit checked and what secrecy cost (`metrics.md` § Statistical
+/// secrecy).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditSummary {
+    /// Person-count cells of the public tables (published or suppressed).
+    pub cells: usize,
+    /// Suppressed counts by the table-by-table rules (primary and secondary).
+    pub suppressed_before_audit: usize,
+    /// Suppressed counts published: those and the audit's additions.
+    pub suppressed: usize,
+    /// Counts the audit suppressed because the published figures pinned another.
+    pub added_by_audit: usize,
+    /// Equations the public tables state between counts.
+    pub equations: usize,
+    /// Linear programmes solved.
+    pub programmes: usize,
+    /// The narrowest interval a suppressed count was allowed.
+    pub protection_range: f64,
+    /// Rounding base of published counts.
+    pub rounding_base: i64,
+}
+
 /// Thresholds of the run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Thresholds {
@@ -73,6 +98,17 @@ pub struct Thresholds {
     pub min_count: i64,
     /// `max_reject_ratio`.
     pub max_reject_ratio: f64,
+    /// Rounding base of published person counts.
+    #[serde(default = "one")]
+    pub rounding_base: i64,
+    /// The disclosure audit's protection range.
+    #[serde(default)]
+    pub protection_range: f64,
+}
+
+/// Runs written before rounding published exact counts.
+fn one() -> i64 {
+    1
 }
 
 /// One input.

@@ -99,6 +99,11 @@ impl QuerySession {
         Ok(Self { context, location, run_dir, tables })
     }
 
+    /// The session's context, every table of the run registered (read-only use only).
+    pub(crate) fn context(&self) -> &SessionContext {
+        &self.context
+    }
+
     /// Runs one read-only statement.
     pub async fn query(&self, sql: &str) -> Result<Vec<RecordBatch>> {
         let options = SQLOptions::new().with_allow_ddl(false).with_allow_dml(false).with_allow_statements(false);

@@ -11,17 +11,14 @@ use datafusion::dataframe::DataFrame;
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
 use futures::StreamExt;
 use skillgap_config::Engine;
-use skillgap_models::{
-    BassinIndex, Parameters, TableSpec, marts, public_sql, public_table_spec, register_batches, register_geocoder, run_secrecy_checks, run_table_tests,
-    staging, table_spec, type_name,
-};
+use skillgap_models::{BassinIndex, Parameters, TableSpec, marts, register_batches, register_geocoder, run_table_tests, staging, table_spec, type_name};
 use skillgap_sinks::{TableDocumentation, TableFile, WrittenTable};
 use skillgap_sources::rejects_schema;
 
 use crate::engine::{SHARED_TABLES_DIR, contexts};
 use crate::error::{Error, Result};
 use crate::ingest::Ingested;
-use crate::manifest::{OutputReport, StageReport, UnknownCodeReport};
+use crate::manifest::{AuditSummary, OutputReport, StageReport, UnknownCodeReport};
 use crate::reject_gate::check_reject_ratios;
 use crate::reuse::link_parquet_files;
 use crate::stage_clock::StageClock;
@@ -36,6 +33,8 @@ pub struct Built {
     pub unknown_codes: Vec<UnknownCodeReport>,
     /// The build's stages: silver, gold, tests, public.
     pub stages: Vec<StageReport>,
+    /// The disclosure audit of the public tables.
+    pub audit: AuditSummary,
 }
 
 /// Runs a query and collects its batches.
@@ -71,7 +70,7 @@ fn check_schema(spec: &TableSpec, schema: &Schema) -> Result<()> {
 }
 
 /// Streams a DataFrame into `<run>/<layer>/<table>/part-0.parquet`.
-async fn write_table(run_dir: &Path, spec: &TableSpec, frame: DataFrame) -> Result<(WrittenTable, SchemaRef)> {
+pub(crate) async fn write_table(run_dir: &Path, spec: &TableSpec, frame: DataFrame) -> Result<(WrittenTable, SchemaRef)> {
     let name = format!("{}.{}", spec.layer, spec.table);
     let planned: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
     let mut stream = frame.execute_stream().await.map_err(model_error(&name))?;
@@ -89,7 +88,7 @@ async fn write_table(run_dir: &Path, spec: &TableSpec, frame: DataFrame) -> Resu
     Ok((written, schema))
 }
 
-fn report(run_dir: &Path, spec: &TableSpec, written: &WrittenTable) -> OutputReport {
+pub(crate) fn report(run_dir: &Path, spec: &TableSpec, written: &WrittenTable) -> OutputReport {
     OutputReport {
         table: format!("{}.{}", spec.layer, spec.table),
         rows: written.rows,
@@ -375,18 +374,10 @@ pub async fn build(
 
     stages.push(clock.stop());
 
-    // The public export, from the tested gold tables, and its secrecy checks.
+    // The public export, from the tested gold tables, audited before it is written.
     let clock = StageClock::start("public");
-    for table in marts::GOLD_TABLES {
-        let spec = table_spec(table)?;
-        let (Some(public_spec), Some(sql)) = (public_table_spec(spec), public_sql(spec, parameters.min_count)) else { continue };
-        let name = format!("public.{table}");
-        let frame = marts_context.sql(&sql).await.map_err(model_error(&name))?;
-        let (written, _) = write_table(run_dir, &public_spec, frame).await?;
-        outputs.push(report(run_dir, &public_spec, &written));
-        register_layer(&marts_context, run_dir, "public", &[table]).await?;
-        run_secrecy_checks(&marts_context, spec, &name, parameters.min_count).await?;
-    }
+    let (public_outputs, audit) = crate::public_export::build_public(&marts_context, run_dir, parameters).await?;
+    outputs.extend(public_outputs);
     stages.push(clock.stop());
     // The tables shared with a distributed engine's executors are not part of the run (a
     // failed run's directory is removed whole by the caller).
@@ -394,7 +385,7 @@ pub async fn build(
     if shared.exists() {
         std::fs::remove_dir_all(&shared).map_err(|error| Error::Internal(format!("cannot remove {}: {error}", shared.display())))?;
     }
-    Ok(Built { outputs, rejected, unknown_codes, stages })
+    Ok(Built { outputs, rejected, unknown_codes, stages, audit })
 }
 
 /// `staging.bassins` from the GeoJSON's features.
@@ -415,7 +406,7 @@ fn bassins_table(bassins: &[skillgap_sources::BassinShape]) -> Result<(SchemaRef
     Ok((schema, vec![batch]))
 }
 
-async fn register_layer(context: &SessionContext, run_dir: &Path, layer: &str, tables: &[&str]) -> Result<()> {
+pub(crate) async fn register_layer(context: &SessionContext, run_dir: &Path, layer: &str, tables: &[&str]) -> Result<()> {
     for table in tables {
         register_directory(context, &format!("{layer}.{table}"), &run_dir.join(layer).join(table)).await?;
     }

@@ -120,14 +120,12 @@ async fn nested_input_directories_lose_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let offer =
         |id: &str| format!("{{\"id\":\"{id}\",\"dateCreation\":\"2026-03-01T10:00:00Z\",\"lieuTravail\":{{\"commune\":\"11001\"}},\"romeCode\":\"A1111\"}}\n");
-    // Two sessions a file: with one session in each of two files, silver.sessions never
-    // completes (a DataFusion hang under investigation, reported on F17).
+    // One session a file, two files: the case that once never completed (a hash join
+    // with an empty build side in one partition and dynamic filters on, see
+    // `models::context`).
     let session = |id: &str| {
-        let one = |n: u8| format!("<session numero=\"{id}-{n}\"><periode><debut>20260101</debut><fin>20260601</fin></periode></session>");
         format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><lheo><offres><formation numero=\"{id}\"><action numero=\"a\">{}{}</action></formation></offres></lheo>",
-            one(1),
-            one(2)
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><lheo><offres><formation numero=\"{id}\"><action numero=\"a\"><session numero=\"{id}-1\"><periode><debut>20260101</debut><fin>20260601</fin></periode></session></action></formation></offres></lheo>"
         )
     };
     let (o1, o2, o3) = (offer("o1"), offer("o2"), format!("{{\"resultats\":[{}]}}", offer("o3").trim()));
@@ -159,7 +157,11 @@ async fn nested_input_directories_lose_nothing() {
     assert!(error.contains("page_0000.json.gz.not-yet") && error.contains("offers"), "{error}");
     std::fs::remove_file(data.join("offers/api/2026-11-02/page_0000.json.gz.not-yet")).unwrap();
 
-    let report = skillgap_run::run(request()).await.unwrap();
+    // A run of a handful of rows takes about a second: two minutes is a hang, not a slow run.
+    let report = tokio::time::timeout(std::time::Duration::from_secs(120), skillgap_run::run(request()))
+        .await
+        .expect("the run did not complete within two minutes")
+        .unwrap();
     let listed = |name: &str| -> Vec<String> {
         report.manifest.inputs.iter().find(|input| input.name == name).unwrap().files.iter().map(|file| file.location.clone()).collect()
     };
@@ -177,5 +179,5 @@ async fn nested_input_directories_lose_nothing() {
         }
     };
     assert_eq!(ids("SELECT offer_id FROM silver.offers ORDER BY 1").await, ["o1", "o2", "o3"]);
-    assert_eq!(ids("SELECT session_id FROM silver.sessions ORDER BY 1").await, ["S1-1", "S1-2", "S2-1", "S2-2"]);
+    assert_eq!(ids("SELECT session_id FROM silver.sessions ORDER BY 1").await, ["S1-1", "S2-1"]);
 }
