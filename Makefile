@@ -12,7 +12,7 @@ PIPELINE ?= pipelines/demo.toml
 # serves the binary and every test; `make demo` keeps the lean default build.
 TEST_FEATURES := --features skillgap-cli/ballista
 
-.PHONY: demo test build build-test test-deps system-deps test-rust test-python fixtures docs lint clean hdf hdf-ze bench
+.PHONY: demo test build build-test test-deps system-deps test-rust test-python fixtures docs lint clean hdf hdf-ze bench fuzz
 
 ## demo: build, run the pipeline on the committed fixtures, say where the outputs are.
 demo: build
@@ -55,6 +55,14 @@ test-rust:
 
 test-python: build-test
 	SKILLGAP_BIN=$(abspath $(BIN)) $(VENV)/bin/python -m pytest -q tests/python
+
+## fuzz: the robustness campaign at full budget: every reader fed mutated inputs for
+## FUZZ_SECONDS each (make test runs a 1.5 s smoke of it); findings keep their inputs.
+FUZZ_SECONDS ?= 60
+FUZZ_SEED ?= $(shell date +%s)
+fuzz:
+	SKILLGAP_FUZZ_SECONDS=$(FUZZ_SECONDS) SKILLGAP_FUZZ_SEED=$(FUZZ_SEED) $(CARGO) nextest run --locked --workspace $(TEST_FEATURES) \
+		-E 'test(every_reader_survives_mutated_inputs)' --no-capture
 
 ## bench: benchmarks beside the reference tools (DuckDB, geopandas), written to docs/benchmarks.md.
 bench: test-deps

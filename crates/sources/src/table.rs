@@ -347,19 +347,23 @@ fn read_sheet(
     rejects: &mut RejectsBuilder,
 ) -> Result<(Vec<RecordBatch>, TableStats)> {
     let workbook_error = |message: String| Error::Workbook { path: path.to_path_buf(), message };
-    let range = match settings.format {
+    let open = || match settings.format {
         TableFormat::Xls => sheet_range(
             calamine::open_workbook::<calamine::Xls<_>, _>(path).map_err(|error| workbook_error(format!("not a readable XLS workbook: {error}")))?,
             settings,
             path,
-        )?,
+        ),
         _ => sheet_range(
             calamine::open_workbook::<calamine::Xlsx<_>, _>(path).map_err(|error| workbook_error(format!("not a readable XLSX workbook: {error}")))?,
             settings,
             path,
-        )?,
+        ),
     };
-    let (sheet, range) = range;
+    // calamine indexes a workbook's tables with the file's own numbers (a shared string
+    // past the end panics, found by the robustness campaign): a panic there is the file's
+    // fault, reported as such.
+    let (sheet, range) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(open))
+        .map_err(|_| workbook_error("a malformed workbook: its parts refer to entries that do not exist (e.g. a shared string past the end)".to_owned()))??;
     let first_row = range.start().map_or(0, |(row, _)| row) as u64;
     let mut rows = Rows::new(layout, path, display_path);
     let mut header: Option<Header> = None;
@@ -561,5 +565,18 @@ mod tests {
         std::fs::write(&path, "a,b\n1,2\n").unwrap();
         let message = read_table(&LAYOUT, &settings, &path, "t.xlsx", &mut rejects).unwrap_err().to_string();
         assert!(message.contains("t.xlsx") && message.contains("not a readable XLSX workbook"), "{message}");
+    }
+
+    #[test]
+    fn a_workbook_whose_cells_point_past_its_shared_strings_is_an_error_not_a_panic() {
+        // Found by the robustness campaign (crates/run/tests/robustness.rs): one byte of a
+        // BMO-layout workbook changed so that a cell names a shared string that is not there.
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/shared_string_past_the_end.xlsx");
+        let settings = TableSettings { format: TableFormat::Xlsx, ..TableSettings::csv(b',') };
+        let mut rejects = RejectsBuilder::default();
+        let layout = crate::layouts::table_layout("bmo").unwrap();
+        let message = read_table(layout, &settings, &path, "bmo.xlsx", &mut rejects).unwrap_err().to_string();
+        assert!(message.contains("bmo.xlsx") || message.contains("shared_string_past_the_end.xlsx"), "{message}");
+        assert!(message.contains("malformed workbook"), "{message}");
     }
 }

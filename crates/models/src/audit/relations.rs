@@ -8,9 +8,10 @@
 use chrono::NaiveDate;
 
 /// Whether a relation's equations are equalities or inequalities.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Kind {
     /// Σ terms = 0.
+    #[default]
     Equal,
     /// Σ terms ≥ 0 (a total over parts of which only some are published).
     AtLeast,
@@ -41,6 +42,63 @@ fn suppressed(alias: &str, column: &str) -> String {
     format!("array_has(string_to_array({alias}secret, ','), '{column}')")
 }
 
+/// Keys of the equations over competence_gap and specialty_gap rows (alias `g`).
+const METIER_KEY: &str = "g.code_bassin || '/' || g.code_rome";
+const SPECIALTY_KEY: &str = "g.code_bassin || '/' || g.code_nsf";
+
+/// A relation `total = Σ weight × part` (or `total ≥ Σ …`): one equation per row of
+/// `totals`, keyed by `key`, whose parts are the rows of `parts` with the same key.
+#[derive(Default)]
+struct Sum<'a> {
+    name: &'static str,
+    kind: Kind,
+    shares: bool,
+    /// A `WITH` clause the two queries share.
+    prelude: &'a str,
+    /// The total's cell id and the rows it is read from.
+    total: String,
+    totals: &'a str,
+    key: &'a str,
+}
+
+impl Sum<'_> {
+    /// The relation whose parts are `part` (a cell id) × `weight` over `parts`.
+    fn of(self, part: &str, weight: &str, parts: &str) -> Relation {
+        let Self { name, kind, shares, prelude, total, totals, key } = self;
+        // Equalities as Σ parts − total = 0, inequalities as total − Σ parts ≥ 0.
+        let (total_sign, part_sign) = if kind == Kind::Equal { ("-1.0", "") } else { ("1.0", "-") };
+        Relation {
+            name,
+            kind,
+            shares,
+            sql: format!(
+                "{prelude}
+                 SELECT '{name}/' || {key} AS equation, {total} AS cell, {total_sign} AS coefficient FROM {totals}
+                 UNION ALL SELECT '{name}/' || {key}, {part}, {part_sign}{weight} FROM {parts}"
+            ),
+        }
+    }
+}
+
+/// competences_a_developper + competences_disponibles − besoin_12m (= or ≥ 0) over the rows
+/// of `table` that `filter` keeps.
+fn to_develop_relation(name: &'static str, kind: Kind, table: &str, keys: &[&str], filter: &str) -> Relation {
+    let g = |column: &str| cell(table, "", keys, column);
+    let key = keys.join(" || '/' || ");
+    Relation {
+        name,
+        kind,
+        shares: false,
+        sql: format!(
+            "SELECT '{name}/' || {key} AS equation, {develop} AS cell, 1.0 AS coefficient FROM public.{table} {filter}
+             UNION ALL SELECT '{name}/' || {key}, {dispo}, 1.0 FROM public.{table} {filter}
+             UNION ALL SELECT '{name}/' || {key}, NULL, -CAST(besoin_12m AS DOUBLE) FROM public.{table} {filter}",
+            develop = g("competences_a_developper"),
+            dispo = g("competences_disponibles"),
+        ),
+    }
+}
+
 /// The relations of competence_gap-shaped rows (`competence_gap`, and each snapshot of
 /// `etat_des_lieux`, whose key starts with the semester).
 fn metier_rows(table: &'static str, keys: &[&str], names: [&'static str; 3]) -> Vec<Relation> {
@@ -61,33 +119,10 @@ fn metier_rows(table: &'static str, keys: &[&str], names: [&'static str; 3]) -> 
                 leavers = g("sortants_prevus_6m"),
             ),
         },
-        // competences_a_developper = max(0, besoin_12m − competences_disponibles).
-        Relation {
-            name: to_develop,
-            kind: Kind::AtLeast,
-            shares: false,
-            sql: format!(
-                "SELECT '{to_develop}/' || {key} AS equation, {develop} AS cell, 1.0 AS coefficient FROM public.{table}
-                 UNION ALL SELECT '{to_develop}/' || {key}, {dispo}, 1.0 FROM public.{table}
-                 UNION ALL SELECT '{to_develop}/' || {key}, NULL, -CAST(besoin_12m AS DOUBLE) FROM public.{table}",
-                key = keys.join(" || '/' || "),
-                develop = g("competences_a_developper"),
-                dispo = g("competences_disponibles"),
-            ),
-        },
-        Relation {
-            name: to_develop_positive,
-            kind: Kind::Equal,
-            shares: false,
-            sql: format!(
-                "SELECT '{to_develop_positive}/' || {key} AS equation, {develop} AS cell, 1.0 AS coefficient FROM public.{table} WHERE competences_a_developper > 0
-                 UNION ALL SELECT '{to_develop_positive}/' || {key}, {dispo}, 1.0 FROM public.{table} WHERE competences_a_developper > 0
-                 UNION ALL SELECT '{to_develop_positive}/' || {key}, NULL, -CAST(besoin_12m AS DOUBLE) FROM public.{table} WHERE competences_a_developper > 0",
-                key = keys.join(" || '/' || "),
-                develop = g("competences_a_developper"),
-                dispo = g("competences_disponibles"),
-            ),
-        },
+        // competences_a_developper = max(0, besoin_12m − competences_disponibles): never
+        // below the difference, equal to it when positive.
+        to_develop_relation(to_develop, Kind::AtLeast, table, keys, ""),
+        to_develop_relation(to_develop_positive, Kind::Equal, table, keys, "WHERE competences_a_developper > 0"),
     ]
 }
 
@@ -95,7 +130,7 @@ fn metier_rows(table: &'static str, keys: &[&str], names: [&'static str; 3]) -> 
 pub fn relations(as_of: NaiveDate, w12_start: NaiveDate) -> Vec<Relation> {
     let session = |column: &str| cell("upcoming_sessions", "u.", &["session_id"], column);
     let in_w12 = format!("u.date_debut >= DATE '{w12_start}' AND u.date_debut < DATE '{as_of}'");
-    let shares = "SELECT u.*, unnest(u.codes_rome) AS code_rome_share, 1.0 / cardinality(u.codes_rome) AS weight FROM public.upcoming_sessions u WHERE u.codes_rome IS NOT NULL";
+    let shares = "WITH shares AS (SELECT u.*, unnest(u.codes_rome) AS code_rome_share, 1.0 / cardinality(u.codes_rome) AS weight FROM public.upcoming_sessions u WHERE u.codes_rome IS NOT NULL)".to_owned();
     let metier = |column: &str| cell("competence_gap", "g.", &["code_bassin", "code_rome"], column);
     let specialty = |column: &str| cell("specialty_gap", "g.", &["code_bassin", "code_nsf"], column);
     let bassin = |column: &str| cell("bassin_summary", "b.", &["code_bassin"], column);
@@ -114,103 +149,51 @@ pub fn relations(as_of: NaiveDate, w12_start: NaiveDate) -> Vec<Relation> {
                 entrants_suppressed = suppressed("u.", "entrees"),
             ),
         },
-        Relation {
-            name: "bassin_leavers",
-            kind: Kind::Equal,
-            shares: false,
-            sql: format!(
-                "SELECT 'bassin_leavers/' || b.code_bassin AS equation, {total} AS cell, -1.0 AS coefficient FROM public.bassin_summary b
-                 UNION ALL SELECT 'bassin_leavers/' || b.code_bassin, {leavers}, 1.0 FROM public.upcoming_sessions u JOIN public.bassin_summary b ON b.code_bassin = u.code_bassin",
-                total = bassin("sortants_prevus_6m"),
-                leavers = session("sortants_prevus"),
-            ),
-        },
-        Relation {
-            name: "specialty_leavers",
-            kind: Kind::Equal,
-            shares: false,
-            sql: format!(
-                "SELECT 'specialty_leavers/' || g.code_bassin || '/' || g.code_nsf AS equation, {total} AS cell, -1.0 AS coefficient FROM public.specialty_gap g
-                 UNION ALL SELECT 'specialty_leavers/' || g.code_bassin || '/' || g.code_nsf, {leavers}, 1.0
-                 FROM public.upcoming_sessions u JOIN public.specialty_gap g ON g.code_bassin = u.code_bassin AND g.code_nsf = u.code_nsf",
-                total = specialty("sortants_prevus_6m"),
-                leavers = session("sortants_prevus"),
-            ),
-        },
-        Relation {
-            name: "metier_leavers",
-            kind: Kind::Equal,
-            shares: true,
-            sql: format!(
-                "WITH shares AS ({shares})
-                 SELECT 'metier_leavers/' || g.code_bassin || '/' || g.code_rome AS equation, {total} AS cell, -1.0 AS coefficient FROM public.competence_gap g
-                 UNION ALL SELECT 'metier_leavers/' || g.code_bassin || '/' || g.code_rome, {leavers}, u.weight
-                 FROM shares u JOIN public.competence_gap g ON g.code_bassin = u.code_bassin AND g.code_rome = u.code_rome_share",
-                total = metier("sortants_prevus_6m"),
-                leavers = session("sortants_prevus"),
-            ),
-        },
-        Relation {
-            name: "bassin_entrants",
-            kind: Kind::Equal,
-            shares: false,
-            sql: format!(
-                "SELECT 'bassin_entrants/' || b.code_bassin AS equation, {total} AS cell, -1.0 AS coefficient FROM public.bassin_summary b
-                 UNION ALL SELECT 'bassin_entrants/' || b.code_bassin, {part}, 1.0 FROM public.specialty_gap g JOIN public.bassin_summary b ON b.code_bassin = g.code_bassin",
-                total = bassin("entrees_12m"),
-                part = specialty("entrees_12m"),
-            ),
-        },
+        Sum { name: "bassin_leavers", total: bassin("sortants_prevus_6m"), totals: "public.bassin_summary b", key: "b.code_bassin", ..Sum::default() }.of(
+            &session("sortants_prevus"),
+            "1.0",
+            "public.upcoming_sessions u JOIN public.bassin_summary b ON b.code_bassin = u.code_bassin",
+        ),
+        Sum { name: "specialty_leavers", total: specialty("sortants_prevus_6m"), totals: "public.specialty_gap g", key: SPECIALTY_KEY, ..Sum::default() }.of(
+            &session("sortants_prevus"),
+            "1.0",
+            "public.upcoming_sessions u JOIN public.specialty_gap g ON g.code_bassin = u.code_bassin AND g.code_nsf = u.code_nsf",
+        ),
+        Sum { name: "metier_leavers", shares: true, prelude: &shares, total: metier("sortants_prevus_6m"), totals: "public.competence_gap g", key: METIER_KEY, ..Sum::default() }
+            .of(&session("sortants_prevus"), "u.weight", "shares u JOIN public.competence_gap g ON g.code_bassin = u.code_bassin AND g.code_rome = u.code_rome_share"),
+        Sum { name: "bassin_entrants", total: bassin("entrees_12m"), totals: "public.bassin_summary b", key: "b.code_bassin", ..Sum::default() }.of(
+            &specialty("entrees_12m"),
+            "1.0",
+            "public.specialty_gap g JOIN public.bassin_summary b ON b.code_bassin = g.code_bassin",
+        ),
         // The listed sessions that started in W12 are part of the W12 entrants; the others
         // are not listed anywhere.
-        Relation {
-            name: "specialty_entrants_listed",
-            kind: Kind::AtLeast,
-            shares: false,
-            sql: format!(
-                "SELECT 'specialty_entrants_listed/' || g.code_bassin || '/' || g.code_nsf AS equation, {total} AS cell, 1.0 AS coefficient FROM public.specialty_gap g
-                 UNION ALL SELECT 'specialty_entrants_listed/' || g.code_bassin || '/' || g.code_nsf, {entrants}, -1.0
-                 FROM public.upcoming_sessions u JOIN public.specialty_gap g ON g.code_bassin = u.code_bassin AND g.code_nsf = u.code_nsf WHERE {in_w12}",
-                total = specialty("entrees_12m"),
-                entrants = session("entrees"),
-            ),
-        },
-        Relation {
+        Sum { name: "specialty_entrants_listed", kind: Kind::AtLeast, total: specialty("entrees_12m"), totals: "public.specialty_gap g", key: SPECIALTY_KEY, ..Sum::default() }.of(
+            &session("entrees"),
+            "1.0",
+            &format!("public.upcoming_sessions u JOIN public.specialty_gap g ON g.code_bassin = u.code_bassin AND g.code_nsf = u.code_nsf WHERE {in_w12}"),
+        ),
+        Sum {
             name: "metier_entrants_listed",
             kind: Kind::AtLeast,
             shares: true,
-            sql: format!(
-                "WITH shares AS ({shares})
-                 SELECT 'metier_entrants_listed/' || g.code_bassin || '/' || g.code_rome AS equation, {total} AS cell, 1.0 AS coefficient FROM public.competence_gap g
-                 UNION ALL SELECT 'metier_entrants_listed/' || g.code_bassin || '/' || g.code_rome, {entrants}, -u.weight
-                 FROM shares u JOIN public.competence_gap g ON g.code_bassin = u.code_bassin AND g.code_rome = u.code_rome_share WHERE {in_w12}",
-                total = metier("entrees_12m"),
-                entrants = session("entrees"),
-            ),
-        },
+            prelude: &shares,
+            total: metier("entrees_12m"),
+            totals: "public.competence_gap g",
+            key: METIER_KEY,
+        }
+        .of(&session("entrees"), "u.weight", &format!("shares u JOIN public.competence_gap g ON g.code_bassin = u.code_bassin AND g.code_rome = u.code_rome_share WHERE {in_w12}")),
         // Sessions without a métier count in the bassin's entrants and in no métier's.
-        Relation {
-            name: "metier_entrants_within_bassin",
-            kind: Kind::AtLeast,
-            shares: false,
-            sql: format!(
-                "SELECT 'metier_entrants_within_bassin/' || b.code_bassin AS equation, {total} AS cell, 1.0 AS coefficient FROM public.bassin_summary b
-                 UNION ALL SELECT 'metier_entrants_within_bassin/' || b.code_bassin, {part}, -1.0 FROM public.competence_gap g JOIN public.bassin_summary b ON b.code_bassin = g.code_bassin",
-                total = bassin("entrees_12m"),
-                part = metier("entrees_12m"),
-            ),
-        },
-        Relation {
-            name: "bassin_jobseekers",
-            kind: Kind::Equal,
-            shares: false,
-            sql: format!(
-                "SELECT 'bassin_jobseekers/' || b.code_bassin AS equation, {total} AS cell, -1.0 AS coefficient FROM public.bassin_summary b
-                 UNION ALL SELECT 'bassin_jobseekers/' || b.code_bassin, {part}, 1.0 FROM public.competence_gap g JOIN public.bassin_summary b ON b.code_bassin = g.code_bassin",
-                total = bassin("de_a"),
-                part = metier("de_a"),
-            ),
-        },
+        Sum { name: "metier_entrants_within_bassin", kind: Kind::AtLeast, total: bassin("entrees_12m"), totals: "public.bassin_summary b", key: "b.code_bassin", ..Sum::default() }.of(
+            &metier("entrees_12m"),
+            "1.0",
+            "public.competence_gap g JOIN public.bassin_summary b ON b.code_bassin = g.code_bassin",
+        ),
+        Sum { name: "bassin_jobseekers", total: bassin("de_a"), totals: "public.bassin_summary b", key: "b.code_bassin", ..Sum::default() }.of(
+            &metier("de_a"),
+            "1.0",
+            "public.competence_gap g JOIN public.bassin_summary b ON b.code_bassin = g.code_bassin",
+        ),
         // delta_de_a = de_a − de_a of the previous semester's snapshot (S1 follows the S2
         // of the year before; S2 follows the S1 of its year).
         Relation {
