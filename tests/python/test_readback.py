@@ -85,7 +85,7 @@ def test_column_names_types_and_descriptions_match_the_specifications(published)
     for layer, table in tables(published):
         columns = spec_columns(table)
         if layer == "public":
-            columns = columns + [{"name": "secret", "type": "utf8", "definition": "The fields of this row suppressed by statistical secrecy, comma separated (empty when none): `col` for a count from 1 to MIN_COUNT − 1, `col (secondaire)` for a count hidden so that the first cannot be recomputed, `col (lié)` for a column that would reveal one."}]
+            columns = columns + [{"name": "secret", "type": "utf8", "definition": "The fields of this row suppressed by statistical secrecy, comma separated (empty when none); which fields, never why."}]
         schema = pq.read_schema(next((published / "current" / layer / table).glob("*.parquet")))
         assert [field.name for field in schema] == [column["name"] for column in columns], table
         for field, column in zip(schema, columns):
