@@ -28,10 +28,15 @@ pub struct Parameters {
     pub employment_key: bool,
 }
 
+/// Start of W12 for reference date `as_of`: D − 12 months (inclusive).
+pub(crate) fn w12_start(as_of: NaiveDate) -> NaiveDate {
+    as_of.checked_sub_months(Months::new(12)).unwrap_or(as_of)
+}
+
 impl Parameters {
     /// Start of W12 = D − 12 months (inclusive).
     pub fn w12_start(&self) -> NaiveDate {
-        self.as_of.checked_sub_months(Months::new(12)).unwrap_or(self.as_of)
+        w12_start(self.as_of)
     }
 
     /// End of F6 = D + 6 months (exclusive).

@@ -49,6 +49,16 @@ pub struct Manifest {
     pub engine: String,
 }
 
+impl Manifest {
+    /// The manifest of the run at `run_dir`.
+    pub fn read(run_dir: &std::path::Path) -> crate::error::Result<Self> {
+        let path = run_dir.join("manifest.json");
+        let failed = |message: String| crate::error::Error::Manifest { path: path.display().to_string(), message };
+        let text = std::fs::read_to_string(&path).map_err(|error| failed(error.to_string()))?;
+        serde_json::from_str(&text).map_err(|error| failed(error.to_string()))
+    }
+}
+
 /// The engine of manifests written before there was a choice: `local`.
 fn default_engine() -> String {
     "local".to_owned()
@@ -101,9 +111,9 @@ pub struct Thresholds {
     /// Rounding base of published person counts.
     #[serde(default = "one")]
     pub rounding_base: i64,
-    /// The disclosure audit's protection range.
+    /// The disclosure audit's protection range (absent in runs written before the audit).
     #[serde(default)]
-    pub protection_range: f64,
+    pub protection_range: Option<f64>,
 }
 
 /// Runs written before rounding published exact counts.

@@ -218,7 +218,7 @@ async fn stages(context: &RunContext<'_>) -> Result<Manifest> {
             min_count: thresholds.min_count,
             max_reject_ratio: thresholds.max_reject_ratio,
             rounding_base: thresholds.rounding_base,
-            protection_range: thresholds.protection(),
+            protection_range: Some(thresholds.protection()),
         },
         inputs,
         outputs: built.outputs,

@@ -23,16 +23,6 @@ const MAX_ROUNDS: usize = 50;
 /// Forced suppressions: table → column → keys.
 type Forced = BTreeMap<String, BTreeMap<String, BTreeSet<String>>>;
 
-/// The audit's settings for a run.
-pub fn audit_settings(parameters: &Parameters) -> AuditSettings {
-    AuditSettings {
-        as_of: parameters.as_of,
-        w12_start: parameters.w12_start(),
-        secrecy: Secrecy { min_count: parameters.min_count, rounding_base: parameters.rounding_base },
-        protection_range: parameters.protection_range,
-    }
-}
-
 /// Builds every public table in memory under `forced`.
 async fn build_in_memory(context: &SessionContext, secrecy: Secrecy, forced: &Forced) -> Result<()> {
     let none = BTreeMap::new();
@@ -51,18 +41,18 @@ async fn build_in_memory(context: &SessionContext, secrecy: Secrecy, forced: &Fo
 /// Builds, audits and writes the public tables of a run whose gold tables are registered
 /// in `context`.
 pub async fn build_public(context: &SessionContext, run_dir: &Path, parameters: &Parameters) -> Result<(Vec<OutputReport>, AuditSummary)> {
-    let settings = audit_settings(parameters);
+    let secrecy = Secrecy { min_count: parameters.min_count, rounding_base: parameters.rounding_base };
+    let settings = AuditSettings::new(parameters.as_of, secrecy, parameters.protection_range);
     let mut forced = Forced::new();
-    let mut first: Option<AuditReport> = None;
+    // What the table-by-table rules alone suppressed: the first audit's count.
+    let mut suppressed_before_audit = None;
     let mut round = 0;
     let mut cache = AuditCache::default();
     let audited = loop {
         build_in_memory(context, settings.secrecy, &forced).await?;
         let report = audit_public_tables(context, &settings, &mut cache).await?;
         tracing::info!(cells = report.cells, suppressed = report.suppressed, equations = report.equations, at_risk = report.at_risk.len(), "disclosure audit");
-        if first.is_none() {
-            first = Some(report.clone());
-        }
+        suppressed_before_audit.get_or_insert(report.suppressed);
         if report.at_risk.is_empty() {
             break report;
         }
@@ -91,10 +81,9 @@ pub async fn build_public(context: &SessionContext, run_dir: &Path, parameters: 
         context.deregister_table(name.as_str()).map_err(model_error(&name))?;
         register_layer(context, run_dir, "public", &[table]).await?;
     }
-    let before = first.unwrap_or_default();
     let summary = AuditSummary {
         cells: audited.cells,
-        suppressed_before_audit: before.suppressed,
+        suppressed_before_audit: suppressed_before_audit.unwrap_or(audited.suppressed),
         suppressed: audited.suppressed,
         added_by_audit: forced.values().flat_map(BTreeMap::values).map(BTreeSet::len).sum(),
         equations: audited.equations,
@@ -111,30 +100,19 @@ pub async fn audit_run(output: &Output, run: Option<&str>, protection_range: Opt
     let run = output.resolve_run(run).await?;
     let downloads = std::env::temp_dir().join(format!("skillgap-audit-{}", std::process::id()));
     let run_dir = output.local_copy(&run, &["manifest.json"], &downloads).await?;
-    let path = run_dir.join("manifest.json");
-    let text = std::fs::read_to_string(&path).map_err(|error| Error::Manifest { path: path.display().to_string(), message: error.to_string() });
+    let manifest = Manifest::read(&run_dir);
     if downloads.exists() {
         let _ = std::fs::remove_dir_all(&downloads);
     }
-    let manifest: Manifest = serde_json::from_str(&text?).map_err(|error| Error::Manifest { path: path.display().to_string(), message: error.to_string() })?;
-    let as_of = chrono::NaiveDate::parse_from_str(&manifest.as_of, "%Y-%m-%d")
-        .map_err(|error| Error::Manifest { path: path.display().to_string(), message: format!("as_of {:?}: {error}", manifest.as_of) })?;
-    let parameters = Parameters {
-        as_of,
-        min_denom: manifest.thresholds.min_denom,
-        min_count: manifest.thresholds.min_count,
-        rounding_base: manifest.thresholds.rounding_base,
-        protection_range: protection_range.unwrap_or(if manifest.thresholds.protection_range > 0.0 {
-            manifest.thresholds.protection_range
-        } else {
-            manifest.thresholds.min_count as f64
-        }),
-        grid_is_bmo_bassins: false,
-        semester: None,
-        previous_semester: None,
-        employment_key: false,
-    };
+    let manifest = manifest?;
+    let as_of = chrono::NaiveDate::parse_from_str(&manifest.as_of, "%Y-%m-%d").map_err(|error| Error::Manifest {
+        path: run_dir.join("manifest.json").display().to_string(),
+        message: format!("as_of {:?}: {error}", manifest.as_of),
+    })?;
+    let thresholds = &manifest.thresholds;
+    let secrecy = Secrecy { min_count: thresholds.min_count, rounding_base: thresholds.rounding_base };
+    let protection = protection_range.or(thresholds.protection_range).unwrap_or(thresholds.min_count as f64);
     let session = QuerySession::open_output(output, Some(&run)).await?;
-    let report = audit_public_tables(session.context(), &audit_settings(&parameters), &mut AuditCache::default()).await?;
+    let report = audit_public_tables(session.context(), &AuditSettings::new(as_of, secrecy, protection), &mut AuditCache::default()).await?;
     Ok((run, report))
 }

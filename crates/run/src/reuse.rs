@@ -41,8 +41,7 @@ impl PreviousRun {
     /// The previous run at `dir` if it was written by this version of skillgap from the
     /// same pipeline file (`pipeline_sha256`) and holds the tables a nightly run links.
     pub(crate) fn open(dir: &Path, pipeline_sha256: &str) -> Option<Self> {
-        let text = std::fs::read_to_string(dir.join("manifest.json")).ok()?;
-        let manifest: Manifest = serde_json::from_str(&text).ok()?;
+        let manifest = Manifest::read(dir).ok()?;
         let why_not = if manifest.code_version != env!("CARGO_PKG_VERSION") {
             Some("it was written by another version of skillgap")
         } else if manifest.pipeline_sha256 != pipeline_sha256 {

@@ -141,11 +141,14 @@ fn bound(cells: &[(&String, &Cell)], equations: &[&Equation], target: usize, dir
             Err(_) => Err(Error::Audit(format!("the bound of {} was not found in time", cells[target].0))),
         },
         Err(microlp::Error::Unbounded) => Ok(if direction == OptimizationDirection::Maximize { f64::INFINITY } else { f64::NEG_INFINITY }),
-        Err(microlp::Error::Infeasible) => Err(Error::Audit(format!(
-            "the published figures around {} contradict each other (a relation of the audit does not hold): {}",
-            cells[target].0,
-            equations.iter().map(|e| e.describe(&BTreeMap::new())).collect::<Vec<_>>().join("; ")
-        ))),
+        Err(microlp::Error::Infeasible) => {
+            let published: BTreeMap<String, Cell> = cells.iter().map(|(id, cell)| ((*id).clone(), (*cell).clone())).collect();
+            Err(Error::Audit(format!(
+                "the published figures around {} contradict each other (a relation of the audit does not hold): {}",
+                cells[target].0,
+                equations.iter().map(|e| e.describe(&published)).collect::<Vec<_>>().join("; ")
+            )))
+        }
         Err(error) => Err(Error::Audit(format!("the bound of {} could not be computed: {error:?}", cells[target].0))),
     }
 }

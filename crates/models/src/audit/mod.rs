@@ -35,6 +35,13 @@ pub struct AuditSettings {
     pub protection_range: f64,
 }
 
+impl AuditSettings {
+    /// The settings of a run of reference date `as_of` (W12 derived from it).
+    pub fn new(as_of: NaiveDate, secrecy: Secrecy, protection_range: f64) -> Self {
+        Self { as_of, w12_start: crate::parameters::w12_start(as_of), secrecy, protection_range }
+    }
+}
+
 /// A suppressed cell that the published figures pin down too closely.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CellAtRisk {
