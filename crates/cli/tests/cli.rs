@@ -268,3 +268,20 @@ fn the_bmo_crosswalk_onto_zones_d_emploi_comes_from_the_two_commune_tables() {
     let (_, bmo_communes) = read_csv(&real.join("communes_bassins_bmo.csv"));
     assert_eq!(bmo_communes.iter().find(|r| r[2] == "62041").unwrap()[3], "3224", "Arras is in BMO bassin 3224 (Artois Ternois)");
 }
+
+#[test]
+fn a_memory_pool_too_small_exits_10_naming_the_stage_and_the_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = std::fs::read_to_string(repository().join("pipelines/demo.toml")).unwrap();
+    let fixtures = repository().join("fixtures/demo");
+    let text_of_pipeline =
+        demo.replace("data = \"../fixtures/demo\"", &format!("data = \"{}\"", fixtures.display())).replace("root = \"../out/demo\"", "root = \"out\"")
+            + "\n[resources]\nmemory_limit_mib = 1\n";
+    let pipeline = dir.path().join("small.toml");
+    std::fs::write(&pipeline, text_of_pipeline).unwrap();
+    let output = skillgap(&["run", "--pipeline", pipeline.to_str().unwrap()], dir.path());
+    assert_eq!(output.status.code(), Some(10), "{}", text(&output));
+    let message = text(&output);
+    assert!(message.contains("ran out of memory in the silver stage") && message.contains("memory_limit_mib") && message.contains("now 1 MiB"), "{message}");
+    assert!(!dir.path().join("out/current").exists(), "nothing is published");
+}

@@ -156,7 +156,8 @@ pub struct Resources {
     /// Memory (MiB) the query engine's sorts, aggregations and joins may hold, shared by
     /// every stage of a run; beyond it they spill to temporary files (`TMPDIR`). The
     /// process's peak RSS is about this plus the readers' buffers and the engine's
-    /// untracked memory (2.2 GiB at national scale with the default).
+    /// untracked memory (2.2 GiB at national scale with the default). An operator that
+    /// cannot spill (a hash join's build side) and needs more stops the run with exit code 10.
     #[serde(default = "default_memory_limit_mib")]
     pub memory_limit_mib: usize,
 }

@@ -36,7 +36,7 @@ pub const SCHEMAS: [&str; 7] = ["bronze", "staging", "silver", "intermediate", "
 /// come, first served (a fair split among every operator of a mart made them spill for
 /// nothing). Sorts, aggregations and joins spill to temporary files beyond it.
 pub fn bounded_runtimes(memory_limit_mib: usize) -> Result<(Arc<RuntimeEnv>, Arc<RuntimeEnv>)> {
-    let bytes = memory_limit_mib.max(64) << 20;
+    let bytes = memory_limit_mib.max(1) << 20;
     let staging = RuntimeEnvBuilder::new().with_memory_pool(Arc::new(FairSpillPool::new(bytes))).build_arc().map_err(in_model("runtime"))?;
     let marts = RuntimeEnvBuilder::new().with_memory_limit(bytes, 1.0).build_arc().map_err(in_model("runtime"))?;
     Ok((staging, marts))

@@ -154,6 +154,26 @@ fn metier(row: &Row<'_>) -> String {
     format!("{} ({})", row.text("libelle_rome").unwrap_or_default(), row.text("code_rome").unwrap_or_default())
 }
 
+/// The tension components in their order, with their French names.
+const TENSION_COMPONENTS: [(&str, &str); 3] = [
+    ("ratio_offres_entrees_a", "offres rapportées aux entrées en catégorie A"),
+    ("taux_ecoulement", "taux d'écoulement"),
+    ("part_difficiles", "part des projets difficiles (BMO)"),
+];
+
+/// Says which components the run's tension levels lack, when they lack one: the index
+/// then rests on the others, their weights renormalised (metrics.md § Tension).
+fn degraded_tension(rows: &[Row<'_>]) -> Option<String> {
+    let used = rows.iter().find_map(|row| row.text("composantes_tension"))?;
+    let missing: Vec<&str> = TENSION_COMPONENTS.iter().filter(|(name, _)| !used.split(',').any(|u| u == *name)).map(|(_, label)| *label).collect();
+    (!missing.is_empty()).then(|| {
+        format!(
+            "Niveaux de tension calculés sans : {} (donnée absente pour toute la région dans cette édition) ; les autres mesures gardent leurs poids relatifs.",
+            missing.join(", ")
+        )
+    })
+}
+
 /// The anchor of the métiers section (the gap bars go with it).
 pub const METIERS: &str = "metiers";
 
@@ -191,13 +211,19 @@ pub fn metiers(tables: &RunTables, bassin: &Bassin) -> Section {
                 line
             })
             .collect(),
-        note: (!unrated.is_empty()).then(|| {
-            format!(
-                "{} métier(s) du bassin n'ont pas de niveau de tension faute de données suffisantes (dénominateur inférieur au seuil) : {}.",
-                unrated.len(),
-                unrated.join(", ")
-            )
-        }),
+        note: {
+            let notes: Vec<String> = degraded_tension(&rows)
+                .into_iter()
+                .chain((!unrated.is_empty()).then(|| {
+                    format!(
+                        "{} métier(s) du bassin n'ont pas de niveau de tension faute de données suffisantes (dénominateur inférieur au seuil) : {}.",
+                        unrated.len(),
+                        unrated.join(", ")
+                    )
+                }))
+                .collect();
+            (!notes.is_empty()).then(|| notes.join(" "))
+        },
     }
 }
 

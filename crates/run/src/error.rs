@@ -28,6 +28,9 @@ pub enum ExitCode {
     /// The disclosure audit found a suppressed count that the public figures pin down:
     /// nothing was published.
     DisclosureRisk = 9,
+    /// The query engine's memory pool could not hold an operator that cannot spill:
+    /// nothing was published.
+    MemoryExhausted = 10,
 }
 
 /// What can stop a run.
@@ -117,6 +120,20 @@ pub enum Error {
         /// What failed.
         message: String,
     },
+    /// The query engine's memory pool could not hold an operator that cannot spill to disk.
+    #[error(
+        "the query engine ran out of memory in the {stage} stage, in {model} ({message}); nothing was published. Raise `memory_limit_mib` in the pipeline's [resources] section (now {limit_mib} MiB), on a machine that has that much memory to spare"
+    )]
+    MemoryExhausted {
+        /// The run's stage (silver, gold, tests, public).
+        stage: &'static str,
+        /// The model or query that needed the memory.
+        model: String,
+        /// The configured pool, MiB.
+        limit_mib: usize,
+        /// DataFusion's account of the operator and its reservation.
+        message: String,
+    },
     /// The manifest could not be written.
     #[error("writing the manifest {path}: {message}")]
     Manifest {
@@ -128,6 +145,22 @@ pub enum Error {
 }
 
 impl Error {
+    /// This error, told as [`Error::MemoryExhausted`] when the query engine's memory pool is
+    /// what stopped it in `stage` (a pool of `limit_mib`).
+    pub(crate) fn in_stage(self, stage: &'static str, limit_mib: usize) -> Self {
+        let (model, source) = match &self {
+            Self::Model(skillgap_models::Error::DataFusion { model, source }) => (model.clone(), source),
+            Self::Query(source) => ("a query".to_owned(), source),
+            _ => return self,
+        };
+        match source.find_root() {
+            datafusion::error::DataFusionError::ResourcesExhausted(message) => {
+                Self::MemoryExhausted { stage, model, limit_mib, message: message.trim().to_owned() }
+            }
+            _ => self,
+        }
+    }
+
     /// The process exit code for this error.
     pub fn exit_code(&self) -> ExitCode {
         match self {
@@ -136,6 +169,7 @@ impl Error {
             Self::Source { .. } | Self::Input { .. } => ExitCode::SourceUnavailable,
             Self::TooManyRejects { .. } => ExitCode::RejectsOverThreshold,
             Self::Disclosure { .. } => ExitCode::DisclosureRisk,
+            Self::MemoryExhausted { .. } => ExitCode::MemoryExhausted,
             Self::Model(skillgap_models::Error::TestsFailed { .. }) => ExitCode::TestsFailed,
             Self::Model(_) | Self::Query(_) | Self::Internal(_) => ExitCode::Internal,
             Self::Sink(skillgap_sinks::Error::Locked { .. }) => ExitCode::Locked,

@@ -154,6 +154,20 @@ pub async fn build(
     parameters: &Parameters,
     settings: &BuildSettings<'_>,
 ) -> Result<Built> {
+    let mut stage = "silver";
+    let built = build_stages(run_dir, previous_run_dir, ingested, parameters, settings, &mut stage).await;
+    built.map_err(|error| error.in_stage(stage, settings.memory_limit_mib))
+}
+
+/// [`build`], saying in `stage` which stage it is in.
+async fn build_stages(
+    run_dir: &Path,
+    previous_run_dir: Option<&Path>,
+    ingested: &Ingested,
+    parameters: &Parameters,
+    settings: &BuildSettings<'_>,
+    stage: &mut &'static str,
+) -> Result<Built> {
     // Absolute: a distributed engine's executors read these files from other directories.
     let run_dir = &absolute(run_dir)?;
     let mut stages = Vec::new();
@@ -345,6 +359,7 @@ pub async fn build(
 
     // Gold, from silver files only, in a single-partition context.
     let clock = StageClock::start("gold");
+    *stage = "gold";
     for (name, schema, batches) in referentials {
         register_batches(&marts_context, name, schema, batches)?;
     }
@@ -367,6 +382,7 @@ pub async fn build(
 
     // Tests of every written table.
     let clock = StageClock::start("tests");
+    *stage = "tests";
     for output in &outputs {
         let (_, table) = output.table.split_once('.').unwrap_or(("", &output.table));
         run_table_tests(&marts_context, table_spec(table)?, &output.table, parameters).await?;
@@ -376,6 +392,7 @@ pub async fn build(
 
     // The public export, from the tested gold tables, audited before it is written.
     let clock = StageClock::start("public");
+    *stage = "public";
     let (public_outputs, audit) = crate::public_export::build_public(&marts_context, run_dir, parameters).await?;
     outputs.extend(public_outputs);
     stages.push(clock.stop());

@@ -1,7 +1,7 @@
 //! `gold.competence_gap` — grain (bassin, code_rome): demand over W12 (offers, positions,
 //! durable offers), jobseekers of the selected month, BMO of the selected year, the
-//! three tension components with their thresholds, the tension index, level and label
-//! (`metrics.md` § Tension), the training supply shared among each session's métiers, and
+//! three tension components with their thresholds, the tension index (over the components
+//! the run has, weights renormalised), level and label (`metrics.md` § Tension), the training supply shared among each session's métiers, and
 //! the gap (`besoin_12m`, `ecart`, `couverture`, competences, `priorite`).
 
 use super::selection::{selected_month, selected_year};
@@ -75,9 +75,22 @@ pub fn sql(parameters: &Parameters) -> String {
               {taux_ecoulement} AS taux_ecoulement,
               {part_difficiles} AS part_difficiles
             FROM base
-         ), flagged AS (
-            SELECT *, (code_bassin <> '{HORS_BASSIN}' AND ratio_offres_entrees_a IS NOT NULL AND taux_ecoulement IS NOT NULL AND part_difficiles IS NOT NULL) AS eligible
+         ), available AS (
+            -- A component is available when some bassin row of the run has it: the index
+            -- then uses the available ones, their weights renormalised (metrics.md § Tension).
+            -- Window aggregates, not a join: a distributed plan must stay shallow to ship.
+            SELECT *,
+              COUNT(CASE WHEN code_bassin <> '{HORS_BASSIN}' THEN ratio_offres_entrees_a END) OVER () > 0 AS a1,
+              COUNT(CASE WHEN code_bassin <> '{HORS_BASSIN}' THEN taux_ecoulement END) OVER () > 0 AS a2,
+              COUNT(CASE WHEN code_bassin <> '{HORS_BASSIN}' THEN part_difficiles END) OVER () > 0 AS a3
             FROM rates
+         ), flagged AS (
+            SELECT *,
+                   (code_bassin <> '{HORS_BASSIN}' AND (a1 OR a2 OR a3)
+                    AND (NOT a1 OR ratio_offres_entrees_a IS NOT NULL)
+                    AND (NOT a2 OR taux_ecoulement IS NOT NULL)
+                    AND (NOT a3 OR part_difficiles IS NOT NULL)) AS eligible
+            FROM available
          ), stats AS (
             -- Accumulated in key order (window over the sorted eligible rows), so that the
             -- floating-point sums never depend on the order rows arrive in.
@@ -90,8 +103,14 @@ pub fn sql(parameters: &Parameters) -> String {
          ), scored AS (
             SELECT f.*,
               CASE WHEN f.eligible THEN
-                {w1} * {z1} + {w2} * {z2} + {w3} * {z3}
-              END AS indice_tension
+                (CASE WHEN f.a1 THEN {w1} * {z1} ELSE 0.0 END
+                 + CASE WHEN f.a2 THEN {w2} * {z2} ELSE 0.0 END
+                 + CASE WHEN f.a3 THEN {w3} * {z3} ELSE 0.0 END)
+                / (CASE WHEN f.a1 THEN {w1} ELSE 0.0 END + CASE WHEN f.a2 THEN {w2} ELSE 0.0 END + CASE WHEN f.a3 THEN {w3} ELSE 0.0 END)
+              END AS indice_tension,
+              CASE WHEN f.eligible THEN
+                concat_ws(',', CASE WHEN f.a1 THEN 'ratio_offres_entrees_a' END, CASE WHEN f.a2 THEN 'taux_ecoulement' END, CASE WHEN f.a3 THEN 'part_difficiles' END)
+              END AS composantes_tension
             FROM flagged f LEFT JOIN stats s ON true
          ), levelled AS (
             SELECT *,
@@ -110,7 +129,7 @@ pub fn sql(parameters: &Parameters) -> String {
                 de_a, de_abc, sorties_abc_12m, entrees_a_12m,
                 ratio_offres_de_a, ratio_offres_entrees_a, taux_ecoulement,
                 bmo_projets, bmo_difficiles, bmo_saisonniers, part_difficiles,
-                indice_tension, CAST(niveau_tension AS BIGINT) AS niveau_tension,
+                indice_tension, composantes_tension, CAST(niveau_tension AS BIGINT) AS niveau_tension,
                 CASE niveau_tension WHEN 1 THEN 'Pas de tension' WHEN 2 THEN 'Faible' WHEN 3 THEN 'Moyenne'
                      WHEN 4 THEN 'Tension' WHEN 5 THEN 'Tension élevée' ELSE 'Données insuffisantes' END AS libelle_tension,
                 niveau_tension >= 4 AS en_tension,

@@ -52,15 +52,14 @@ pub async fn sessions(context: &SessionContext, outcomes: bool) -> Result<Staged
             SELECT q.session_id, q.position, array_element(q.formacodes, q.position) AS formacode, f.formacode AS known, f.code_nsf
             FROM positions q LEFT JOIN staging.formacode f ON f.formacode = array_element(q.formacodes, q.position)
          ), known AS (
-            SELECT session_id, array_agg(formacode ORDER BY position) AS formacodes FROM codes WHERE known IS NOT NULL GROUP BY session_id
-         ), first_known AS (
-            SELECT session_id, code_nsf FROM (
-              SELECT session_id, code_nsf, ROW_NUMBER() OVER (PARTITION BY session_id ORDER BY position) AS rank FROM codes WHERE known IS NOT NULL
-            ) WHERE rank = 1
+            -- One narrow row per session with a known Formacode: the hash join below builds on
+            -- it, never on the sessions' full rows (memory stays a fraction of the catalogue).
+            SELECT session_id, array_agg(formacode ORDER BY position) AS formacodes, first_value(code_nsf ORDER BY position) AS code_nsf
+            FROM codes WHERE known IS NOT NULL GROUP BY session_id
          ), {POSTAL_CTE}
          SELECT v.session_id, v.formation_id, v.action_id, v.intitule_formation,
                 k.formacodes, v.codes_nsf,
-                COALESCE(array_element(v.codes_nsf, 1), n.code_nsf, '{UNKNOWN_NSF}') AS code_nsf,
+                COALESCE(array_element(v.codes_nsf, 1), k.code_nsf, '{UNKNOWN_NSF}') AS code_nsf,
                 v.code_rncp, v.code_certifinfo, v.organisme_nom, v.organisme_siret, v.financeurs,
                 v.date_debut, v.date_fin, v.debut AS debut_texte, v.fin AS fin_texte,
                 v.places_session, v.places_financees, COALESCE(v.places_session, v.places_financees) AS places,
@@ -68,9 +67,7 @@ pub async fn sessions(context: &SessionContext, outcomes: bool) -> Result<Staged
                 {code_bassin} AS code_bassin, {geo_method} AS geo_method,
                 r.entrees, r.entrees_prioritaires, r.sortants, r.en_emploi_6m, r.date_maj AS date_maj_resultats,
                 v.source_file, v.source_location
-         FROM lheo_valid v
-         LEFT JOIN known k ON k.session_id = v.session_id
-         LEFT JOIN first_known n ON n.session_id = v.session_id
+         FROM known k RIGHT JOIN lheo_valid v ON k.session_id = v.session_id
          {joins}
          {outcome_join}
          ORDER BY v.session_id",

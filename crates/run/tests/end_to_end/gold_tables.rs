@@ -217,14 +217,14 @@ async fn every_gold_column_matches_the_hand_computation() {
     let gap = rows(&session, "SELECT * FROM gold.competence_gap ORDER BY code_bassin, code_rome").await;
     #[rustfmt::skip]
     let expected: [&[&str]; 7] = [
-        //  bassin rome  label  sector  off pos dur part_dur de_a de_abc sort ent_a r_de_a r_ent écoul bmo diff sais part_diff indice niv libellé en_t cap entr fill leav emploi besoin ecart couv dispo a_dev prio
-        &["0001", "A1111", "Métier A", "santé", "2", "3", "2", "1", "30", "50", "20", "40", "0.066667", "0.05", "0.4", "40", "20", "∅", "0.5", "-0.4", "2", "Faible", "false", "15", "12.5", "0.833333", "4.5", "∅", "3", "-12", "5", "34.5", "0", "2"],
-        &["0001", "B2222", "Métier B", "santé", "0", "0", "0", "∅", "10", "20", "15", "10", "0", "0", "0.75", "10", "9", "0", "0.9", "0.4", "4", "Tension", "true", "15", "12.5", "0.833333", "4.5", "∅", "0", "-15", "∅", "14.5", "0", "1"],
-        &["0002", "C3333", "Métier C", "BTP", "1", "3", "0", "0", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "12", "3", "0", "0.25", "∅", "∅", "Données insuffisantes", "∅", "∅", "4", "∅", "∅", "∅", "3", "3", "∅", "0", "3", "1"],
-        &["0002", "D4444", "Métier D", "BTP", "1", "3", "1", "1", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "Données insuffisantes", "∅", "12", "16", "1", "12", "∅", "3", "-9", "4", "12", "0", "3"],
-        &["0002", "F6666", "Métier F", "services", "0", "0", "0", "∅", "12", "25", "5", "8", "0", "∅", "0.2", "∅", "∅", "∅", "∅", "∅", "∅", "Données insuffisantes", "∅", "∅", "∅", "∅", "∅", "∅", "0", "0", "∅", "12", "0", "2"],
-        &["0003", "E5555", "Métier E", "services", "2", "3", "2", "1", "3", "∅", "2", "∅", "∅", "∅", "∅", "∅", "4", "1", "∅", "∅", "∅", "Données insuffisantes", "∅", "25", "18", "0.72", "∅", "0.666667", "3", "-22", "8.333333", "3", "0", "1"],
-        &["HORS_BASSIN", "A1111", "Métier A", "santé", "1", "1", "1", "1", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "Données insuffisantes", "∅", "∅", "∅", "∅", "∅", "∅", "1", "1", "∅", "0", "1", "1"],
+        //  bassin rome  label  sector  off pos dur part_dur de_a de_abc sort ent_a r_de_a r_ent écoul bmo diff sais part_diff indice composantes niv libellé en_t cap entr fill leav emploi besoin ecart couv dispo a_dev prio
+        &["0001", "A1111", "Métier A", "santé", "2", "3", "2", "1", "30", "50", "20", "40", "0.066667", "0.05", "0.4", "40", "20", "∅", "0.5", "-0.4", "ratio_offres_entrees_a,taux_ecoulement,part_difficiles", "2", "Faible", "false", "15", "12.5", "0.833333", "4.5", "∅", "3", "-12", "5", "34.5", "0", "2"],
+        &["0001", "B2222", "Métier B", "santé", "0", "0", "0", "∅", "10", "20", "15", "10", "0", "0", "0.75", "10", "9", "0", "0.9", "0.4", "ratio_offres_entrees_a,taux_ecoulement,part_difficiles", "4", "Tension", "true", "15", "12.5", "0.833333", "4.5", "∅", "0", "-15", "∅", "14.5", "0", "1"],
+        &["0002", "C3333", "Métier C", "BTP", "1", "3", "0", "0", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "12", "3", "0", "0.25", "∅", "∅", "∅", "Données insuffisantes", "∅", "∅", "4", "∅", "∅", "∅", "3", "3", "∅", "0", "3", "1"],
+        &["0002", "D4444", "Métier D", "BTP", "1", "3", "1", "1", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "Données insuffisantes", "∅", "12", "16", "1", "12", "∅", "3", "-9", "4", "12", "0", "3"],
+        &["0002", "F6666", "Métier F", "services", "0", "0", "0", "∅", "12", "25", "5", "8", "0", "∅", "0.2", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "Données insuffisantes", "∅", "∅", "∅", "∅", "∅", "∅", "0", "0", "∅", "12", "0", "2"],
+        &["0003", "E5555", "Métier E", "services", "2", "3", "2", "1", "3", "∅", "2", "∅", "∅", "∅", "∅", "∅", "4", "1", "∅", "∅", "∅", "∅", "Données insuffisantes", "∅", "25", "18", "0.72", "∅", "0.666667", "3", "-22", "8.333333", "3", "0", "1"],
+        &["HORS_BASSIN", "A1111", "Métier A", "santé", "1", "1", "1", "1", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "Données insuffisantes", "∅", "∅", "∅", "∅", "∅", "∅", "1", "1", "∅", "0", "1", "1"],
     ];
     check(&gap, &expected, "competence_gap");
 
@@ -315,7 +315,9 @@ async fn every_gold_column_matches_the_hand_computation() {
     // 2025-12): offers o1 (0001,A) 2 postes and o3 (0001,B) 1; capacity S1 10 + 10 (A, B),
     // S3 15 + 15 (C, D in 0001), S6 25 (E). 2026-S1 deltas: (0001,A) postes 3 − 2, capacity
     // 15 − 10, ecart −12 − (2 − 10); (0001,B) 0 − 1, 15 − 10, −15 − (1 − 10); (0003,E)
-    // 3 − 0, 25 − 25, −22 − (0 − 25); de_a and indice had no value in 2025-S2.
+    // 3 − 0, 25 − 25, −22 − (0 − 25); de_a had no value in 2025-S2. Without jobseekers, that
+    // run's index rests on part_difficiles alone (0.5 and 0.9: z = −1 and 1), so the index
+    // moves by −0.4 − (−1) = 0.6 for A and 0.4 − 1 = −0.6 for B.
     let snapshots = rows(
         &session,
         "SELECT semestre, CAST(date_reference AS VARCHAR), code_bassin, code_rome, postes, capacite_12m, ecart, delta_postes, delta_de_a, delta_capacite_12m, delta_indice_tension, delta_ecart FROM gold.etat_des_lieux",
@@ -328,8 +330,8 @@ async fn every_gold_column_matches_the_hand_computation() {
         &["2025-S2", "2026-01-01", "0001", "C3333", "0", "15", "-15", "∅", "∅", "∅", "∅", "∅"],
         &["2025-S2", "2026-01-01", "0001", "D4444", "0", "15", "-15", "∅", "∅", "∅", "∅", "∅"],
         &["2025-S2", "2026-01-01", "0003", "E5555", "0", "25", "-25", "∅", "∅", "∅", "∅", "∅"],
-        &["2026-S1", "2026-07-01", "0001", "A1111", "3", "15", "-12", "1", "∅", "5", "∅", "-4"],
-        &["2026-S1", "2026-07-01", "0001", "B2222", "0", "15", "-15", "-1", "∅", "5", "∅", "-6"],
+        &["2026-S1", "2026-07-01", "0001", "A1111", "3", "15", "-12", "1", "∅", "5", "0.6", "-4"],
+        &["2026-S1", "2026-07-01", "0001", "B2222", "0", "15", "-15", "-1", "∅", "5", "-0.6", "-6"],
         &["2026-S1", "2026-07-01", "0002", "C3333", "3", "∅", "3", "∅", "∅", "∅", "∅", "∅"],
         &["2026-S1", "2026-07-01", "0002", "D4444", "3", "12", "-9", "∅", "∅", "∅", "∅", "∅"],
         &["2026-S1", "2026-07-01", "0002", "F6666", "0", "∅", "0", "∅", "∅", "∅", "∅", "∅"],

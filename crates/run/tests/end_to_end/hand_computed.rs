@@ -100,6 +100,7 @@ async fn every_competence_gap_column_matches_the_hand_computation() {
     assert_eq!((r.float("bmo_projets"), r.float("bmo_difficiles"), r.float("bmo_saisonniers")), (Some(100.0), Some(60.0), Some(10.0)));
     assert_close(r.float("part_difficiles"), Some(0.6), "part_difficiles");
     assert_close(r.float("indice_tension"), Some(index(components[0])), "indice_tension");
+    assert_eq!(r.text("composantes_tension").as_deref(), Some("ratio_offres_entrees_a,taux_ecoulement,part_difficiles"));
     assert_eq!((r.int("niveau_tension"), r.text("libelle_tension").as_deref(), r.boolean("en_tension")), (Some(4), Some("Tension"), Some(true)));
     assert_eq!(r.int("besoin_12m"), Some(7));
     assert_eq!((r.text("libelle_rome").as_deref(), r.text("secteur").as_deref()), (Some("Métier A"), Some("santé")));
@@ -156,4 +157,69 @@ async fn every_competence_gap_column_matches_the_hand_computation() {
     let placed = session.query("SELECT offer_id, geo_method FROM silver.offers WHERE offer_id IN ('o5', 'o7') ORDER BY offer_id").await.unwrap();
     let text = arrow::util::pretty::pretty_format_batches(&placed).unwrap().to_string();
     assert!(text.contains("o5") && text.contains("code_postal") && text.contains("none"), "{text}");
+}
+
+// The same jobseekers without exits, as the Marché du travail API serves them: no row of
+// the run has `taux_ecoulement`, so the index rests on the two other components.
+const JOBSEEKERS_WITHOUT_EXITS: &str = "periode,code_territoire,type_territoire,code_rome,de_a,de_abc,sorties_abc_12m,entrees_a_12m
+2026-06,0001,bassin,A1111,40,80,,50
+2026-06,0001,bassin,B2222,10,30,,25
+2026-06,22001,commune,B2222,15,30,,20
+2026-06,22002,commune,B2222,10,*,,5
+2026-06,0002,bassin,C3333,*,,*,*
+";
+
+#[tokio::test]
+async fn a_component_missing_from_the_whole_run_degrades_the_index_instead_of_erasing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = vec![("communes.csv", COMMUNES), ("offers/offers.ndjson", OFFERS), ("jobseekers.csv", JOBSEEKERS_WITHOUT_EXITS), ("bmo.csv", BMO)];
+    files.extend(REFERENTIALS);
+    let path = write_pipeline(dir.path(), &files, "[thresholds]\nmax_reject_ratio = 0.2\n[dates]\nas_of = \"2026-07-01\"");
+    let report = skillgap_run::run(skillgap_run::RunRequest { pipeline: load(&path), as_of: None, semester: None, output: None }).await.unwrap();
+    let session = skillgap_run::QuerySession::open(&report.output_dir, None).await.unwrap();
+    let batches = session.query("SELECT * FROM gold.competence_gap ORDER BY code_bassin, code_rome").await.unwrap();
+    let batch: RecordBatch = arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap();
+    let row = |i: usize| Row { batch: &batch, index: i };
+
+    // Eligible rows: offers / registrations and the BMO share, as in the full example.
+    //   z1 = (1.2247, −1.2247, 0), z3 = (0.7071, 0.7071, −1.4142); weights 0.3 / 0.8, 0.5 / 0.8
+    //   → indices 0.9013 (level 5), −0.0173 (level 3), −0.8839 (level 1).
+    let components = [[0.08, 0.6], [0.0, 0.6], [0.04, 0.25]];
+    let z = |k: usize, value: f64| {
+        let values: Vec<f64> = components.iter().map(|c| c[k]).collect();
+        let mean = values.iter().sum::<f64>() / 3.0;
+        let deviation = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / 3.0).sqrt();
+        (value - mean) / deviation
+    };
+    let index = |c: [f64; 2]| (0.3 * z(0, c[0]) + 0.5 * z(1, c[1])) / 0.8;
+    assert!((index(components[0]) - 0.9013).abs() < 1e-3);
+    assert!((index(components[1]) + 0.0173).abs() < 1e-3);
+    assert!((index(components[2]) + 0.8839).abs() < 1e-3);
+    for (i, (c, level)) in components.into_iter().zip([5, 3, 1]).enumerate() {
+        let r = row(i);
+        assert_eq!(r.float("taux_ecoulement"), None);
+        assert_close(r.float("indice_tension"), Some(index(c)), "indice_tension");
+        assert_eq!(r.int("niveau_tension"), Some(level), "row {i}");
+        assert_eq!(r.text("composantes_tension").as_deref(), Some("ratio_offres_entrees_a,part_difficiles"), "row {i}");
+    }
+    // A component the run has but this row lacks still leaves it without a level.
+    let r = row(3);
+    assert_eq!((r.float("indice_tension"), r.text("composantes_tension"), r.text("libelle_tension").as_deref()), (None, None, Some("Données insuffisantes")));
+
+    // The sheet says which measure the levels lack.
+    let to = dir.path().join("sheets");
+    let command = skillgap_run::SheetsCommand {
+        pipeline: load(&path),
+        output: None,
+        run: None,
+        bassins: vec!["0001".to_owned()],
+        formats: vec!["html".to_owned()],
+        to: to.clone(),
+    };
+    skillgap_run::sheets(command).await.unwrap();
+    let sheet = std::fs::read_to_string(to.join("fiche-0001.html")).unwrap();
+    assert!(
+        sheet.contains("Niveaux de tension calculés sans : taux d&#39;écoulement") || sheet.contains("Niveaux de tension calculés sans : taux d'écoulement"),
+        "{sheet}"
+    );
 }
