@@ -25,6 +25,11 @@ LHEO_RSS_BOUND_MIB = 64
 # Scales of the end-to-end pipeline benchmark, and the extra run with twice the offers.
 SCALES = [scale for scale in os.environ.get("BENCH_SCALES", "region,national").split(",") if scale]
 DOUBLED_SCALE = os.environ.get("BENCH_DOUBLED_SCALE", SCALES[-1] if SCALES else "")
+# End-to-end catalogue sizes (MB) and the bound on their peak-RSS ratio (F17: memory flat in
+# the catalogue's size), with the engine pool of each run (MiB; the pipeline's default 2048).
+CATALOGUE_MEGABYTES = [int(size) for size in os.environ.get("CATALOGUE_MEGABYTES", "100,1000").split(",")]
+CATALOGUE_RSS_RATIO = 1.1
+CATALOGUE_POOLS_MIB = [int(size) for size in os.environ.get("CATALOGUE_POOLS_MIB", "2048,256").split(",")]
 # The issue's targets (F8), reported against the measures.
 TARGET_REBUILD_SECONDS, TARGET_RATIO, TARGET_INCREMENTAL_SECONDS, TARGET_RSS_MIB = 180, 1.0, 20, 4096
 # One day of new and updated offers in the incremental scenario.
@@ -542,6 +547,45 @@ def disclosure_audit():
     }]
 
 
+def catalogue_memory():
+    """The demo pipeline end to end with a large catalogue beside the demo's (its formations
+    repeated with unique numeros, `lheo-write`): peak RSS by stage at each size and engine
+    pool, and whether it stays flat (≤ CATALOGUE_RSS_RATIO from the smallest to the largest)."""
+    import shutil
+
+    rows, verdicts = [], []
+    source = REPOSITORY / "fixtures" / "demo" / "lheo" / "catalogue-2.3-utf8.xml.gz"
+    for pool in CATALOGUE_POOLS_MIB:
+        peaks = []
+        for megabytes in CATALOGUE_MEGABYTES:
+            directory = WORK / f"catalogue-{megabytes}mb"
+            shutil.rmtree(directory, ignore_errors=True)
+            inputs = directory / "inputs"
+            shutil.copytree(REPOSITORY / "fixtures" / "demo", inputs)
+            subprocess.run([BENCH_BIN, "lheo-write", str(source), str(inputs / "lheo" / f"catalogue-{megabytes}mb.xml"), str(megabytes)],
+                           check=True, capture_output=True)
+            pipeline = bench_pipeline(f"catalogue-{megabytes}", directory, inputs)
+            pipeline.write_text(pipeline.read_text().replace("[thresholds]", f"[resources]\nmemory_limit_mib = {pool}\n\n[thresholds]", 1))
+            report = measured([BENCH_BIN, "run", str(pipeline)])
+            peaks.append(report["peak_rss_mib"])
+            by_stage = " / ".join(f"{stage(report, name)['peak_rss_mib']:.0f}" for name in ("ingest", "silver", "gold", "public"))
+            rows.append([f"{pool:,}", f"{megabytes:,}", f"{report['silver_sessions']:,}", f"{report['seconds']:.1f}", by_stage,
+                         f"{report['peak_rss_mib']:.0f}", f"{stage(report, 'public')['seconds']:.1f}"])
+            shutil.rmtree(directory, ignore_errors=True)
+        ratio = peaks[-1] / peaks[0]
+        verdicts.append(f"pool {pool:,} MiB: {peaks[-1]:.0f} / {peaks[0]:.0f} MiB = {ratio:.2f}× "
+                        f"({'met' if ratio <= CATALOGUE_RSS_RATIO else 'missed'}, target ≤ {CATALOGUE_RSS_RATIO}×)")
+    return [{
+        "title": "Memory against the catalogue's size (demo pipeline end to end, release build)",
+        "header": ["engine pool (MiB)", "extra catalogue (MB)", "sessions", "wall (s)", "peak RSS ingest / silver / gold / public (MiB)",
+                   "peak RSS (MiB)", "public stage (s)"],
+        "rows": rows,
+        "notes": ("The demo's inputs plus one generated LHEO 2.3 file of that size (the demo catalogue's formations repeated with unique "
+                  "numeros). Peak RSS of the whole process (VmHWM) at the end of each stage. Largest over smallest: " + "; ".join(verdicts) + ". "
+                  "Sorts and aggregations spill past the pool; a hash join's build side cannot, and one too large is exit code 10."),
+    }]
+
+
 def render(sections):
     lines = ["# Benchmarks", "", "<!-- Written by `make bench` (bench/run.py); do not edit by hand. -->", "",
              f"Last run: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC} on {machine()}.", ""]
@@ -562,6 +606,8 @@ def main():
         sections += pipeline_end_to_end()
     if chosen("audit"):
         sections += disclosure_audit()
+    if chosen("catalogue"):
+        sections += catalogue_memory()
     if SCALES and chosen("distributed"):
         sections += distributed()
     text = render(sections)

@@ -3,12 +3,13 @@
 //! outputs read the same in DuckDB, pyarrow and Polars. A context whose plans run in other
 //! processes keeps the tables registered from memory as shared Parquet files instead.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use datafusion::catalog::{MemorySchemaProvider, TableProvider};
+use datafusion::dataframe::{DataFrame, DataFrameWriteOptions};
 use datafusion::datasource::MemTable;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
@@ -112,10 +113,15 @@ impl SharedTables {
             writer.write(batch)?;
         }
         writer.close()?;
-        let url = ListingTableUrl::parse(format!("{}/", dir.display()))?;
-        let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
-        Ok(Arc::new(ListingTable::try_new(ListingTableConfig::new(url).with_listing_options(options).with_schema(schema))?))
+        parquet_directory(&dir, schema)
     }
+}
+
+/// The table reading the Parquet files of `dir`, of `schema`.
+fn parquet_directory(dir: &Path, schema: SchemaRef) -> std::result::Result<Arc<dyn TableProvider>, DataFusionError> {
+    let url = ListingTableUrl::parse(format!("{}/", dir.display()))?;
+    let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+    Ok(Arc::new(ListingTable::try_new(ListingTableConfig::new(url).with_listing_options(options).with_schema(schema))?))
 }
 
 /// Makes `context` keep the tables it is given from memory in `shared` (see
@@ -132,6 +138,33 @@ pub fn register_batches(context: &SessionContext, name: &str, schema: SchemaRef,
         None => Arc::new(MemTable::try_new(schema, vec![batches]).map_err(in_model(name))?),
         Some(shared) => shared.write(name, schema, &batches).map_err(in_model(name))?,
     };
+    let _ = context.deregister_table(name).map_err(in_model(name))?;
+    context.register_table(name, table).map_err(in_model(name))?;
+    Ok(())
+}
+
+/// Registers the result of `frame` as `name`, written batch by batch to
+/// `<dir>/<name>/part-0.parquet` and read back from there: a table several models read,
+/// never held whole in memory. When the context's plans run elsewhere, it is collected and
+/// shared as [`register_batches`] does.
+pub async fn register_on_disk(context: &SessionContext, name: &str, frame: DataFrame, dir: &Path) -> Result<()> {
+    let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
+    if context.state_ref().read().config().get_extension::<SharedTables>().is_some() {
+        let batches = frame.collect().await.map_err(in_model(name))?;
+        return register_batches(context, name, schema, batches);
+    }
+    let table_dir = dir.join(name);
+    let prepared = (|| {
+        if table_dir.exists() {
+            std::fs::remove_dir_all(&table_dir)?;
+        }
+        std::fs::create_dir_all(&table_dir)
+    })();
+    prepared.map_err(|error| in_model(name)(DataFusionError::IoError(error)))?;
+    let file = table_dir.join("part-0.parquet");
+    let options = DataFrameWriteOptions::new().with_single_file_output(true);
+    frame.write_parquet(&file.display().to_string(), options, None).await.map_err(in_model(name))?;
+    let table = parquet_directory(&table_dir, schema).map_err(in_model(name))?;
     let _ = context.deregister_table(name).map_err(in_model(name))?;
     context.register_table(name, table).map_err(in_model(name))?;
     Ok(())

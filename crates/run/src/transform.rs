@@ -16,6 +16,9 @@ use skillgap_sinks::{TableDocumentation, TableFile, WrittenTable};
 use skillgap_sources::rejects_schema;
 
 use crate::engine::{SHARED_TABLES_DIR, contexts};
+
+/// Where the marts' shared `intermediate` tables are written during a run (not published).
+const INTERMEDIATE_DIR: &str = "intermediate_tables";
 use crate::error::{Error, Result};
 use crate::ingest::Ingested;
 use crate::manifest::{AuditSummary, OutputReport, StageReport, UnknownCodeReport};
@@ -368,7 +371,7 @@ async fn build_stages(
     if let Some(previous) = previous_run_dir.map(|dir| dir.join("gold").join("etat_des_lieux")).filter(|path| path.is_dir()) {
         register_directory(&marts_context, marts::PREVIOUS_SNAPSHOTS, &previous).await?;
     }
-    marts::prepare(&marts_context).await?;
+    marts::prepare(&marts_context, &run_dir.join(INTERMEDIATE_DIR)).await?;
     for table in marts::GOLD_TABLES {
         let spec = table_spec(table)?;
         let frame = marts::build(&marts_context, table, parameters).await?;
@@ -396,11 +399,13 @@ async fn build_stages(
     let (public_outputs, audit) = crate::public_export::build_public(&marts_context, run_dir, parameters).await?;
     outputs.extend(public_outputs);
     stages.push(clock.stop());
-    // The tables shared with a distributed engine's executors are not part of the run (a
-    // failed run's directory is removed whole by the caller).
-    let shared = run_dir.join(SHARED_TABLES_DIR);
-    if shared.exists() {
-        std::fs::remove_dir_all(&shared).map_err(|error| Error::Internal(format!("cannot remove {}: {error}", shared.display())))?;
+    // The tables shared with a distributed engine's executors and the marts' intermediate
+    // tables are not part of the run (a failed run's directory is removed whole by the caller).
+    for scratch in [SHARED_TABLES_DIR, INTERMEDIATE_DIR] {
+        let scratch = run_dir.join(scratch);
+        if scratch.exists() {
+            std::fs::remove_dir_all(&scratch).map_err(|error| Error::Internal(format!("cannot remove {}: {error}", scratch.display())))?;
+        }
     }
     Ok(Built { outputs, rejected, unknown_codes, stages, audit })
 }

@@ -25,14 +25,13 @@ use crate::parameters::Parameters;
 pub const GOLD_TABLES: [&str; 7] =
     ["competence_gap", "specialty_gap", "skills_demand", "upcoming_sessions", "bassin_summary", "long_term_gap", "etat_des_lieux"];
 
-/// Computes once and registers in memory the `intermediate` tables the marts share (the
-/// session → métiers weights, read by four marts).
-pub async fn prepare(context: &SessionContext) -> Result<()> {
+/// Computes once the `intermediate` tables the marts share (the session → métiers weights,
+/// read by four marts), written under `dir` as Parquet rather than held in memory: they
+/// grow with the catalogue.
+pub async fn prepare(context: &SessionContext, dir: &std::path::Path) -> Result<()> {
     for (name, sql) in INTERMEDIATE_VIEWS {
         let frame = context.sql(sql).await.map_err(in_model(name))?;
-        let schema = std::sync::Arc::new(frame.schema().as_arrow().clone());
-        let batches = frame.collect().await.map_err(in_model(name))?;
-        crate::context::register_batches(context, name, schema, batches)?;
+        crate::context::register_on_disk(context, name, frame, dir).await?;
     }
     Ok(())
 }

@@ -48,18 +48,29 @@ const BMO: &str = "annee;code_metier_bmo;nom_metier_bmo;REG;Dept;BE26;NOMBE26;me
 2025;M1;Métier BMO 1;7;11;1;Bassin un;500;400;0
 ";
 
-#[tokio::test]
-async fn every_competence_gap_column_matches_the_hand_computation() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut files = vec![("communes.csv", COMMUNES), ("offers/offers.ndjson", OFFERS), ("jobseekers.csv", JOBSEEKERS), ("bmo.csv", BMO)];
+/// The example run with `jobseekers` (D = 2026-07-01): its pipeline file, its report, a
+/// session on it and `gold.competence_gap` by bassin and ROME.
+async fn run_example(
+    dir: &std::path::Path,
+    jobseekers: &'static str,
+) -> (std::path::PathBuf, skillgap_run::RunReport, skillgap_run::QuerySession, RecordBatch) {
+    let mut files = vec![("communes.csv", COMMUNES), ("offers/offers.ndjson", OFFERS), ("jobseekers.csv", jobseekers), ("bmo.csv", BMO)];
     files.extend(REFERENTIALS);
     // One rejected offer in 12 records: allow it.
-    let path = write_pipeline(dir.path(), &files, "[thresholds]\nmax_reject_ratio = 0.2\n[dates]\nas_of = \"2026-07-01\"");
+    let path = write_pipeline(dir, &files, "[thresholds]\nmax_reject_ratio = 0.2\n[dates]\nas_of = \"2026-07-01\"");
     let report = skillgap_run::run(skillgap_run::RunRequest { pipeline: load(&path), as_of: None, semester: None, output: None }).await.unwrap();
-    assert_eq!(report.manifest.as_of, "2026-07-01");
     let session = skillgap_run::QuerySession::open(&report.output_dir, None).await.unwrap();
     let batches = session.query("SELECT * FROM gold.competence_gap ORDER BY code_bassin, code_rome").await.unwrap();
     let batch: RecordBatch = arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap();
+    (path, report, session, batch)
+}
+
+#[tokio::test]
+async fn every_competence_gap_column_matches_the_hand_computation() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, report, session, batch) = run_example(dir.path(), JOBSEEKERS).await;
+    assert_eq!(report.manifest.as_of, "2026-07-01");
+    assert!(!report.output_dir.join("intermediate_tables").exists(), "the marts' scratch tables are not published");
     // Rows: offers in W12 give (0001,A1111), (0002,B2222), (0002,C3333), (HORS_BASSIN,A1111);
     // jobseekers add (0001,B2222).
     let keys: Vec<(String, String)> = (0..batch.num_rows())
@@ -172,13 +183,7 @@ const JOBSEEKERS_WITHOUT_EXITS: &str = "periode,code_territoire,type_territoire,
 #[tokio::test]
 async fn a_component_missing_from_the_whole_run_degrades_the_index_instead_of_erasing_it() {
     let dir = tempfile::tempdir().unwrap();
-    let mut files = vec![("communes.csv", COMMUNES), ("offers/offers.ndjson", OFFERS), ("jobseekers.csv", JOBSEEKERS_WITHOUT_EXITS), ("bmo.csv", BMO)];
-    files.extend(REFERENTIALS);
-    let path = write_pipeline(dir.path(), &files, "[thresholds]\nmax_reject_ratio = 0.2\n[dates]\nas_of = \"2026-07-01\"");
-    let report = skillgap_run::run(skillgap_run::RunRequest { pipeline: load(&path), as_of: None, semester: None, output: None }).await.unwrap();
-    let session = skillgap_run::QuerySession::open(&report.output_dir, None).await.unwrap();
-    let batches = session.query("SELECT * FROM gold.competence_gap ORDER BY code_bassin, code_rome").await.unwrap();
-    let batch: RecordBatch = arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap();
+    let (path, _, _, batch) = run_example(dir.path(), JOBSEEKERS_WITHOUT_EXITS).await;
     let row = |i: usize| Row { batch: &batch, index: i };
 
     // Eligible rows: offers / registrations and the BMO share, as in the full example.
