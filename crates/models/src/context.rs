@@ -104,10 +104,7 @@ impl SharedTables {
     /// name) and returns the table reading it.
     fn write(&self, name: &str, schema: SchemaRef, batches: &[RecordBatch]) -> std::result::Result<Arc<dyn TableProvider>, DataFusionError> {
         let dir = self.dir.join(name);
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir)?;
-        }
-        std::fs::create_dir_all(&dir)?;
+        fresh_directory(&dir)?;
         let mut writer = ArrowWriter::try_new(std::fs::File::create(dir.join("part-0.parquet"))?, schema.clone(), None)?;
         for batch in batches {
             writer.write(batch)?;
@@ -115,6 +112,14 @@ impl SharedTables {
         writer.close()?;
         parquet_directory(&dir, schema)
     }
+}
+
+/// Makes `dir` an empty directory (removing an earlier table written there).
+fn fresh_directory(dir: &Path) -> std::io::Result<()> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir)?;
+    }
+    std::fs::create_dir_all(dir)
 }
 
 /// The table reading the Parquet files of `dir`, of `schema`.
@@ -154,13 +159,7 @@ pub async fn register_on_disk(context: &SessionContext, name: &str, frame: DataF
         return register_batches(context, name, schema, batches);
     }
     let table_dir = dir.join(name);
-    let prepared = (|| {
-        if table_dir.exists() {
-            std::fs::remove_dir_all(&table_dir)?;
-        }
-        std::fs::create_dir_all(&table_dir)
-    })();
-    prepared.map_err(|error| in_model(name)(DataFusionError::IoError(error)))?;
+    fresh_directory(&table_dir).map_err(|error| in_model(name)(DataFusionError::IoError(error)))?;
     let file = table_dir.join("part-0.parquet");
     let options = DataFrameWriteOptions::new().with_single_file_output(true);
     frame.write_parquet(&file.display().to_string(), options, None).await.map_err(in_model(name))?;

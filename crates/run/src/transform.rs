@@ -16,15 +16,15 @@ use skillgap_sinks::{TableDocumentation, TableFile, WrittenTable};
 use skillgap_sources::rejects_schema;
 
 use crate::engine::{SHARED_TABLES_DIR, contexts};
-
-/// Where the marts' shared `intermediate` tables are written during a run (not published).
-const INTERMEDIATE_DIR: &str = "intermediate_tables";
 use crate::error::{Error, Result};
 use crate::ingest::Ingested;
 use crate::manifest::{AuditSummary, OutputReport, StageReport, UnknownCodeReport};
 use crate::reject_gate::check_reject_ratios;
 use crate::reuse::link_parquet_files;
 use crate::stage_clock::StageClock;
+
+/// Where the marts' shared `intermediate` tables are written during a run (not published).
+const INTERMEDIATE_DIR: &str = "intermediate_tables";
 
 /// What the build produced.
 pub struct Built {
@@ -162,6 +162,12 @@ pub async fn build(
     built.map_err(|error| error.in_stage(stage, settings.memory_limit_mib))
 }
 
+/// Starts measuring the stage `name`, which is now the one `stage` names.
+fn enter(stage: &mut &'static str, name: &'static str) -> StageClock {
+    *stage = name;
+    StageClock::start(name)
+}
+
 /// [`build`], saying in `stage` which stage it is in.
 async fn build_stages(
     run_dir: &Path,
@@ -174,7 +180,7 @@ async fn build_stages(
     // Absolute: a distributed engine's executors read these files from other directories.
     let run_dir = &absolute(run_dir)?;
     let mut stages = Vec::new();
-    let clock = StageClock::start("silver");
+    let clock = enter(stage, "silver");
     let (staging_context, marts_context) = contexts(settings.engine, run_dir, settings.memory_limit_mib).await?;
     let bronze = run_dir.join("bronze");
     for input in ingested.inputs.iter().filter(|input| bronze.join(&input.name).is_dir()) {
@@ -361,8 +367,7 @@ async fn build_stages(
     stages.push(clock.stop());
 
     // Gold, from silver files only, in a single-partition context.
-    let clock = StageClock::start("gold");
-    *stage = "gold";
+    let clock = enter(stage, "gold");
     for (name, schema, batches) in referentials {
         register_batches(&marts_context, name, schema, batches)?;
     }
@@ -384,8 +389,7 @@ async fn build_stages(
     stages.push(clock.stop());
 
     // Tests of every written table.
-    let clock = StageClock::start("tests");
-    *stage = "tests";
+    let clock = enter(stage, "tests");
     for output in &outputs {
         let (_, table) = output.table.split_once('.').unwrap_or(("", &output.table));
         run_table_tests(&marts_context, table_spec(table)?, &output.table, parameters).await?;
@@ -394,8 +398,7 @@ async fn build_stages(
     stages.push(clock.stop());
 
     // The public export, from the tested gold tables, audited before it is written.
-    let clock = StageClock::start("public");
-    *stage = "public";
+    let clock = enter(stage, "public");
     let (public_outputs, audit) = crate::public_export::build_public(&marts_context, run_dir, parameters).await?;
     outputs.extend(public_outputs);
     stages.push(clock.stop());

@@ -1,8 +1,9 @@
 //! `gold.competence_gap` — grain (bassin, code_rome): demand over W12 (offers, positions,
 //! durable offers), jobseekers of the selected month, BMO of the selected year, the
 //! three tension components with their thresholds, the tension index (over the components
-//! the run has, weights renormalised), level and label (`metrics.md` § Tension), the training supply shared among each session's métiers, and
-//! the gap (`besoin_12m`, `ecart`, `couverture`, competences, `priorite`).
+//! the run has, weights renormalised), level and label (`metrics.md` § Tension), the
+//! training supply shared among each session's métiers, and the gap (`besoin_12m`,
+//! `ecart`, `couverture`, competences, `priorite`).
 
 use super::selection::{selected_month, selected_year};
 use super::supply::{Weighting, aggregates, rates};
