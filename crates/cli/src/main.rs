@@ -110,6 +110,19 @@ enum FetchCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Fetch jobseekers and France Travail's tension indicators from its Marché du travail
+    /// API (`[fetch.labour_market]`; credentials from the environment variables it names):
+    /// only the periods published since the last fetch.
+    LabourMarket {
+        #[command(flatten)]
+        pipeline: PipelineArgument,
+        /// Ask the whole configured history again (France Travail revises past periods).
+        #[arg(long)]
+        full: bool,
+        /// Output directory, overriding the pipeline's `output.root`.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Args)]
@@ -390,6 +403,29 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             println!(
                 "  requests: {}, retries: {}; watermark: {:?} → {:?}",
                 outcome.requests, outcome.retries, outcome.watermark_before, outcome.watermark_after
+            );
+            Ok(())
+        }
+        Command::Fetch(FetchCommand::LabourMarket { pipeline, full, out }) => {
+            let pipeline = load_pipeline(&pipeline)?;
+            let request = skillgap_run::LabourMarketRequest { pipeline, output: out, full, now: None };
+            let outcome = tokio::task::spawn_blocking(move || skillgap_run::fetch_labour_market(request)).await??;
+            let counts = &outcome.report;
+            match &outcome.answers_file {
+                Some(file) => println!(
+                    "Fetch {} landed {} answers with figures ({} without) for {} bassins × {} ROME codes: {}",
+                    outcome.fetch_id,
+                    counts.answers,
+                    counts.no_data,
+                    outcome.territories,
+                    outcome.romes,
+                    file.display()
+                ),
+                None => println!("Fetch {}: nothing published since the last fetch ({:?})", outcome.fetch_id, outcome.watermark_before),
+            }
+            println!(
+                "  requests: {}, retries: {}; latest periods: {:?} → {:?}",
+                counts.requests, counts.retries, outcome.watermark_before, outcome.watermark_after
             );
             Ok(())
         }

@@ -80,11 +80,14 @@ fn tables(run: &Path, layer: &str) -> Vec<(String, RecordBatch)> {
             let mut files: Vec<PathBuf> = std::fs::read_dir(run.join(layer).join(&name)).unwrap().map(|entry| entry.unwrap().path()).collect();
             files.sort();
             let mut batches = Vec::new();
+            let mut schema = None;
             for file in files {
-                let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(&file).unwrap()).unwrap().build().unwrap();
-                batches.extend(reader.map(Result::unwrap));
+                let builder = ParquetRecordBatchReaderBuilder::try_new(File::open(&file).unwrap()).unwrap();
+                schema.get_or_insert_with(|| builder.schema().clone());
+                batches.extend(builder.build().unwrap().map(Result::unwrap));
             }
-            let schema = batches[0].schema();
+            // An empty table (no PERSP_2 answer landed) is a file without row groups.
+            let schema = schema.unwrap();
             (format!("{layer}.{name}"), arrow::compute::concat_batches(&schema, &batches).unwrap())
         })
         .collect()
@@ -171,12 +174,14 @@ fn a_scheduler_and_two_executors_build_the_same_tables_as_the_local_engine() {
         let (expected, actual) = (tables(&local, layer), tables(&distributed, layer));
         assert_eq!(expected.iter().map(|(name, _)| name).collect::<Vec<_>>(), actual.iter().map(|(name, _)| name).collect::<Vec<_>>());
         for ((name, expected), (_, actual)) in expected.iter().zip(&actual) {
-            assert!(expected.num_rows() > 0 || name.ends_with("rejects"), "{name} is empty: the comparison would prove little");
+            // The demo lands no Marché du travail answer: France Travail's tension is empty.
+            let may_be_empty = name.ends_with("rejects") || name.ends_with("labour_market_tension") || name.ends_with("france_travail_tension");
+            assert!(expected.num_rows() > 0 || may_be_empty, "{name} is empty: the comparison would prove little");
             assert_eq!(expected, actual, "{name} differs between the local engine and the cluster");
             compared += 1;
         }
     }
-    assert_eq!(compared, 22, "8 silver, 7 gold and 7 public tables");
+    assert_eq!(compared, 25, "9 silver, 8 gold and 8 public tables");
     let gold = tables(&distributed, "gold");
     let rows = |table: &str| gold.iter().find(|(name, _)| name == table).map(|(_, batch)| batch.num_rows()).unwrap();
     assert!(rows("gold.competence_gap") > 1000 && rows("gold.etat_des_lieux") == rows("gold.competence_gap"), "region scale, with its semester snapshot");

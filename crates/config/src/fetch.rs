@@ -1,6 +1,7 @@
-//! `[fetch.offers]`: how `skillgap fetch offers` calls France Travail's *Offres d'emploi
-//! v2* API. Credentials are never in the file: it names the environment variables that
-//! hold them.
+//! `[fetch.offers]` and `[fetch.labour_market]`: how `skillgap fetch offers` calls France
+//! Travail's *Offres d'emploi v2* API and `skillgap fetch labour-market` its *Marché du
+//! travail* API. Credentials are never in the file: it names the environment variables
+//! that hold them.
 
 use serde::Deserialize;
 
@@ -9,7 +10,66 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub struct Fetch {
     /// The offers API.
-    pub offers: OffersApi,
+    #[serde(default)]
+    pub offers: Option<OffersApi>,
+    /// The labour-market statistics API (jobseekers, France Travail's tension).
+    #[serde(default)]
+    pub labour_market: Option<LabourMarketApi>,
+}
+
+/// The *Marché du travail* API client's settings. The territories asked are the BMO
+/// bassins: the grid's own when it is the BMO bassins, else those of `bmo_bassins.csv`,
+/// whose weights share each bassin's counts onto the grid. The ROME codes asked are the
+/// ROME referential's. The connection fields repeat `OffersApi`'s: serde cannot flatten a
+/// shared struct into a table that denies unknown fields.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabourMarketApi {
+    /// OAuth2 token endpoint (the `realm=/partenaire` query included).
+    #[serde(default = "default_token_url")]
+    pub token_url: String,
+    /// The API's base URL (`…/stats-offres-demandes-emploi/v1`).
+    #[serde(default = "default_labour_market_url")]
+    pub base_url: String,
+    /// Environment variable holding the client id.
+    #[serde(default = "default_client_id_env")]
+    pub client_id_env: String,
+    /// Environment variable holding the client secret.
+    #[serde(default = "default_client_secret_env")]
+    pub client_secret_env: String,
+    /// OAuth2 scope: both parts are needed (the first alone gives a token every resource
+    /// refuses with 403).
+    #[serde(default = "default_labour_market_scope")]
+    pub scope: String,
+    /// Indicators fetched: `DE_1` (jobseekers by category), `DE_5` (registrations over 12
+    /// months), `PERSP_2` (France Travail's tension and its causes).
+    #[serde(default = "default_labour_market_indicators")]
+    pub indicators: Vec<LabourMarketIndicator>,
+    /// ROME codes asked; absent: every ROME code of `inputs.rome` (a first fetch of a
+    /// region is then about 3 × bassins × 1,500 requests). Each must be in the referential.
+    #[serde(default)]
+    pub romes: Option<Vec<String>>,
+    /// Quarters a first fetch asks for (DE_1, DE_5), the latest included.
+    #[serde(default = "default_history_quarters")]
+    pub history_quarters: u32,
+    /// Years a first fetch asks for (PERSP_2), the latest included.
+    #[serde(default = "default_history_years")]
+    pub history_years: u32,
+    /// Client-side throttle, requests per second (the published limit is 10).
+    #[serde(default = "default_labour_market_requests_per_second")]
+    pub requests_per_second: f64,
+    /// Per-request timeout, seconds.
+    #[serde(default = "default_timeout_seconds")]
+    pub timeout_seconds: f64,
+    /// Total retries allowed over one fetch before it fails.
+    #[serde(default = "default_retry_budget")]
+    pub retry_budget: u32,
+    /// First backoff delay, seconds (doubled on each retry of a request, with jitter).
+    #[serde(default = "default_backoff_seconds")]
+    pub backoff_seconds: f64,
+    /// Longest wait for one retry, seconds (a larger `Retry-After` is capped to it).
+    #[serde(default = "default_max_backoff_seconds")]
+    pub max_backoff_seconds: f64,
 }
 
 /// The offers API client's settings.
@@ -69,6 +129,44 @@ pub fn default_token_url() -> String {
 /// Default search endpoint.
 pub fn default_search_url() -> String {
     "https://api.francetravail.io/partenaire/offresdemploi/v2/offres/search".to_owned()
+}
+/// Default Marché du travail base URL.
+pub fn default_labour_market_url() -> String {
+    "https://api.francetravail.io/partenaire/stats-offres-demandes-emploi/v1".to_owned()
+}
+/// Default Marché du travail scope, both parts.
+pub fn default_labour_market_scope() -> String {
+    "api_stats-offres-demandes-emploiv1 offresetdemandesemploi".to_owned()
+}
+/// An indicator of the *Marché du travail* API, by its code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum LabourMarketIndicator {
+    /// `DE_1`: jobseekers at the end of the quarter, categories A and ABC.
+    #[serde(rename = "DE_1")]
+    Stock,
+    /// `DE_5`: registrations, cumulated over 12 months.
+    #[serde(rename = "DE_5")]
+    Registrations,
+    /// `PERSP_2`: France Travail's recruitment-difficulty indicator and its causes.
+    #[serde(rename = "PERSP_2")]
+    Tension,
+}
+
+/// Default indicators: all three.
+pub fn default_labour_market_indicators() -> Vec<LabourMarketIndicator> {
+    vec![LabourMarketIndicator::Stock, LabourMarketIndicator::Registrations, LabourMarketIndicator::Tension]
+}
+/// Default history of a first fetch: 8 quarters.
+pub fn default_history_quarters() -> u32 {
+    8
+}
+/// Default history of a first fetch: 2 years.
+pub fn default_history_years() -> u32 {
+    2
+}
+/// Default throttle: 8 requests per second, under the published 10.
+pub fn default_labour_market_requests_per_second() -> f64 {
+    8.0
 }
 /// Default client-id variable.
 pub fn default_client_id_env() -> String {

@@ -19,8 +19,10 @@ pub struct Inputs {
     /// Session outcomes CSV (`session_id`, `entrees`, …).
     #[serde(default)]
     pub session_outcomes: Option<TableInput>,
-    /// Registered jobseekers by territory, ROME and month.
-    pub jobseekers: TableInput,
+    /// Registered jobseekers by territory, ROME and month (or quarter); optional when
+    /// they come from the Marché du travail API (`[fetch.labour_market]`).
+    #[serde(default)]
+    pub jobseekers: Option<TableInput>,
     /// The BMO hiring survey as France Travail publishes it (the national XLSX, or its
     /// CSV export): `annee`, `code_metier_bmo`, `nom_metier_bmo`, `code_region` (`REG`),
     /// `code_departement` (`Dept`), `code_bassin_bmo` (`BE*`), `nom_bassin_bmo` (`NOMBE*`),
@@ -59,7 +61,7 @@ impl Inputs {
             ("rome_formacode", "inputs.rome_formacode", Some(&self.rome_formacode)),
             ("formacode", "inputs.formacode", Some(&self.formacode)),
             ("nsf", "inputs.nsf", Some(&self.nsf)),
-            ("jobseekers", "inputs.jobseekers", Some(&self.jobseekers)),
+            ("jobseekers", "inputs.jobseekers", self.jobseekers.as_ref()),
             ("bmo", "inputs.bmo", Some(&self.bmo)),
             ("bmo_bassins", "inputs.territories.bmo_bassins", self.territories.bmo_bassins.as_ref()),
             ("session_outcomes", "inputs.session_outcomes", self.session_outcomes.as_ref()),

@@ -45,7 +45,8 @@ pub struct Pipeline {
     pub engine: Engine,
     /// Where outputs are published.
     pub output: Output,
-    /// API fetches (`skillgap fetch offers`); absent when inputs are files only.
+    /// API fetches (`skillgap fetch offers`, `skillgap fetch labour-market`); absent when
+    /// inputs are files only.
     #[serde(default)]
     pub fetch: Option<Fetch>,
     /// Directory the relative roots are resolved against (the pipeline file's directory).

@@ -8,7 +8,13 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::{Value, json};
 
+use crate::labour_market;
 use crate::{CLIENT_ID, CLIENT_SECRET, Fault, State, lock};
+
+/// The scope parts the token endpoint knows (any other is `invalid_scope`).
+const KNOWN_SCOPES: [&str; 4] = ["api_offresdemploiv2", "o2dsoffre", "api_stats-offres-demandes-emploiv1", "offresetdemandesemploi"];
+/// What a token needs for the Marché du travail resources.
+const LABOUR_MARKET_SCOPES: [&str; 2] = ["api_stats-offres-demandes-emploiv1", "offresetdemandesemploi"];
 
 /// Page size limit and highest indexes of the real API.
 const PAGE_LIMIT: u64 = 150;
@@ -103,13 +109,15 @@ fn write_response(mut stream: &TcpStream, response: &Response, truncate: bool) {
         206 => "Partial Content",
         400 => "Bad Request",
         401 => "Unauthorized",
+        403 => "Forbidden",
         404 => "Not Found",
         429 => "Too Many Requests",
         _ => "Error",
     };
     let mut head = format!("HTTP/1.1 {} {reason}\r\nConnection: close\r\nContent-Length: {}\r\n", response.status, response.body.len());
     if !response.body.is_empty() {
-        head.push_str("Content-Type: application/json;charset=UTF-8\r\n");
+        let kind = if response.body.starts_with(b"<?xml") { "application/xml" } else { "application/json;charset=UTF-8" };
+        head.push_str(&format!("Content-Type: {kind}\r\n"));
     }
     for (name, value) in &response.headers {
         head.push_str(&format!("{name}: {value}\r\n"));
@@ -119,12 +127,32 @@ fn write_response(mut stream: &TcpStream, response: &Response, truncate: bool) {
     let _ = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(body)).and_then(|()| stream.flush());
 }
 
+/// What a fault makes of a request: no answer at all (`None`), or the answer to send and
+/// whether to cut it; `answer` gives the normal one.
+fn with_fault(fault: Option<Fault>, state: &Mutex<State>, answer: impl FnOnce() -> Response) -> Option<(Response, bool)> {
+    match fault {
+        Some(Fault::Drop) => return None,
+        Some(Fault::Slow(delay)) => std::thread::sleep(delay),
+        Some(Fault::RevokeToken) => lock(state).tokens.clear(),
+        _ => {}
+    }
+    let response = match fault {
+        Some(Fault::TooManyRequests { retry_after_seconds }) => Response {
+            status: 429,
+            headers: vec![("Retry-After".to_owned(), retry_after_seconds.to_string())],
+            body: json!({"message": "Limite de requêtes atteinte"}).to_string().into_bytes(),
+        },
+        Some(Fault::ServerError(status)) => json_response(status, &json!({"message": "Erreur technique"})),
+        _ => answer(),
+    };
+    Some((response, fault == Some(Fault::Truncated)))
+}
+
 /// Serves one connection.
 pub fn serve(stream: TcpStream, state: &Mutex<State>) {
     let Some(request) = read_request(&stream) else { return };
-    let mut truncate = false;
-    let response = if request.method == "POST" && request.path.ends_with("/access_token") {
-        token(&request, state)
+    let answered = if request.method == "POST" && request.path.ends_with("/access_token") {
+        Some((token(&request, state), false))
     } else if request.method == "GET" && request.path.ends_with("/offres/search") {
         let fault = {
             let mut state = lock(state);
@@ -134,26 +162,22 @@ pub fn serve(stream: TcpStream, state: &Mutex<State>) {
             let number = state.search_requests;
             state.faults.get(&number).copied()
         };
-        match fault {
-            Some(Fault::Drop) => return,
-            Some(Fault::Slow(delay)) => std::thread::sleep(delay),
-            Some(Fault::Truncated) => truncate = true,
-            Some(Fault::RevokeToken) => lock(state).tokens.clear(),
-            _ => {}
-        }
-        match fault {
-            Some(Fault::TooManyRequests { retry_after_seconds }) => Response {
-                status: 429,
-                headers: vec![("Retry-After".to_owned(), retry_after_seconds.to_string())],
-                body: json!({"message": "Limite de requêtes atteinte"}).to_string().into_bytes(),
-            },
-            Some(Fault::ServerError(status)) => json_response(status, &json!({"message": "Erreur technique"})),
-            _ => search(&request, state),
-        }
+        with_fault(fault, state, || search(&request, state))
+    } else if let (true, Some(endpoint)) = (request.method == "POST", labour_market::endpoint(&request.path)) {
+        let fault = {
+            let mut state = lock(state);
+            state.labour_market_requests += 1;
+            state.requests.push(format!("{}{}", request.head, request.body));
+            let number = state.labour_market_requests;
+            state.labour_market_faults.get(&number).copied()
+        };
+        with_fault(fault, state, || indicator(&request, state, endpoint))
     } else {
-        json_response(404, &json!({"message": "Not found"}))
+        Some((json_response(404, &json!({"message": "Not found"})), false))
     };
-    write_response(&stream, &response, truncate);
+    if let Some((response, truncate)) = answered {
+        write_response(&stream, &response, truncate);
+    }
 }
 
 fn token(request: &Request, state: &Mutex<State>) -> Response {
@@ -171,11 +195,44 @@ fn token(request: &Request, state: &Mutex<State>) -> Response {
     if field("grant_type") != Some("client_credentials") || field("client_id") != Some(CLIENT_ID) || field("client_secret") != Some(CLIENT_SECRET) {
         return json_response(401, &json!({"error": "invalid_client", "error_description": "Client authentication failed"}));
     }
+    let scope = field("scope").unwrap_or("").to_owned();
+    if scope.split_whitespace().any(|part| !KNOWN_SCOPES.contains(&part)) {
+        return json_response(400, &json!({"error_description": "Unknown/invalid scope(s).", "error": "invalid_scope"}));
+    }
     let number = state.token_requests;
     let token = format!("token-{number}");
     let lifetime = state.token_lifetime_seconds;
-    state.tokens.insert(token.clone(), Instant::now() + Duration::from_secs(lifetime));
+    state.tokens.insert(token.clone(), (Instant::now() + Duration::from_secs(lifetime), scope));
     json_response(200, &json!({"access_token": token, "token_type": "Bearer", "expires_in": lifetime, "scope": field("scope").unwrap_or("")}))
+}
+
+/// A Marché du travail indicator request.
+fn indicator(request: &Request, state: &Mutex<State>, (code, period_type, nomenclature_type): (&'static str, &'static str, &'static str)) -> Response {
+    let mut state = lock(state);
+    let granted = request
+        .header("Authorization")
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .and_then(|token| state.tokens.get(token))
+        .filter(|(expiry, _)| *expiry > Instant::now())
+        .map(|(_, scope)| scope.clone());
+    let Some(scope) = granted else {
+        return json_response(401, &json!({"message": "Jeton invalide ou expiré"}));
+    };
+    if !LABOUR_MARKET_SCOPES.iter().all(|part| scope.split_whitespace().any(|granted| granted == *part)) {
+        // What clients report: a token with part of the scope, every resource 403, no body.
+        return Response { status: 403, headers: Vec::new(), body: Vec::new() };
+    }
+    let Ok(criterion) = serde_json::from_str::<Value>(&request.body) else {
+        return bad_request("Le corps de la requête n'est pas un JSON valide.");
+    };
+    let (status, body) = labour_market::answer(code, period_type, nomenclature_type, &criterion, &state.labour_market, &state.labour_market_options);
+    state.labour_market_criteria.push(criterion);
+    if request.header("Accept").is_none_or(|accept| !accept.contains("application/json")) {
+        // Without `Accept: application/json` the real API answers in XML.
+        let xml = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><reponse><codeIndicateur>{code}</codeIndicateur></reponse>");
+        return Response { status, headers: Vec::new(), body: xml.into_bytes() };
+    }
+    json_response(status, &body)
 }
 
 fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
@@ -192,7 +249,7 @@ fn search(request: &Request, state: &Mutex<State>) -> Response {
         .header("Authorization")
         .and_then(|value| value.strip_prefix("Bearer "))
         .and_then(|token| state.tokens.get(token))
-        .is_some_and(|expiry| *expiry > Instant::now());
+        .is_some_and(|(expiry, _)| *expiry > Instant::now());
     if !authorised {
         return json_response(401, &json!({"message": "Jeton invalide ou expiré"}));
     }

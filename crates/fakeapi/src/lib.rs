@@ -1,6 +1,7 @@
-//! A fake of France Travail's *Offres d'emploi v2* API on a loopback port, speaking its
-//! protocol (`../shared/data/offres_api_protocol.md`): an OAuth2 client-credentials token
-//! endpoint, and `offres/search` with `range=p-d` paging (≤ 150 a page, highest index
+//! A fake of France Travail's partner APIs on a loopback port, speaking their protocols:
+//! an OAuth2 client-credentials token endpoint (scopes checked), the *Marché du travail*
+//! indicators (`labour_market`), and *Offres d'emploi v2*'s
+//! (`../shared/data/offres_api_protocol.md`) `offres/search` with `range=p-d` paging (≤ 150 a page, highest index
 //! 3149), `Content-Range: offres p-d/total`, 206 / 200 / 204, 400 with a `message`, 401
 //! on a missing or expired token, filters `departement`, `minCreationDate` /
 //! `maxCreationDate` and `publieeDepuis`. Faults are injected on chosen search requests:
@@ -9,6 +10,7 @@
 //! else.
 
 mod http;
+mod labour_market;
 mod offers;
 
 use std::collections::BTreeMap;
@@ -20,6 +22,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+pub use labour_market::{Figure, Options as LabourMarketOptions, generate_labour_market};
 pub use offers::generate_offers;
 
 /// The credentials the fake accepts.
@@ -69,8 +72,18 @@ pub struct State {
     /// The token endpoint answers 400 with the request's form echoed in its
     /// `error_description`, as some misconfigured gateways do.
     pub echo_token_form: bool,
-    /// Valid tokens and their expiry.
-    tokens: BTreeMap<String, Instant>,
+    /// Valid tokens: expiry and granted scope.
+    tokens: BTreeMap<String, (Instant, String)>,
+    /// The Marché du travail figures served.
+    pub labour_market: Vec<Figure>,
+    /// How the Marché du travail answers vary (numbers as strings, the empty-200 form).
+    pub labour_market_options: LabourMarketOptions,
+    /// Faults by Marché du travail request number (1 = the first).
+    pub labour_market_faults: BTreeMap<u64, Fault>,
+    /// Marché du travail requests received.
+    pub labour_market_requests: u64,
+    /// The criteria (POSTed bodies) of the Marché du travail requests answered.
+    pub labour_market_criteria: Vec<Value>,
     /// Now, for `publieeDepuis` and defaults (fixed in tests).
     pub now: Option<DateTime<Utc>>,
 }
@@ -110,6 +123,11 @@ impl FakeApi {
     /// The token endpoint's URL.
     pub fn token_url(&self) -> String {
         format!("http://{}/connexion/oauth2/access_token?realm=%2Fpartenaire", self.address)
+    }
+
+    /// The Marché du travail API's base URL.
+    pub fn labour_market_url(&self) -> String {
+        format!("http://{}/partenaire/stats-offres-demandes-emploi/v1", self.address)
     }
 
     /// The search endpoint's URL.

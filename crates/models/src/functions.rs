@@ -93,13 +93,29 @@ pub fn contract_months(label: &str) -> Option<i64> {
     (unit == "mois").then_some(number)
 }
 
-/// `YYYY-MM` to the first day of that month.
-pub fn parse_year_month(text: &str) -> Option<NaiveDate> {
-    let (year, month) = text.trim().split_once('-')?;
-    if year.len() != 4 || month.len() != 2 {
+/// A jobseekers period — a month `YYYY-MM` or a quarter `YYYYTn` (the Marché du travail
+/// API's) — to its first day, or its last day when `end`.
+pub fn parse_period(text: &str, end: bool) -> Option<NaiveDate> {
+    let text = text.trim();
+    let (year, first_month, months) = match text.split_once('T') {
+        Some((year, quarter)) if quarter.len() == 1 => {
+            let quarter: u32 = quarter.parse().ok().filter(|q| (1..=4).contains(q))?;
+            (year, (quarter - 1) * 3 + 1, 3)
+        }
+        Some(_) => return None,
+        None => {
+            let (year, month) = text.split_once('-')?;
+            if month.len() != 2 {
+                return None;
+            }
+            (year, month.parse().ok()?, 1)
+        }
+    };
+    if year.len() != 4 {
         return None;
     }
-    NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, 1)
+    let first = NaiveDate::from_ymd_opt(year.parse().ok()?, first_month, 1)?;
+    if end { first.checked_add_months(chrono::Months::new(months)).map(|next| next - chrono::Duration::days(1)) } else { Some(first) }
 }
 
 /// An LHEO date (`YYYYMMDD`): `00000000` and `99999999` are unknown; a `00` day or month
@@ -159,8 +175,12 @@ pub fn text_functions() -> Vec<ScalarUDF> {
             let values: Date32Array = text.iter().map(|v| v.and_then(|t| parse_lheo_date(t, true)).map(days_since_epoch)).collect();
             Arc::new(values)
         }),
-        text_function("parse_year_month", DataType::Date32, |text| {
-            let values: Date32Array = text.iter().map(|v| v.and_then(parse_year_month).map(days_since_epoch)).collect();
+        text_function("period_start", DataType::Date32, |text| {
+            let values: Date32Array = text.iter().map(|v| v.and_then(|t| parse_period(t, false)).map(days_since_epoch)).collect();
+            Arc::new(values)
+        }),
+        text_function("period_end", DataType::Date32, |text| {
+            let values: Date32Array = text.iter().map(|v| v.and_then(|t| parse_period(t, true)).map(days_since_epoch)).collect();
             Arc::new(values)
         }),
     ]
@@ -223,9 +243,17 @@ mod tests {
     }
 
     #[test]
-    fn year_months() {
-        assert_eq!(parse_year_month("2026-06"), NaiveDate::from_ymd_opt(2026, 6, 1));
-        assert_eq!(parse_year_month("2026-13"), None);
-        assert_eq!(parse_year_month("2026-6"), None);
+    fn months_and_quarters() {
+        let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        assert_eq!(parse_period("2026-06", false), date(2026, 6, 1));
+        assert_eq!(parse_period("2026-06", true), date(2026, 6, 30));
+        assert_eq!(parse_period("2026-13", false), None);
+        assert_eq!(parse_period("2026-6", false), None);
+        assert_eq!(parse_period("2026T2", false), date(2026, 4, 1));
+        assert_eq!(parse_period("2026T4", true), date(2026, 12, 31));
+        assert_eq!(parse_period("2024T1", true), date(2024, 3, 31));
+        assert_eq!(parse_period("2026T5", false), None);
+        assert_eq!(parse_period("2026T", false), None);
+        assert_eq!(parse_period("26T1", false), None);
     }
 }

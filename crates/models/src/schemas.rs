@@ -16,6 +16,7 @@ const SPECIFICATIONS: &[(&str, &str)] = &[
     ("offers", include_str!("../../../schemas/offers.yml")),
     ("jobseekers", include_str!("../../../schemas/jobseekers.yml")),
     ("bmo", include_str!("../../../schemas/bmo.yml")),
+    ("labour_market_tension", include_str!("../../../schemas/labour_market_tension.yml")),
     ("sessions", include_str!("../../../schemas/sessions.yml")),
     ("rejects", include_str!("../../../schemas/rejects.yml")),
     ("competence_gap", include_str!("../../../schemas/competence_gap.yml")),
@@ -25,6 +26,7 @@ const SPECIFICATIONS: &[(&str, &str)] = &[
     ("bassin_summary", include_str!("../../../schemas/bassin_summary.yml")),
     ("etat_des_lieux", include_str!("../../../schemas/etat_des_lieux.yml")),
     ("long_term_gap", include_str!("../../../schemas/long_term_gap.yml")),
+    ("france_travail_tension", include_str!("../../../schemas/france_travail_tension.yml")),
     ("projections", include_str!("../../../schemas/projections.yml")),
     ("employment", include_str!("../../../schemas/employment.yml")),
 ];

@@ -30,6 +30,9 @@ pub struct RunTables {
     pub snapshots: Table,
     /// `public.long_term_gap` (empty without projections).
     pub long_term: Table,
+    /// `public.france_travail_tension` (empty without PERSP_2 answers, and in runs older
+    /// than the table).
+    pub france_travail: Table,
 }
 
 /// One bassin of the grid.
@@ -75,6 +78,7 @@ impl RunTables {
             upcoming: public("upcoming_sessions")?,
             snapshots: public("etat_des_lieux")?,
             long_term: public("long_term_gap")?,
+            france_travail: public("france_travail_tension")?,
         })
     }
 

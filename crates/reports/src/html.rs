@@ -95,6 +95,9 @@ fn source_line(name: &str, vintage: Option<&str>) -> String {
     match name {
         "offers" => format!("France Travail, offres d'emploi (API Offres d'emploi v2), extraction{vintage}"),
         "jobseekers" => format!("France Travail – DARES, demandeurs d'emploi{vintage}"),
+        "labour_market" => format!(
+            "France Travail, API Marché du travail : demandeurs d'emploi par trimestre et bassin BMO (DE_1, DE_5 ; effectifs arrondis à la dizaine par France Travail) et indicateur de tension PERSP_2{vintage}"
+        ),
         "bmo" => format!("France Travail, enquête Besoins en main-d'œuvre{vintage}"),
         "lheo" => format!("Carif-Oref, catalogue des formations (LHEO){vintage}"),
         "session_outcomes" => format!("Résultats des sessions de formation (entrées, sorties, emploi à 6 mois){vintage}"),

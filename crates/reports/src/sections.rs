@@ -174,6 +174,27 @@ fn degraded_tension(rows: &[Row<'_>]) -> Option<String> {
     })
 }
 
+/// France Travail's level of a métier and its main causes (« 4 · conditions de travail,
+/// … »), from `public.france_travail_tension`.
+fn france_travail_level(figures: &[Row<'_>], code_rome: Option<String>) -> Cell {
+    let Some(row) = figures.iter().find(|row| row.text("code_rome") == code_rome) else { return Cell::text("—") };
+    match (row.number("niveau_tension_ft"), row.text("causes_principales")) {
+        (Some(level), Some(causes)) => Cell { text: format!("{} · {causes}", integer(level)), number: Some(level), kind: Some(Kind::Count) },
+        (Some(level), None) => Cell { text: integer(level), number: Some(level), kind: Some(Kind::Count) },
+        (None, Some(causes)) => Cell::text(causes),
+        (None, None) => Cell::text("—"),
+    }
+}
+
+/// Where France Travail's levels come from, with their year.
+fn france_travail_source(figures: &[Row<'_>]) -> Option<String> {
+    let year = figures.iter().find_map(|row| row.number("annee"))?;
+    Some(format!(
+        "Tension selon France Travail : indicateur de difficulté de recrutement (PERSP_2) de l'API Marché du travail, année {}, rang de 1 (peu de tension) à 5 (forte tension), suivi de ses causes de rang 4 ou 5. Il est montré à côté du niveau calculé par skillgap, sans être combiné avec lui : quand les deux diffèrent, chacun garde sa lecture.",
+        year as i64
+    ))
+}
+
 /// The anchor of the métiers section (the gap bars go with it).
 pub const METIERS: &str = "metiers";
 
@@ -185,17 +206,34 @@ pub fn metiers(tables: &RunTables, bassin: &Bassin) -> Section {
         (Some(level), Some(label)) => Cell { text: format!("{} – {label}", integer(level)), number: Some(level), kind: Some(Kind::Count) },
         (_, label) => Cell::text(label.unwrap_or_else(|| "—".to_owned())),
     };
+    let france_travail = RunTables::of(&tables.france_travail, &bassin.code);
+    let mut headers = vec!["Rang", "Métier", "Niveau de tension"];
+    if !france_travail.is_empty() {
+        headers.push("Tension selon France Travail");
+    }
+    headers.extend([
+        "Offres / entrées en catégorie A",
+        "Taux d'écoulement",
+        "Part des projets difficiles",
+        "Postes offerts",
+        "Places de formation",
+        "Couverture",
+        "Écart",
+    ]);
     Section {
         id: METIERS,
         sheet: "Métiers",
         title: "Métiers en tension et écart de formation",
         intro: "Les dix premiers métiers du bassin par priorité : d'abord ceux en tension (niveaux 4 et 5), puis les autres, par écart décroissant entre postes offerts et places de formation.".to_owned(),
-        headers: vec!["Rang", "Métier", "Niveau de tension", "Offres / entrées en catégorie A", "Taux d'écoulement", "Part des projets difficiles", "Postes offerts", "Places de formation", "Couverture", "Écart"],
+        headers,
         rows: rows
             .iter()
             .take(10)
             .map(|row| {
                 let mut line = vec![Cell::of(row, "priorite", Kind::Count), Cell::text(metier(row)), level(row)];
+                if !france_travail.is_empty() {
+                    line.push(france_travail_level(&france_travail, row.text("code_rome")));
+                }
                 line.extend(cells(
                     row,
                     &[
@@ -214,6 +252,7 @@ pub fn metiers(tables: &RunTables, bassin: &Bassin) -> Section {
         note: {
             let notes: Vec<String> = degraded_tension(&rows)
                 .into_iter()
+                .chain(france_travail_source(&france_travail))
                 .chain((!unrated.is_empty()).then(|| {
                     format!(
                         "{} métier(s) du bassin n'ont pas de niveau de tension faute de données suffisantes (dénominateur inférieur au seuil) : {}.",

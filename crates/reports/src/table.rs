@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use arrow::array::{Array, AsArray, RecordBatch};
-use arrow::datatypes::{DataType, Float64Type, Int64Type};
+use arrow::datatypes::{DataType, Float64Type, Int32Type, Int64Type};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::error::{Error, Result};
@@ -61,6 +61,7 @@ impl Row<'_> {
         let column = self.column(name)?;
         match column.data_type() {
             DataType::Int64 => Some(column.as_primitive::<Int64Type>().value(self.index) as f64),
+            DataType::Int32 => Some(f64::from(column.as_primitive::<Int32Type>().value(self.index))),
             DataType::Float64 => Some(column.as_primitive::<Float64Type>().value(self.index)),
             _ => None,
         }

@@ -2,14 +2,16 @@
 //! directory (`bronze/<input>/part-0.parquet`), with the readers' rejects and the
 //! per-file descriptions (size, checksum) for the manifest.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use arrow::array::RecordBatch;
 use skillgap_config::{FilesInput, Pipeline, TableInput, TextEncoding};
 use skillgap_sinks::TableFile;
 use skillgap_sources::{
-    BassinProperties, BassinShape, InputFile, OfferReader, RejectsBuilder, TableFormat, TableLayout, TableSettings, TableStats, commune_assignments,
-    describe_file, dissolve, expand_paths, offers_schema, read_bassins, read_lheo, read_table, sessions_schema, table_layout, table_schema,
+    BassinProperties, BassinShape, InputFile, LabourMarketFigures, OfferReader, RejectsBuilder, TableFormat, TableLayout, TableSettings, TableStats,
+    commune_assignments, describe_file, dissolve, expand_paths, labour_market_jobseekers_schema, offers_schema, read_bassins, read_lheo, read_table,
+    sessions_schema, table_layout, table_schema, tension_schema,
 };
 
 use crate::error::{Error, Result};
@@ -218,18 +220,88 @@ fn table_files(format: TableFormat) -> &'static [&'static str] {
     }
 }
 
+/// What `skillgap fetch` landed, each file with its display path.
+#[derive(Debug, Clone, Default)]
+pub struct Landed {
+    /// Offer pages (`skillgap fetch offers`), read after the configured offer files.
+    pub offers: Vec<(String, PathBuf)>,
+    /// Marché du travail answers (`skillgap fetch labour-market`), oldest first.
+    pub labour_market: Vec<(String, PathBuf)>,
+}
+
+/// The distinct values of one column of a configured tabular input (the codes a fetch
+/// asks for); the input's reader rejects are left to the run that reads it.
+pub(crate) fn table_column_values(pipeline: &Pipeline, name: &str, column: &str) -> Result<BTreeSet<String>> {
+    let (_, field, input) =
+        pipeline.inputs.tables().into_iter().find(|(input, _, _)| *input == name).ok_or_else(|| Error::Internal(format!("no tabular input {name}")))?;
+    let input = input.ok_or_else(|| Error::Argument(format!("{field} is not configured: the fetch needs its `{column}` codes")))?;
+    let layout = table_layout(name).ok_or_else(|| Error::Internal(format!("no layout for the tabular input {name}")))?;
+    let settings = table_settings(field, layout, input)?;
+    let path = pipeline.resolve(&input.root, &input.path)?;
+    let files = expand_paths(name, std::slice::from_ref(&path), table_files(settings.format)).map_err(source_error(name))?;
+    let mut values = BTreeSet::new();
+    let mut rejects = RejectsBuilder::default();
+    for (file, (shown, _)) in files.iter().zip(describe(name, pipeline, &input.root, &files)?) {
+        let (batches, _) = read_table(layout, &settings, file, &shown, &mut rejects).map_err(source_error(name))?;
+        for batch in batches {
+            let Some(array) = batch.column_by_name(column).and_then(|c| c.as_any().downcast_ref::<arrow::array::StringArray>().cloned()) else { continue };
+            values.extend(array.iter().flatten().map(str::trim).filter(|code| !code.is_empty()).map(str::to_owned));
+        }
+    }
+    Ok(values)
+}
+
+/// Reads the landed Marché du travail answers into `bronze/jobseekers/part-labour-market`
+/// and `bronze/labour_market_tension` (both written, empty when nothing is landed).
+fn ingest_labour_market(bronze: &Path, landed: &[(String, PathBuf)], rejects: &mut RejectsBuilder) -> Result<Option<IngestedInput>> {
+    let mut figures = LabourMarketFigures::default();
+    for (shown, path) in landed {
+        figures.read_file(path, shown, rejects).map_err(source_error("labour_market"))?;
+    }
+    let schema = labour_market_jobseekers_schema().map_err(source_error("labour_market"))?;
+    let jobseekers = figures.jobseeker_batch(&schema).map_err(source_error("labour_market"))?;
+    let mut file = TableFile::create(&bronze.join("jobseekers").join("part-labour-market.parquet"), &schema, None)?;
+    file.write(&jobseekers)?;
+    file.finish()?;
+    let tension = figures.tension_batch().map_err(source_error("labour_market"))?;
+    write_batches(bronze, "labour_market_tension", &tension_schema(), std::slice::from_ref(&tension))?;
+    tracing::info!(
+        input = "labour_market",
+        files = landed.len(),
+        answers = figures.answers,
+        no_data = figures.no_data,
+        items = figures.items,
+        rejected = figures.rejected,
+        jobseeker_rows = jobseekers.num_rows(),
+        tension_rows = tension.num_rows(),
+        "read"
+    );
+    if landed.is_empty() {
+        return Ok(None);
+    }
+    let files =
+        landed.iter().map(|(shown, path)| Ok((shown.clone(), describe_file(path).map_err(source_error("labour_market"))?))).collect::<Result<Vec<_>>>()?;
+    Ok(Some(IngestedInput { name: "labour_market".to_owned(), vintage: Some(figures.vintage()), files, records: figures.items + figures.rejected }))
+}
+
 /// Reads every input into `bronze` (a directory of the run's staging area).
-/// `landed_offers`: offer pages landed by `skillgap fetch offers`, read after the
-/// configured offer files. `previous`: the previous run, when it can be built on — if only
-/// new offer files came since, only they are read and the rest is linked from it.
-pub(crate) fn ingest(pipeline: &Pipeline, bronze: &Path, landed_offers: &[(String, PathBuf)], previous: Option<&PreviousRun>) -> Result<Ingested> {
+/// `landed`: what `skillgap fetch` landed. `previous`: the previous run, when it can be
+/// built on — if only new offer files came since, only they are read and the rest is
+/// linked from it.
+pub(crate) fn ingest(pipeline: &Pipeline, bronze: &Path, landed: &Landed, previous: Option<&PreviousRun>) -> Result<Ingested> {
     let mut rejects = RejectsBuilder::default();
     let mut inputs = Vec::new();
 
     let has_bmo_crosswalk = pipeline.inputs.territories.bmo_bassins.is_some();
     let mut communes = Vec::new();
     for (name, field, input) in pipeline.inputs.tables() {
-        let Some(input) = input else { continue };
+        let Some(input) = input else {
+            if name == "jobseekers" {
+                // Jobseekers may come from the API alone: the CSV's part is then empty.
+                write_batches(bronze, name, &table_schema(table_layout(name).ok_or_else(|| Error::Internal("no jobseekers layout".to_owned()))?), &[])?;
+            }
+            continue;
+        };
         let layout = table_layout(name).ok_or_else(|| Error::Internal(format!("no layout for the tabular input {name}")))?;
         let settings = table_settings(field, layout, input)?;
         let path = pipeline.resolve(&input.root, &input.path)?;
@@ -253,9 +325,11 @@ pub(crate) fn ingest(pipeline: &Pipeline, bronze: &Path, landed_offers: &[(Strin
         tracing::info!(input = name, rows = stats.rows, filtered_out = stats.filtered_out, "read");
     }
 
+    inputs.extend(ingest_labour_market(bronze, &landed.labour_market, &mut rejects)?);
+
     let offers = &pipeline.inputs.offers;
     let mut described = input_files(pipeline, "offers", offers, OFFER_FILES)?;
-    for (shown, path) in landed_offers {
+    for (shown, path) in &landed.offers {
         described.push((shown.clone(), describe_file(path).map_err(source_error("offers"))?));
     }
     let catalogue = match &pipeline.inputs.lheo {

@@ -1,7 +1,7 @@
 //! One skillgap run from end to end — resolve the reference date, read every input into
 //! bronze Parquet, stage silver tables with their rejects, build the gold marts, run every
 //! table's tests, write the manifest and publish atomically — plus read-only SQL over
-//! published runs, fetches from the offers API into the output's landing area, and the
+//! published runs, fetches from France Travail's APIs into the output's landing area, and the
 //! referentials built from published files. The CLI only parses arguments and calls into
 //! this crate.
 
@@ -22,7 +22,10 @@ mod stage_clock;
 mod transform;
 
 pub use error::{Error, ExitCode, Result};
-pub use fetch::{FetchOutcome, FetchRequest, LANDED_PAGES, Watermark, fetch};
+pub use fetch::{
+    FetchOutcome, FetchRequest, LABOUR_MARKET_ANSWERS, LANDED_PAGES, LabourMarketOutcome, LabourMarketRequest, LabourMarketWatermark, Watermark, fetch,
+    fetch_labour_market,
+};
 pub use manifest::{InputReport, Manifest, OutputReport, StageReport, UnknownCodeReport};
 pub use output::Output;
 pub use pipeline_run::{RunReport, RunRequest, SheetsCommand, rollback, run, run_parameters, sheets_of_run as sheets};

@@ -10,7 +10,7 @@ use skillgap_sinks::{KEEP_MARKER, RunDirectory, Store, StoreLock};
 use tracing::Instrument;
 
 use crate::error::{Error, Result};
-use crate::ingest::{Ingested, ingest};
+use crate::ingest::{Ingested, Landed, ingest};
 use crate::manifest::{InputFileReport, InputReport, Manifest, Thresholds};
 use crate::output::Output;
 use crate::reference_date::{Semester, resolve_reference_date};
@@ -159,13 +159,13 @@ async fn stages(context: &RunContext<'_>) -> Result<Manifest> {
     let pipeline = context.pipeline.clone();
     let bronze = run_dir.join("bronze");
     let span = tracing::info_span!("stage", name = "ingest");
-    let landed: Vec<(String, PathBuf)> = if pipeline.fetch.is_some() {
-        crate::fetch::landed_pages(&context.output_dir)
-            .into_iter()
-            .map(|path| (path.strip_prefix(&context.output_dir).unwrap_or(&path).display().to_string(), path))
-            .collect()
-    } else {
-        Vec::new()
+    let shown = |paths: Vec<PathBuf>| -> Vec<(String, PathBuf)> {
+        paths.into_iter().map(|path| (path.strip_prefix(&context.output_dir).unwrap_or(&path).display().to_string(), path)).collect()
+    };
+    let fetch = pipeline.fetch.as_ref();
+    let landed = Landed {
+        offers: if fetch.is_some_and(|f| f.offers.is_some()) { shown(crate::fetch::landed_pages(&context.output_dir)) } else { Vec::new() },
+        labour_market: if fetch.is_some_and(|f| f.labour_market.is_some()) { shown(crate::fetch::landed_answers(&context.output_dir)) } else { Vec::new() },
     };
     let previous = context.previous_run_dir.as_deref().and_then(|dir| PreviousRun::open(dir, &sha256_hex(context.pipeline.text.as_bytes())));
     let ingested: Ingested = tokio::task::spawn_blocking(move || span.in_scope(|| ingest(&pipeline, &bronze, &landed, previous.as_ref())))

@@ -183,8 +183,17 @@ async fn build_stages(
     let clock = enter(stage, "silver");
     let (staging_context, marts_context) = contexts(settings.engine, run_dir, settings.memory_limit_mib).await?;
     let bronze = run_dir.join("bronze");
-    for input in ingested.inputs.iter().filter(|input| bronze.join(&input.name).is_dir()) {
-        register_directory(&staging_context, &format!("bronze.{}", input.name), &bronze.join(&input.name)).await?;
+    // Every table ingestion wrote (an input's may hold parts from several sources: the
+    // jobseekers CSV and the Marché du travail answers).
+    let mut tables: Vec<String> = std::fs::read_dir(&bronze)
+        .map_err(|error| Error::Internal(format!("{}: {error}", bronze.display())))?
+        .filter_map(std::result::Result::ok)
+        .filter(|entry| entry.path().is_dir())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    tables.sort();
+    for table in tables {
+        register_directory(&staging_context, &format!("bronze.{table}"), &bronze.join(&table)).await?;
     }
 
     if let Some(reuse) = &ingested.reuse {
@@ -342,10 +351,11 @@ async fn build_stages(
     }
     let silver = [
         ("offers", if ingested.reuse.is_some() { staging::offers_merged(&staging_context).await? } else { staging::offers(&staging_context).await? }),
-        ("jobseekers", staging::jobseekers(&staging_context).await?),
+        ("jobseekers", staging::jobseekers(&staging_context, parameters).await?),
         ("bmo", staging::bmo(&staging_context, parameters).await?),
         ("projections", staging::projections(&staging_context, ingested.projections.is_some(), region.as_deref()).await?),
         ("employment", staging::employment(&staging_context, ingested.has_employment).await?),
+        ("labour_market_tension", staging::labour_market_tension(&staging_context, parameters).await?),
     ];
     for (table, model) in silver {
         let spec = table_spec(table)?;

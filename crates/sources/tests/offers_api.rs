@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::Value;
 use skillgap_fakeapi::{CLIENT_ID, CLIENT_SECRET, FakeApi, Fault, generate_offers};
-use skillgap_sources::offers_api::{ApiSettings, Credentials, FetchError, FetchReport, FetchWindow, Page, fetch_offers};
+use skillgap_sources::offers_api::{ApiSettings, Connection, Credentials, FetchError, FetchReport, FetchWindow, Page, fetch_offers};
 
 const DEPARTEMENTS: [&str; 5] = ["02", "59", "60", "62", "80"];
 
@@ -19,15 +19,17 @@ fn now() -> DateTime<Utc> {
 
 fn settings(api: &FakeApi) -> ApiSettings {
     ApiSettings {
-        token_url: api.token_url(),
+        connection: Connection {
+            token_url: api.token_url(),
+            scope: "api_offresdemploiv2 o2dsoffre".to_owned(),
+            requests_per_second: 500.0,
+            timeout: Duration::from_millis(800),
+            retry_budget: 20,
+            backoff: Duration::from_millis(5),
+            max_backoff: Duration::from_millis(200),
+        },
         search_url: api.search_url(),
-        scope: "api_offresdemploiv2 o2dsoffre".to_owned(),
         departements: DEPARTEMENTS.iter().map(|d| (*d).to_owned()).collect(),
-        requests_per_second: 500.0,
-        timeout: Duration::from_millis(800),
-        retry_budget: 20,
-        backoff: Duration::from_millis(5),
-        max_backoff: Duration::from_millis(200),
         max_index: 3149,
     }
 }
@@ -139,7 +141,7 @@ fn the_retry_budget_bounds_a_dead_api_and_the_error_says_so() {
     let api = FakeApi::start(offers(10), now()).unwrap();
     api.state().faults.extend((1..=50).map(|n| (n, Fault::ServerError(503))));
     let mut limited = settings(&api);
-    limited.retry_budget = 4;
+    limited.connection.retry_budget = 4;
     let started = std::time::Instant::now();
     let (result, _) = fetch(&api, &limited, &full_window());
     let message = result.unwrap_err().to_string();
@@ -165,7 +167,7 @@ fn bad_credentials_are_a_clear_error_and_the_secret_never_shows() {
 fn the_throttle_spaces_requests() {
     let api = FakeApi::start(offers(1_500), now()).unwrap();
     let mut slow = settings(&api);
-    slow.requests_per_second = 20.0;
+    slow.connection.requests_per_second = 20.0;
     let (result, _) = fetch(&api, &slow, &full_window());
     result.unwrap();
     let instants = api.state().search_instants.clone();
@@ -182,7 +184,7 @@ fn a_short_lived_token_is_renewed_before_it_expires() {
     let api = FakeApi::start(offers(1_500), now()).unwrap();
     api.state().token_lifetime_seconds = 1;
     let mut slow = settings(&api);
-    slow.requests_per_second = 10.0;
+    slow.connection.requests_per_second = 10.0;
     let (result, arrivals) = fetch(&api, &slow, &full_window());
     result.unwrap();
     assert_eq!(arrivals.len(), 1_500);

@@ -5,6 +5,7 @@
 mod bassin_summary;
 mod competence_gap;
 mod etat_des_lieux;
+mod france_travail_tension;
 mod long_term_gap;
 mod selection;
 mod skills_demand;
@@ -17,13 +18,14 @@ use datafusion::prelude::SessionContext;
 
 pub use competence_gap::{QUINTILE_CUTS, TENSION_WEIGHTS};
 pub use etat_des_lieux::PREVIOUS_SNAPSHOTS;
+pub use france_travail_tension::{CAUSE_COLUMNS, MAIN_CAUSE_RANK};
 
 use crate::error::{Error, Result, in_model};
 use crate::parameters::Parameters;
 
 /// Gold tables built by this version, in build order (a table may read the ones before it).
-pub const GOLD_TABLES: [&str; 7] =
-    ["competence_gap", "specialty_gap", "skills_demand", "upcoming_sessions", "bassin_summary", "long_term_gap", "etat_des_lieux"];
+pub const GOLD_TABLES: [&str; 8] =
+    ["competence_gap", "specialty_gap", "skills_demand", "upcoming_sessions", "bassin_summary", "long_term_gap", "etat_des_lieux", "france_travail_tension"];
 
 /// Computes once the `intermediate` tables the marts share (the session → métiers weights,
 /// read by four marts), written under `dir` as Parquet rather than held in memory: they
@@ -50,6 +52,7 @@ pub fn sql(table: &str, parameters: &Parameters, has_previous: bool) -> Result<S
         "bassin_summary" => bassin_summary::sql(parameters),
         "long_term_gap" => long_term_gap::sql(parameters),
         "etat_des_lieux" => etat_des_lieux::sql(parameters, has_previous),
+        "france_travail_tension" => france_travail_tension::sql(parameters),
         other => return Err(Error::Specification { table: other.to_owned(), message: "not a gold table of this version".to_owned() }),
     })
 }

@@ -4,6 +4,7 @@
 
 mod bmo;
 mod jobseekers;
+mod labour_market_tension;
 mod offers;
 mod projections;
 mod referentials;
@@ -16,7 +17,8 @@ use datafusion::prelude::SessionContext;
 use crate::error::{Result, in_model};
 
 pub use bmo::bmo;
-pub use jobseekers::jobseekers;
+pub use jobseekers::{LABOUR_MARKET_LANDING, jobseekers};
+pub use labour_market_tension::{TENSION_CODES, labour_market_tension};
 pub use offers::{offers, offers_merged};
 pub use projections::{IDENTITY_TOLERANCE, employment, projection_identity_errors, projection_regions, projections};
 pub use referentials::{bmo_bassins, communes, crosswalk_weight_errors, formacode, nsf, rome, rome_formacode};
@@ -40,9 +42,14 @@ async fn staged(context: &SessionContext, model: &str, rows: &str, rejects: &str
 
 /// The SQL of a reject row of a CSV input: its line, reason, detail and raw fields.
 fn csv_reject_columns(input: &str, fields: &[&str]) -> String {
+    reject_columns(&format!("'{input}'"), fields)
+}
+
+/// The same, the input named by an SQL expression (a table fed by two inputs).
+fn reject_columns(input: &str, fields: &[&str]) -> String {
     let raw: Vec<String> = fields.iter().map(|f| format!("COALESCE({f}, '')")).collect();
     format!(
-        "'{input}' AS input, source_file, 'line ' || CAST(source_line AS VARCHAR) AS location, reject_reason AS reason, reject_detail AS detail, concat_ws(',', {}) AS raw_value",
+        "{input} AS input, source_file, 'line ' || CAST(source_line AS VARCHAR) AS location, reject_reason AS reason, reject_detail AS detail, concat_ws(',', {}) AS raw_value",
         raw.join(", ")
     )
 }

@@ -6,56 +6,26 @@
 //! received (to land it before any parsing matters); the client only reads the ids and
 //! dates it needs to prove completeness and advance the watermark.
 
-mod redaction;
 mod slices;
-mod token;
-mod transport;
-
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-pub use redaction::{REDACTED, Redactor};
 pub use slices::Slice;
+
+use crate::france_travail::Transport;
+pub use crate::france_travail::{Connection, Credentials, FetchError, REDACTED, Redactor};
 
 /// What the client needs to know (from the pipeline's `[fetch.offers]`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiSettings {
-    /// Token endpoint.
-    pub token_url: String,
+    /// Token endpoint, scope, throttle and retries.
+    pub connection: Connection,
     /// Search endpoint.
     pub search_url: String,
-    /// OAuth2 scope.
-    pub scope: String,
     /// Départements queried.
     pub departements: Vec<String>,
-    /// Throttle, requests per second.
-    pub requests_per_second: f64,
-    /// Per-request timeout.
-    pub timeout: Duration,
-    /// Retries allowed over the whole fetch.
-    pub retry_budget: u32,
-    /// First backoff delay.
-    pub backoff: Duration,
-    /// Longest backoff delay (and cap of `Retry-After`).
-    pub max_backoff: Duration,
     /// Highest index served for one query (3149).
     pub max_index: u64,
-}
-
-/// Client credentials. Their `Debug` never shows the secret.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Credentials {
-    /// Client id.
-    pub client_id: String,
-    /// Client secret.
-    pub client_secret: String,
-}
-
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.debug_struct("Credentials").field("client_id", &self.client_id).field("client_secret", &"<redacted>").finish()
-    }
 }
 
 /// What one fetch asks for.
@@ -100,58 +70,6 @@ pub struct FetchReport {
     pub max_updated: Option<DateTime<Utc>>,
 }
 
-/// Why a fetch failed.
-#[derive(Debug, thiserror::Error)]
-pub enum FetchError {
-    /// The token endpoint refused the credentials (or answered nonsense).
-    #[error("the token endpoint refused the request: HTTP {status}: {message}")]
-    Token {
-        /// HTTP status.
-        status: u16,
-        /// The OAuth error code and description (never the request).
-        message: String,
-    },
-    /// The API answered 400: the query is wrong (a bug, not a transient problem).
-    #[error("the API refused the query `{query}`: HTTP {status}: {message}")]
-    Refused {
-        /// The query string.
-        query: String,
-        /// HTTP status.
-        status: u16,
-        /// The API's message.
-        message: String,
-    },
-    /// Retries ran out.
-    #[error("the API stayed unavailable: {retries} retries spent (budget {budget}); last problem: {last}")]
-    Exhausted {
-        /// Retries spent.
-        retries: u32,
-        /// The budget.
-        budget: u32,
-        /// The last problem seen.
-        last: String,
-    },
-    /// The totals do not add up: something would be missed or doubled.
-    #[error("incomplete fetch: {0}")]
-    Incomplete(String),
-    /// The caller's sink failed (landing the page).
-    #[error("landing a page failed: {0}")]
-    Sink(String),
-}
-
-impl FetchError {
-    /// The same error without any form of the secrets `redactor` knows.
-    fn redacted(self, redactor: &Redactor) -> Self {
-        match self {
-            Self::Token { status, message } => Self::Token { status, message: redactor.redact(&message) },
-            Self::Refused { query, status, message } => Self::Refused { query: redactor.redact(&query), status, message: redactor.redact(&message) },
-            Self::Exhausted { retries, budget, last } => Self::Exhausted { retries, budget, last: redactor.redact(&last) },
-            Self::Incomplete(message) => Self::Incomplete(redactor.redact(&message)),
-            Self::Sink(message) => Self::Sink(redactor.redact(&message)),
-        }
-    }
-}
-
 /// Fetches every offer of `window` over the configured départements, handing each page
 /// to `sink` as received.
 pub fn fetch_offers(
@@ -160,7 +78,7 @@ pub fn fetch_offers(
     window: &FetchWindow,
     sink: &mut dyn FnMut(&Page) -> Result<(), String>,
 ) -> Result<FetchReport, FetchError> {
-    let mut transport = transport::Transport::new(settings, credentials);
+    let mut transport = Transport::new(&settings.connection, credentials);
     let mut report = FetchReport::default();
     let root = Slice { departements: settings.departements.clone(), from: window.created_from, to: window.created_to };
     let published_since = window.updated_after.map(|after| published_since_days(window.created_to, after));

@@ -8,8 +8,8 @@ use std::collections::HashSet;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 
-use super::transport::{Answer, Transport};
 use super::{ApiSettings, FetchError, FetchReport, Page};
+use crate::france_travail::{Answer, Request, Transport};
 
 /// Offers per page.
 const PAGE: u64 = 150;
@@ -133,7 +133,7 @@ impl Walk<'_, '_> {
     /// Fetches every offer of `slice`; returns its announced (and verified) total.
     pub fn fetch(&mut self, slice: &Slice) -> Result<u64, FetchError> {
         let query = self.query(slice, 0);
-        let first = self.transport.search(&query)?;
+        let first = self.transport.call(Request::Get { url: &self.settings.search_url, query: &query })?;
         let total = total_of(&first, &format!("{slice}"))?;
         self.report.slices += 1;
         if total == 0 {
@@ -155,7 +155,7 @@ impl Walk<'_, '_> {
         let mut start = PAGE;
         while start < total {
             let query = self.query(slice, start);
-            let answer = self.transport.search(&query)?;
+            let answer = self.transport.call(Request::Get { url: &self.settings.search_url, query: &query })?;
             received.extend(self.take(&query, answer)?);
             start += PAGE;
         }

@@ -1,4 +1,4 @@
-//! One HTTP exchange with the API, made reliable: the throttle, the token, retries with
+//! One HTTP exchange with an API, made reliable: the throttle, the token, retries with
 //! exponential backoff and jitter (or the server's `Retry-After`) within the fetch's
 //! budget, one token refresh on 401, and the body read and parsed as JSON (a truncated
 //! body is retried like a dropped connection).
@@ -8,20 +8,50 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::token::{Token, oauth_error};
-use super::{ApiSettings, Credentials, FetchError, Redactor};
+use super::{Connection, Credentials, FetchError, Redactor};
 
-/// Largest page body accepted (a page of 150 offers is well under 1 MB).
+/// Largest body accepted (a page of 150 offers is well under 1 MB, a Marché du travail
+/// answer with its whole history and characteristics about 1.3 MB).
 const BODY_LIMIT: u64 = 64 << 20;
 
-/// A successful search answer.
+/// One request to an API endpoint (the token is added by the transport).
+#[derive(Debug, Clone, Copy)]
+pub enum Request<'a> {
+    /// GET with a query string.
+    Get {
+        /// The endpoint.
+        url: &'a str,
+        /// The query parameters.
+        query: &'a [(String, String)],
+    },
+    /// POST of a JSON body.
+    PostJson {
+        /// The endpoint.
+        url: &'a str,
+        /// The body.
+        body: &'a Value,
+    },
+}
+
+impl Request<'_> {
+    /// What messages show of the request: its query or body (never a credential).
+    pub fn shown(&self) -> String {
+        match self {
+            Self::Get { query, .. } => query.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&"),
+            Self::PostJson { body, .. } => body.to_string(),
+        }
+    }
+}
+
+/// A final answer.
 pub struct Answer {
-    /// 200, 206 or 204.
+    /// 200, 206 or 204; or the 5xx of a no-data answer (see [`Transport::no_data_marker`]).
     pub status: u16,
     /// `Content-Range`, when sent.
     pub content_range: Option<String>,
     /// The body as received.
     pub body: String,
-    /// The body parsed (`Null` for 204).
+    /// The body parsed (`Null` for 204 and for a no-data 5xx).
     pub json: Value,
 }
 
@@ -36,7 +66,7 @@ enum Attempt {
 /// The connection to the API.
 pub struct Transport<'a> {
     agent: ureq::Agent,
-    settings: &'a ApiSettings,
+    settings: &'a Connection,
     credentials: &'a Credentials,
     token: Option<Token>,
     next_request: Instant,
@@ -47,17 +77,20 @@ pub struct Transport<'a> {
     pub retries: u32,
     /// The secrets sent (client secret, tokens), kept out of every message.
     pub redactor: Redactor,
+    /// A 5xx whose body holds this text is the API's way of saying "no data" (the Marché
+    /// du travail gateway's `FiltreErreurSldng`): a final answer, not an outage to retry.
+    pub no_data_marker: Option<&'static str>,
 }
 
 impl<'a> Transport<'a> {
     /// A transport for one fetch.
-    pub fn new(settings: &'a ApiSettings, credentials: &'a Credentials) -> Self {
+    pub fn new(settings: &'a Connection, credentials: &'a Credentials) -> Self {
         let agent: ureq::Agent =
             ureq::Agent::config_builder().timeout_global(Some(settings.timeout)).http_status_as_error(false).max_redirects(0).build().into();
         let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64) | 1;
         let mut redactor = Redactor::default();
         redactor.add(&credentials.client_secret, Some(&credentials.client_id));
-        Self { agent, settings, credentials, token: None, next_request: Instant::now(), jitter: seed, requests: 0, retries: 0, redactor }
+        Self { agent, settings, credentials, token: None, next_request: Instant::now(), jitter: seed, requests: 0, retries: 0, redactor, no_data_marker: None }
     }
 
     /// A factor in [0.5, 1.5).
@@ -135,21 +168,36 @@ impl<'a> Transport<'a> {
         }
     }
 
-    /// GET the search endpoint with `query`, until an answer or a failure.
-    pub fn search(&mut self, query: &[(String, String)]) -> Result<Answer, FetchError> {
-        let shown = query.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&");
+    fn send(&self, request: Request<'_>, token: &str) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
+        let authorization = format!("Bearer {token}");
+        match request {
+            Request::Get { url, query } => {
+                let mut call = self.agent.get(url).header("Authorization", &authorization).header("Accept", "application/json");
+                for (key, value) in query {
+                    call = call.query(key, value);
+                }
+                call.call()
+            }
+            Request::PostJson { url, body } => self
+                .agent
+                .post(url)
+                .header("Authorization", &authorization)
+                .header("Accept", "application/json")
+                .header("Content-Type", "application/json")
+                .send(body.to_string().as_bytes()),
+        }
+    }
+
+    /// Sends `request` until a final answer or a failure.
+    pub fn call(&mut self, request: Request<'_>) -> Result<Answer, FetchError> {
+        let shown = request.shown();
         let mut attempt = 0;
         let mut refreshed = false;
         loop {
             let token = self.token()?;
             self.throttle();
             self.requests += 1;
-            let mut request =
-                self.agent.get(&self.settings.search_url).header("Authorization", &format!("Bearer {token}")).header("Accept", "application/json");
-            for (key, value) in query {
-                request = request.query(key, value);
-            }
-            let outcome = match request.call() {
+            let outcome = match self.send(request, &token) {
                 Ok(mut response) => {
                     let status = response.status().as_u16();
                     let retry_after =
@@ -168,7 +216,17 @@ impl<'a> Transport<'a> {
                             self.token = None;
                             continue;
                         }
-                        (401 | 403, _) => Attempt::Fail(FetchError::Token { status, message: "the API refused a freshly issued token".to_owned() }),
+                        (401, _) => Attempt::Fail(FetchError::Token { status, message: "the API refused a freshly issued token".to_owned() }),
+                        (403, _) => Attempt::Fail(FetchError::Token {
+                            status,
+                            message: format!(
+                                "the API refused the token for this resource: the scope `{}` lacks one of its parts, or the application is not subscribed to this API",
+                                self.settings.scope
+                            ),
+                        }),
+                        (500..=599, Ok(body)) if self.no_data_marker.is_some_and(|marker| body.contains(marker)) => {
+                            return Ok(Answer { status, content_range, body, json: Value::Null });
+                        }
                         (429 | 500..=599, _) => Attempt::Retry(format!("HTTP {status}"), retry_after),
                         (200 | 206, Err(error)) => Attempt::Retry(format!("HTTP {status}, body cut: {error}"), None),
                         (_, body) => {

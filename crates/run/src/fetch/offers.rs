@@ -6,18 +6,16 @@
 //! last. A failed fetch leaves no page file and the watermark where it was. `skillgap run`
 //! reads the landed pages as part of the offers input.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use flate2::Compression;
-use flate2::write::GzEncoder;
 use serde::{Deserialize, Serialize};
 use skillgap_config::Pipeline;
 use skillgap_sinks::Store;
-use skillgap_sources::offers_api::{ApiSettings, Credentials, FetchError, FetchReport, FetchWindow, Page, fetch_offers};
+use skillgap_sources::offers_api::{ApiSettings, Connection, Credentials, FetchReport, FetchWindow, Page, fetch_offers};
 
+use super::landing;
 use crate::error::{Error, Result};
 
 /// Where landed pages are, under the output directory.
@@ -89,26 +87,10 @@ struct FetchRecord<'a> {
     pages_file: String,
 }
 
+const INPUT: &str = "offers API";
+
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
-    move |error| Error::Input { input: "offers API".to_owned(), message: format!("{}: {error}", path.display()) }
-}
-
-fn read_watermark(path: &Path) -> Result<Option<Watermark>> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => serde_json::from_str(&text)
-            .map(Some)
-            .map_err(|error| Error::Input { input: "offers API".to_owned(), message: format!("{}: not a watermark ({error})", path.display()) }),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(error) => Err(io_error(path)(error)),
-    }
-}
-
-/// Writes `text` to `path` through a hidden temporary file and a rename, synced.
-fn write_atomically(path: &Path, text: &[u8]) -> Result<()> {
-    let temporary = path.with_file_name(format!(".{}.tmp", path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned())));
-    let mut file = std::fs::File::create(&temporary).map_err(io_error(&temporary))?;
-    file.write_all(text).and_then(|()| file.sync_all()).map_err(io_error(&temporary))?;
-    std::fs::rename(&temporary, path).map_err(io_error(path))
+    landing::io_error(INPUT, path)
 }
 
 /// Removes landed page files and fetch records of fetches before `cutoff`.
@@ -132,35 +114,27 @@ fn prune_landing(pages_dir: &Path, records_dir: &Path, cutoff: DateTime<Utc>) ->
 }
 
 fn settings(pipeline: &Pipeline) -> Result<(ApiSettings, Credentials, u32)> {
-    let api = &pipeline
+    let api = pipeline
         .fetch
         .as_ref()
-        .ok_or_else(|| Error::Argument(format!("{} has no [fetch.offers] section: nothing to fetch from", pipeline.source.display())))?
-        .offers;
-    let variable =
-        |name: &str| std::env::var(name).map_err(|_| Error::Argument(format!("the environment variable {name} (named in [fetch.offers]) is not set")));
-    let credentials = Credentials { client_id: variable(&api.client_id_env)?, client_secret: variable(&api.client_secret_env)? };
+        .and_then(|fetch| fetch.offers.as_ref())
+        .ok_or_else(|| Error::Argument(format!("{} has no [fetch.offers] section: nothing to fetch from", pipeline.source.display())))?;
+    let credentials = landing::credentials("[fetch.offers]", &api.client_id_env, &api.client_secret_env)?;
     let settings = ApiSettings {
-        token_url: api.token_url.clone(),
+        connection: Connection {
+            token_url: api.token_url.clone(),
+            scope: api.scope.clone(),
+            requests_per_second: api.requests_per_second,
+            timeout: Duration::from_secs_f64(api.timeout_seconds.max(0.001)),
+            retry_budget: api.retry_budget,
+            backoff: Duration::from_secs_f64(api.backoff_seconds.max(0.0)),
+            max_backoff: Duration::from_secs_f64(api.max_backoff_seconds.max(0.0)),
+        },
         search_url: api.search_url.clone(),
-        scope: api.scope.clone(),
         departements: api.departements.clone(),
-        requests_per_second: api.requests_per_second,
-        timeout: Duration::from_secs_f64(api.timeout_seconds.max(0.001)),
-        retry_budget: api.retry_budget,
-        backoff: Duration::from_secs_f64(api.backoff_seconds.max(0.0)),
-        max_backoff: Duration::from_secs_f64(api.max_backoff_seconds.max(0.0)),
         max_index: api.max_index,
     };
     Ok((settings, credentials, api.history_days))
-}
-
-/// `--since`: an RFC 3339 instant, or a date (midnight UTC).
-fn parse_since(text: &str) -> Result<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text.trim())
-        .map(|t| t.with_timezone(&Utc))
-        .or_else(|_| chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc()))
-        .map_err(|_| Error::Argument(format!("--since `{text}` is neither an RFC 3339 instant nor a date (YYYY-MM-DD)")))
 }
 
 /// Runs one fetch.
@@ -175,24 +149,19 @@ pub fn fetch(request: FetchRequest) -> Result<FetchOutcome> {
         std::fs::create_dir_all(dir).map_err(io_error(dir))?;
     }
     let watermark_path = output_dir.join(WATERMARK);
-    let watermark = read_watermark(&watermark_path)?;
+    let watermark: Option<Watermark> = landing::read_json(INPUT, &watermark_path)?;
     // The API's bounds are whole seconds: round up, so that an offer created earlier in the
     // current second is inside the window.
     let now = request.now.unwrap_or_else(Utc::now);
     let now = DateTime::from_timestamp(now.timestamp() + 1, 0).unwrap_or(now);
-    let since = request.since.as_deref().map(parse_since).transpose()?.or(watermark.as_ref().map(|w| w.updated_after));
+    let since = request.since.as_deref().map(|since| landing::parse_instant("--since", since)).transpose()?.or(watermark.as_ref().map(|w| w.updated_after));
     // The API's `publieeDepuis` reaches 31 days back: older than that, fetch everything.
     let updated_after = since.filter(|s| now - *s <= chrono::Duration::days(31));
     if since.is_some() && updated_after.is_none() {
         tracing::warn!(since = ?since, "the watermark is more than 31 days old: full fetch");
     }
     let window = FetchWindow { created_from: now - chrono::Duration::days(i64::from(history_days)), created_to: now, updated_after };
-    // Unique even for two fetches in the same second: a landed file is never replaced.
-    let stamp = now.format("%Y%m%dT%H%M%SZ").to_string();
-    let fetch_id = (0..)
-        .map(|n| if n == 0 { stamp.clone() } else { format!("{stamp}.{n}") })
-        .find(|id| !pages_dir.join(format!("offres-{id}.ndjson.gz")).exists() && !records_dir.join(format!("{id}.json")).exists())
-        .unwrap_or(stamp);
+    let fetch_id = landing::fetch_id(now, |id| pages_dir.join(format!("offres-{id}.ndjson.gz")).exists() || records_dir.join(format!("{id}.json")).exists());
     let pages_file = pages_dir.join(format!("offres-{fetch_id}.ndjson.gz"));
     let temporary = pages_dir.join(format!(".offres-{fetch_id}.ndjson.gz.tmp"));
     tracing::info!(fetch = %fetch_id, updated_after = ?updated_after, departements = settings.departements.len(), "fetch started");
@@ -222,20 +191,20 @@ pub fn fetch(request: FetchRequest) -> Result<FetchOutcome> {
         pages_file: pages_file.strip_prefix(&output_dir).unwrap_or(&pages_file).display().to_string(),
     };
     let record_text = serde_json::to_vec_pretty(&record).map_err(|error| Error::Internal(error.to_string()))?;
-    write_atomically(&records_dir.join(format!("{fetch_id}.json")), &record_text)?;
+    landing::write_atomically(INPUT, &records_dir.join(format!("{fetch_id}.json")), &record_text)?;
     // Last: the watermark, once everything it vouches for is durable.
     let watermark_after = match (report.max_updated, &watermark) {
         (Some(max), Some(previous)) if max <= previous.updated_after => Some(previous.updated_after),
         (Some(max), _) => {
             let text =
                 serde_json::to_vec_pretty(&Watermark { updated_after: max, fetch_id: fetch_id.clone() }).map_err(|error| Error::Internal(error.to_string()))?;
-            write_atomically(&watermark_path, &text)?;
+            landing::write_atomically(INPUT, &watermark_path, &text)?;
             Some(max)
         }
         (None, previous) => previous.as_ref().map(|w| w.updated_after),
     };
     tracing::info!(fetch = %fetch_id, offers = report.offers, new = report.offers_kept, pages = report.pages, "fetch landed");
-    if let Some(days) = pipeline.fetch.as_ref().and_then(|f| f.offers.keep_landed_days) {
+    if let Some(days) = pipeline.fetch.as_ref().and_then(|f| f.offers.as_ref()).and_then(|offers| offers.keep_landed_days) {
         let removed = prune_landing(&pages_dir, &records_dir, now - chrono::Duration::days(i64::from(days)))?;
         tracing::info!(removed, days, "landed files past retention removed");
     }
@@ -254,38 +223,19 @@ pub fn fetch(request: FetchRequest) -> Result<FetchOutcome> {
 
 /// Fetches into the temporary page file, synced to disk.
 fn land(temporary: &Path, settings: &ApiSettings, credentials: &Credentials, window: &FetchWindow) -> Result<FetchReport> {
-    let file = std::fs::File::create(temporary).map_err(io_error(temporary))?;
-    let mut encoder = GzEncoder::new(std::io::BufWriter::new(file), Compression::default());
     let mut pages = 0u64;
-    let mut sink = |page: &Page| -> std::result::Result<(), String> {
-        pages += 1;
-        tracing::info!(target: skillgap_sources::PROGRESS, task = "pages d'offres", unit = "pages", done = pages, total = 0u64);
-        // A JSON text's line breaks are white space: folding them keeps one page a line
-        // without parsing it.
-        let line = page.body.replace(['\r', '\n'], " ");
-        encoder.write_all(line.as_bytes()).and_then(|()| encoder.write_all(b"\n")).map_err(|e| e.to_string())
-    };
-    let report = fetch_offers(settings, credentials, window, &mut sink).map_err(|error| match error {
-        FetchError::Token { .. } => Error::CredentialsRefused { input: "offers API".to_owned(), message: error.to_string() },
-        _ => Error::Input { input: "offers API".to_owned(), message: error.to_string() },
-    })?;
-    let writer = encoder.finish().map_err(io_error(temporary))?;
-    let file = writer.into_inner().map_err(|error| io_error(temporary)(error.into_error()))?;
-    file.sync_all().map_err(io_error(temporary))?;
-    Ok(report)
+    landing::land_lines(INPUT, temporary, |write| {
+        fetch_offers(settings, credentials, window, &mut |page: &Page| {
+            pages += 1;
+            tracing::info!(target: skillgap_sources::PROGRESS, task = "pages d'offres", unit = "pages", done = pages, total = 0u64);
+            // A JSON text's line breaks are white space: folding them keeps one page a line
+            // without parsing it.
+            write(&page.body.replace(['\r', '\n'], " "))
+        })
+    })
 }
 
 /// The landed page files of an output directory, oldest first.
 pub fn landed_pages(output_dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(output_dir.join(LANDED_PAGES))
-        .map(|entries| {
-            entries
-                .filter_map(std::result::Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.is_file() && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
-    files
+    landing::landed_files(&output_dir.join(LANDED_PAGES))
 }
