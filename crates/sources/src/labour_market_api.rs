@@ -136,8 +136,8 @@ pub struct LandedAnswer<'a> {
     pub body: &'a str,
 }
 
-/// What a fetch did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What a fetch did (also its fetch record's counts).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct LabourMarketReport {
     /// Answers with figures.
     pub answers: u64,

@@ -61,41 +61,11 @@ pub struct LabourMarketOutcome {
     /// ROME codes asked.
     pub romes: usize,
     /// The client's counters.
-    pub report: LabourMarketCounts,
+    pub report: LabourMarketReport,
     /// The watermark before.
     pub watermark_before: BTreeMap<String, String>,
     /// The watermark after.
     pub watermark_after: BTreeMap<String, String>,
-}
-
-/// The client's counters, as recorded.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct LabourMarketCounts {
-    /// Answers with figures.
-    pub answers: u64,
-    /// Answers without figures.
-    pub no_data: u64,
-    /// Period items received.
-    pub items: u64,
-    /// Requests sent.
-    pub requests: u64,
-    /// Retries spent.
-    pub retries: u32,
-    /// Periods asked, by indicator.
-    pub periods: BTreeMap<String, Vec<String>>,
-}
-
-impl From<LabourMarketReport> for LabourMarketCounts {
-    fn from(report: LabourMarketReport) -> Self {
-        Self {
-            answers: report.answers,
-            no_data: report.no_data,
-            items: report.items,
-            requests: report.requests,
-            retries: report.retries,
-            periods: report.periods,
-        }
-    }
 }
 
 /// The fetch's record in `landing/labour_market/fetches/<id>.json`.
@@ -106,8 +76,7 @@ struct FetchRecord<'a> {
     base_url: &'a str,
     territories: &'a [String],
     romes: usize,
-    counts: &'a LabourMarketCounts,
-    latest: &'a BTreeMap<String, String>,
+    counts: &'a LabourMarketReport,
     answers_file: Option<String>,
 }
 
@@ -200,8 +169,7 @@ pub fn fetch_labour_market(request: LabourMarketRequest) -> Result<LabourMarketO
             return Err(error);
         }
     };
-    let latest = report.latest.clone();
-    let counts = LabourMarketCounts::from(report);
+    let counts = report;
     let asked_anything = counts.periods.values().any(|periods| !periods.is_empty());
     let landed = if asked_anything {
         std::fs::rename(&temporary, &answers_file).map_err(io_error(&answers_file))?;
@@ -217,7 +185,6 @@ pub fn fetch_labour_market(request: LabourMarketRequest) -> Result<LabourMarketO
         territories: &settings.territories,
         romes: settings.romes.len(),
         counts: &counts,
-        latest: &latest,
         answers_file: landed.as_ref().map(|file| file.strip_prefix(&output_dir).unwrap_or(file).display().to_string()),
     };
     let record_text = serde_json::to_vec_pretty(&record).map_err(|error| Error::Internal(error.to_string()))?;
@@ -225,7 +192,7 @@ pub fn fetch_labour_market(request: LabourMarketRequest) -> Result<LabourMarketO
     // Last: the watermark, once everything it vouches for is durable. An indicator's
     // latest period never moves back (a `--full` fetch that saw an older one).
     let mut after = watermark.latest.clone();
-    for (indicator, period) in &latest {
+    for (indicator, period) in &counts.latest {
         if after.get(indicator).is_none_or(|previous| previous < period) {
             after.insert(indicator.clone(), period.clone());
         }
