@@ -43,15 +43,23 @@ def machine():
     return f"{os.cpu_count()} × {model}, {memory} GiB RAM, {platform.system()} {platform.release()}, Python {platform.python_version()}, commit {commit}"
 
 
-def measured(command):
-    """Runs one command alone and returns its JSON report with wall time and its own peak RSS."""
+def measured(command, may_fail=False):
+    """Runs one command alone and returns its JSON report with wall time and its own peak RSS.
+    With `may_fail`, a failed run is returned as `{"error": its error line}` instead."""
+    import tempfile
+
     clock = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    output = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise SystemExit(f"{command[0]} failed with exit code {process.returncode}")
+    with tempfile.TemporaryFile(mode="w+") as errors:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors if may_fail else None, text=True)
+        output = process.stdout.read()
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            if may_fail:
+                errors.seek(0)
+                message = next((line for line in errors.read().splitlines() if line.startswith("Error:")), f"exit code {process.returncode}")
+                return {"error": message.removeprefix("Error: "), "seconds": time.perf_counter() - clock}
+            raise SystemExit(f"{command[0]} failed with exit code {process.returncode}")
     report = json.loads(output)
     report["process_seconds"] = time.perf_counter() - clock
     report["cpu_seconds"] = usage.ru_utime + usage.ru_stime
@@ -541,8 +549,9 @@ def disclosure_audit():
         "header": ["scale", "person-count cells", "equations", "suppressed (table rules)", "suppressed (after audit)", "added by the audit",
                    "public stage of the run (s)", "`skillgap audit` wall (s)", "`skillgap audit` CPU (s)", "`skillgap audit` peak RSS (MiB)"],
         "rows": rows,
-        "notes": ("Counts rounded to tens (the default). The public stage builds the public tables in memory, audits them (two linear programmes "
-                  "per suppressed count, per connected group of equations, microlp), suppresses the cells the audit names and audits again, "
+        "notes": ("Counts rounded to tens (the default). The public stage builds the public tables in memory, audits them (per connected group of equations, one "
+                  "microlp programme solved again from its previous basis for each bound; a count whose values in the points already found span the "
+                  "protection range needs no bound of its own), suppresses the cells the audit names and audits again, "
                   "re-solving only the groups that changed; `skillgap audit` reads a published run's public tables and solves every group once."),
     }]
 
@@ -566,12 +575,20 @@ def catalogue_memory():
                            check=True, capture_output=True)
             pipeline = bench_pipeline(f"catalogue-{megabytes}", directory, inputs)
             pipeline.write_text(pipeline.read_text().replace("[thresholds]", f"[resources]\nmemory_limit_mib = {pool}\n\n[thresholds]", 1))
-            report = measured([BENCH_BIN, "run", str(pipeline)])
+            report = measured([BENCH_BIN, "run", str(pipeline)], may_fail=True)
+            if "error" in report:
+                # Memory that cannot suffice is a clear error naming the stage (exit 10 from the CLI).
+                rows.append([f"{pool:,}", f"{megabytes:,}", "", f"{report['seconds']:.1f}", "", "refused: " + report["error"].split(" (")[0], ""])
+                shutil.rmtree(directory, ignore_errors=True)
+                continue
             peaks.append(report["peak_rss_mib"])
             by_stage = " / ".join(f"{stage(report, name)['peak_rss_mib']:.0f}" for name in ("ingest", "silver", "gold", "public"))
             rows.append([f"{pool:,}", f"{megabytes:,}", f"{report['silver_sessions']:,}", f"{report['seconds']:.1f}", by_stage,
                          f"{report['peak_rss_mib']:.0f}", f"{stage(report, 'public')['seconds']:.1f}"])
             shutil.rmtree(directory, ignore_errors=True)
+        if len(peaks) < len(CATALOGUE_MEGABYTES):
+            verdicts.append(f"pool {pool:,} MiB: not every size ran within the pool")
+            continue
         ratio = peaks[-1] / peaks[0]
         verdicts.append(f"pool {pool:,} MiB: {peaks[-1]:.0f} / {peaks[0]:.0f} MiB = {ratio:.2f}× "
                         f"({'met' if ratio <= CATALOGUE_RSS_RATIO else 'missed'}, target ≤ {CATALOGUE_RSS_RATIO}×)")
@@ -582,7 +599,9 @@ def catalogue_memory():
         "rows": rows,
         "notes": ("The demo's inputs plus one generated LHEO 2.3 file of that size (the demo catalogue's formations repeated with unique "
                   "numeros). Peak RSS of the whole process (VmHWM) at the end of each stage. Largest over smallest: " + "; ".join(verdicts) + ". "
-                  "Sorts and aggregations spill past the pool; a hash join's build side cannot, and one too large is exit code 10."),
+                  "Sorts and aggregations spill past the pool; when the pool cannot hold what an operator must keep (a hash join's build "
+                  "side, a sort's first batches), the run stops before publishing with exit code 10, naming the stage and `memory_limit_mib` "
+                  "(the bench binary's error line is shown)."),
     }]
 
 

@@ -6,9 +6,10 @@
 //! than the protection range is at risk, and a run with one publishes nothing.
 
 mod bounds;
+mod programme;
 mod relations;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::Float64Type;
@@ -163,23 +164,31 @@ async fn read_cells(context: &SessionContext, settings: &AuditSettings) -> Resul
 
 /// The equations of every relation, over the cells read.
 async fn read_equations(context: &SessionContext, settings: &AuditSettings, cells: &BTreeMap<String, Cell>) -> Result<Vec<Equation>> {
-    let mut equations: BTreeMap<String, Equation> = BTreeMap::new();
+    // Each equation with the position of each of its cells among its terms: a bassin's
+    // total has a term per session, too many to look each one up by scanning.
+    let mut equations: BTreeMap<String, (Equation, HashMap<String, usize>)> = BTreeMap::new();
     for relation in relations(settings.as_of, settings.w12_start) {
         for batch in collect(context, &format!("audit relation {}", relation.name), &relation.sql).await? {
             let (ids, terms, coefficients) = (strings(&batch, 0)?, strings(&batch, 1)?, numbers(&batch, 2)?);
             for row in 0..batch.num_rows() {
                 let (Some(id), Some(coefficient)) = (&ids[row], coefficients[row]) else { continue };
-                let equation = equations.entry(id.clone()).or_insert_with(|| Equation::new(id, relation.kind, relation.shares));
+                let (equation, positions) = equations.entry(id.clone()).or_insert_with(|| (Equation::new(id, relation.kind, relation.shares), HashMap::new()));
                 match &terms[row] {
                     // An unpublished cell stands for 0, as in the sums.
-                    Some(term) if cells.contains_key(term) => equation.add(term, coefficient),
+                    Some(term) if cells.contains_key(term) => match positions.get(term) {
+                        Some(&position) => equation.terms[position].1 += coefficient,
+                        None => {
+                            positions.insert(term.clone(), equation.terms.len());
+                            equation.terms.push((term.clone(), coefficient));
+                        }
+                    },
                     Some(_) => {}
                     None => equation.constant += coefficient,
                 }
             }
         }
     }
-    Ok(equations.into_values().filter(|e| !e.terms.is_empty()).collect())
+    Ok(equations.into_values().map(|(equation, _)| equation).filter(|e| !e.terms.is_empty()).collect())
 }
 
 /// Audits the public tables registered in `context`; `cache` keeps the groups of
