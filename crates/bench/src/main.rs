@@ -77,15 +77,22 @@ async fn geocode(arguments: &[String]) -> anyhow::Result<serde_json::Value> {
     // (single-threaded) is like for like.
     let context = skillgap_models::marts_context(Arc::default());
     register_geocoder(&context, Arc::new(index));
-    let schema = Arc::new(Schema::new(vec![Field::new("longitude", DataType::Float64, false), Field::new("latitude", DataType::Float64, false)]));
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("longitude", DataType::Float64, false),
+        Field::new("latitude", DataType::Float64, false),
+    ]));
     let mut batches = Vec::new();
     for (lon, lat) in longitudes.chunks(8192).zip(latitudes.chunks(8192)) {
-        batches.push(RecordBatch::try_new(schema.clone(), vec![Arc::new(Float64Array::from(lon.to_vec())), Arc::new(Float64Array::from(lat.to_vec()))])?);
+        batches.push(RecordBatch::try_new(
+            schema.clone(),
+            vec![Arc::new(Float64Array::from(lon.to_vec())), Arc::new(Float64Array::from(lat.to_vec()))],
+        )?);
     }
     let partitions = context.state().config().target_partitions();
     register_batches(&context, "points", schema, batches)?;
     let clock = Instant::now();
-    let result = context.sql("SELECT bassin_at_point(longitude, latitude) AS code FROM points").await?.collect().await?;
+    let result =
+        context.sql("SELECT bassin_at_point(longitude, latitude) AS code FROM points").await?.collect().await?;
     let locate_seconds = clock.elapsed().as_secs_f64();
     let mut out = std::io::BufWriter::new(std::fs::File::create(results_path)?);
     let mut placed = 0;
@@ -158,7 +165,10 @@ fn lheo_read(arguments: &[String]) -> anyhow::Result<serde_json::Value> {
 /// carries the forking parent's peak over).
 fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status.lines().find_map(|line| line.strip_prefix("VmHWM:")).and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
 fn offers_write(arguments: &[String]) -> anyhow::Result<serde_json::Value> {
@@ -168,12 +178,20 @@ fn offers_write(arguments: &[String]) -> anyhow::Result<serde_json::Value> {
     let count: usize = count.parse().context("N")?;
     let now = chrono::DateTime::parse_from_rfc3339("2026-11-26T00:00:00Z")?.with_timezone(&chrono::Utc);
     let file = std::fs::File::create(out)?;
-    let mut writer = flate2::write::GzEncoder::new(std::io::BufWriter::with_capacity(1 << 20, file), flate2::Compression::fast());
+    let mut writer =
+        flate2::write::GzEncoder::new(std::io::BufWriter::with_capacity(1 << 20, file), flate2::Compression::fast());
     let mut written = 0usize;
     // In chunks, so that memory stays small whatever N.
     for chunk in 0..count.div_ceil(100_000) {
         let size = (count - chunk * 100_000).min(100_000);
-        for mut offer in skillgap_fakeapi::generate_offers(size, chunk as u64 + 1, &["02", "59", "60", "62", "80"], &["A1111", "B2222", "C3333"], now, 360) {
+        for mut offer in skillgap_fakeapi::generate_offers(
+            size,
+            chunk as u64 + 1,
+            &["02", "59", "60", "62", "80"],
+            &["A1111", "B2222", "C3333"],
+            now,
+            360,
+        ) {
             offer["id"] = serde_json::Value::from(format!("B{}", written));
             writeln!(writer, "{offer}")?;
             written += 1;
@@ -190,7 +208,8 @@ async fn run_pipeline(arguments: &[String]) -> anyhow::Result<serde_json::Value>
     };
     let pipeline = skillgap_config::Pipeline::load(std::path::Path::new(pipeline))?;
     let clock = Instant::now();
-    let report = skillgap_run::run(skillgap_run::RunRequest { pipeline, as_of: None, semester: None, output: None }).await?;
+    let report =
+        skillgap_run::run(skillgap_run::RunRequest { pipeline, as_of: None, semester: None, output: None }).await?;
     let seconds = clock.elapsed().as_secs_f64();
     let stage = |name: &str| report.manifest.stages.iter().find(|s| s.stage == name).map_or(0.0, |s| s.seconds);
     let transform_seconds: f64 = ["silver", "gold", "tests", "public"].into_iter().map(stage).sum();
@@ -224,12 +243,20 @@ async fn offers_day(arguments: &[String]) -> anyhow::Result<serde_json::Value> {
     let mut rows = Vec::new();
     for batch in &batches {
         let text = |name: &str| batch.column_by_name(name).map(|c| c.as_string::<i32>().clone());
-        let (Some(ids), Some(romes), Some(communes), Some(postals)) = (text("offer_id"), text("code_rome"), text("code_commune"), text("code_postal")) else {
+        let (Some(ids), Some(romes), Some(communes), Some(postals)) =
+            (text("offer_id"), text("code_rome"), text("code_commune"), text("code_postal"))
+        else {
             bail!("{silver} lacks the expected columns");
         };
         for row in 0..batch.num_rows() {
-            let optional = |array: &arrow::array::StringArray| (!array.is_null(row)).then(|| array.value(row).to_owned());
-            rows.push((ids.value(row).to_owned(), romes.value(row).to_owned(), optional(&communes), optional(&postals)));
+            let optional =
+                |array: &arrow::array::StringArray| (!array.is_null(row)).then(|| array.value(row).to_owned());
+            rows.push((
+                ids.value(row).to_owned(),
+                romes.value(row).to_owned(),
+                optional(&communes),
+                optional(&postals),
+            ));
         }
     }
     if rows.is_empty() {
@@ -281,20 +308,24 @@ fn real_input(arguments: &[String]) -> anyhow::Result<serde_json::Value> {
     };
     let real = std::path::Path::new(real);
     let clock = Instant::now();
-    let table =
-        |input: &str, file: &str, filter: (&str, &str), headers: &[(&str, &str)], format: skillgap_sources::TableFormat| -> anyhow::Result<Vec<RecordBatch>> {
-            let layout = skillgap_sources::table_layout(input).context("layout")?;
-            let mut settings = skillgap_sources::TableSettings::csv(b',');
-            settings.format = format;
-            if format == skillgap_sources::TableFormat::Xlsx {
-                settings.sheet = Some("BMO_2024_open_data".to_owned());
-            }
-            settings.filter = vec![(filter.0.to_owned(), vec![filter.1.to_owned()])];
-            settings.headers = headers.iter().map(|(name, header)| ((*name).to_owned(), (*header).to_owned())).collect();
-            let mut rejects = skillgap_sources::RejectsBuilder::default();
-            let (batches, _) = skillgap_sources::read_table(layout, &settings, &real.join(file), file, &mut rejects)?;
-            Ok(batches)
-        };
+    let table = |input: &str,
+                 file: &str,
+                 filter: (&str, &str),
+                 headers: &[(&str, &str)],
+                 format: skillgap_sources::TableFormat|
+     -> anyhow::Result<Vec<RecordBatch>> {
+        let layout = skillgap_sources::table_layout(input).context("layout")?;
+        let mut settings = skillgap_sources::TableSettings::csv(b',');
+        settings.format = format;
+        if format == skillgap_sources::TableFormat::Xlsx {
+            settings.sheet = Some("BMO_2024_open_data".to_owned());
+        }
+        settings.filter = vec![(filter.0.to_owned(), vec![filter.1.to_owned()])];
+        settings.headers = headers.iter().map(|(name, header)| ((*name).to_owned(), (*header).to_owned())).collect();
+        let mut rejects = skillgap_sources::RejectsBuilder::default();
+        let (batches, _) = skillgap_sources::read_table(layout, &settings, &real.join(file), file, &mut rejects)?;
+        Ok(batches)
+    };
     let rows = match step.as_str() {
         "bmo" => rows(&table(
             "bmo",
@@ -316,8 +347,15 @@ fn real_input(arguments: &[String]) -> anyhow::Result<serde_json::Value> {
                 ],
                 skillgap_sources::TableFormat::Csv,
             )?;
-            let polygons = read_bassins(&real.join("communes_hdf.geojson"), &BassinProperties { code: "code", label: "nom", departement: "dep" })?;
-            let dissolved = skillgap_sources::dissolve(&polygons, &skillgap_sources::commune_assignments(&communes)?, "communes_hdf.geojson")?;
+            let polygons = read_bassins(
+                &real.join("communes_hdf.geojson"),
+                &BassinProperties { code: "code", label: "nom", departement: "dep" },
+            )?;
+            let dissolved = skillgap_sources::dissolve(
+                &polygons,
+                &skillgap_sources::commune_assignments(&communes)?,
+                "communes_hdf.geojson",
+            )?;
             anyhow::ensure!(dissolved.bassins.len() == 28, "{} bassins", dissolved.bassins.len());
             rows(&communes)
         }
@@ -336,7 +374,9 @@ fn real_input(arguments: &[String]) -> anyhow::Result<serde_json::Value> {
         }
         other => bail!("unknown step {other}"),
     };
-    Ok(serde_json::json!({"step": step, "rows": rows, "seconds": clock.elapsed().as_secs_f64(), "peak_rss_kib": peak_rss_kib()}))
+    Ok(
+        serde_json::json!({"step": step, "rows": rows, "seconds": clock.elapsed().as_secs_f64(), "peak_rss_kib": peak_rss_kib()}),
+    )
 }
 
 fn rows(batches: &[RecordBatch]) -> u64 {
@@ -361,7 +401,9 @@ async fn main() -> anyhow::Result<()> {
         Some("marts-sql") => marts_sql(&arguments[1..])?,
         Some("offers-day") => offers_day(&arguments[1..]).await?,
         Some("real-input") => real_input(&arguments[1..])?,
-        _ => bail!("usage: skillgap-bench geocode|lheo-write|lheo-read|offers-write|run|marts-sql|offers-day|real-input …"),
+        _ => bail!(
+            "usage: skillgap-bench geocode|lheo-write|lheo-read|offers-write|run|marts-sql|offers-day|real-input …"
+        ),
     };
     println!("{report}");
     Ok(())

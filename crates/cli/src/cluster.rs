@@ -53,9 +53,21 @@ pub(crate) enum ClusterCommand {
 
 pub(crate) async fn execute(command: ClusterCommand) -> anyhow::Result<()> {
     match command {
-        ClusterCommand::Scheduler { bind, external_host } => skillgap_distributed::serve_scheduler(SchedulerOptions { bind, external_host }).await?,
-        ClusterCommand::Executor { scheduler, bind_host, external_host, flight_port, grpc_port, concurrent_tasks, work_dir, memory_limit_mib } => {
-            let (scheduler_host, scheduler_port) = skillgap_config::host_and_port(&scheduler).map_err(|message| anyhow::anyhow!("--scheduler {message}"))?;
+        ClusterCommand::Scheduler { bind, external_host } => {
+            skillgap_distributed::serve_scheduler(SchedulerOptions { bind, external_host }).await?
+        }
+        ClusterCommand::Executor {
+            scheduler,
+            bind_host,
+            external_host,
+            flight_port,
+            grpc_port,
+            concurrent_tasks,
+            work_dir,
+            memory_limit_mib,
+        } => {
+            let (scheduler_host, scheduler_port) = skillgap_config::host_and_port(&scheduler)
+                .map_err(|message| anyhow::anyhow!("--scheduler {message}"))?;
             let options = ExecutorOptions {
                 scheduler_host: scheduler_host.to_owned(),
                 scheduler_port,

@@ -319,7 +319,8 @@ fn install_logging(format: LogFormat) {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
 
-    let filter = tracing_subscriber::EnvFilter::try_from_env("SKILLGAP_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SKILLGAP_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // Never below WARN for the HTTP, TLS and object-storage stacks, whatever SKILLGAP_LOG
     // says: at trace level they dump raw requests, bearer tokens, signed S3 headers and
     // client secrets included.
@@ -332,10 +333,18 @@ fn install_logging(format: LogFormat) {
     });
     let interactive = std::io::stderr().is_terminal();
     let logs = match format {
-        LogFormat::Human => tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(interactive).with_filter(not_progress).boxed(),
-        LogFormat::Json => {
-            tracing_subscriber::fmt::layer().json().flatten_event(true).with_current_span(true).with_writer(std::io::stderr).with_filter(not_progress).boxed()
-        }
+        LogFormat::Human => tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_ansi(interactive)
+            .with_filter(not_progress)
+            .boxed(),
+        LogFormat::Json => tracing_subscriber::fmt::layer()
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_writer(std::io::stderr)
+            .with_filter(not_progress)
+            .boxed(),
     };
     let bars = (interactive && matches!(format, LogFormat::Human)).then(progress::ProgressLayer::default);
     tracing_subscriber::registry().with(filter).with(logs).with(bars).init();
@@ -349,7 +358,9 @@ async fn execute(command: Command) -> anyhow::Result<()> {
                 pipeline.engine = engine;
             }
             let semester = arguments.semester.as_deref().map(str::parse::<Semester>).transpose()?;
-            let report = skillgap_run::run(RunRequest { pipeline, as_of: arguments.as_of, semester, output: arguments.out }).await?;
+            let report =
+                skillgap_run::run(RunRequest { pipeline, as_of: arguments.as_of, semester, output: arguments.out })
+                    .await?;
             println!("Run {} published (D = {}).", report.manifest.run_id, report.manifest.as_of);
             if report.manifest.engine != Engine::Local.to_string() {
                 println!("  engine:   {}", report.manifest.engine);
@@ -421,7 +432,10 @@ async fn execute(command: Command) -> anyhow::Result<()> {
                     outcome.romes,
                     file.display()
                 ),
-                None => println!("Fetch {}: nothing published since the last fetch ({:?})", outcome.fetch_id, outcome.watermark_before),
+                None => println!(
+                    "Fetch {}: nothing published since the last fetch ({:?})",
+                    outcome.fetch_id, outcome.watermark_before
+                ),
             }
             println!(
                 "  requests: {}, retries: {}; latest periods: {:?} → {:?}",
@@ -447,7 +461,8 @@ async fn execute(command: Command) -> anyhow::Result<()> {
         }
         Command::Audit(arguments) => {
             let output = open_output(&arguments.output)?;
-            let (run, report) = skillgap_run::audit_run(&output, arguments.run.as_deref(), arguments.protection_range).await?;
+            let (run, report) =
+                skillgap_run::audit_run(&output, arguments.run.as_deref(), arguments.protection_range).await?;
             println!(
                 "run {run}: {} person-count cells, {} suppressed ({} holding only published places), {} equations, {} linear programmes",
                 report.cells, report.suppressed, report.capacity_only, report.equations, report.programmes
@@ -482,7 +497,8 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             region,
             offers_factor,
         }) => {
-            let parsed = skillgap_fixtures::Scale::parse(&scale).ok_or_else(|| skillgap_fixtures::Error::UnknownScale(scale.clone()))?;
+            let parsed = skillgap_fixtures::Scale::parse(&scale)
+                .ok_or_else(|| skillgap_fixtures::Error::UnknownScale(scale.clone()))?;
             let summary = match (&grid_communes, &grid_zones) {
                 _ if bmo_communes.is_some() => {
                     let (Some(communes_csv), Some(commune_polygons)) = (&bmo_communes, &commune_polygons) else {
@@ -496,11 +512,17 @@ async fn execute(command: Command) -> anyhow::Result<()> {
                     )?
                 }
                 (Some(communes_csv), Some(zones_geojson)) => {
-                    let grid =
-                        skillgap_fixtures::RealGrid { communes_csv, zones_geojson, code_property: &zone_code_property, label_property: &zone_label_property };
+                    let grid = skillgap_fixtures::RealGrid {
+                        communes_csv,
+                        zones_geojson,
+                        code_property: &zone_code_property,
+                        label_property: &zone_label_property,
+                    };
                     skillgap_fixtures::generate_on_real_grid(parsed, seed, &grid, &out)?
                 }
-                _ if offers_factor > 1 => skillgap_fixtures::generate_with_offers_factor(parsed, seed, usize::from(offers_factor), &out)?,
+                _ if offers_factor > 1 => {
+                    skillgap_fixtures::generate_with_offers_factor(parsed, seed, usize::from(offers_factor), &out)?
+                }
                 _ => skillgap_fixtures::generate(parsed, seed, &out)?,
             };
             println!(
@@ -518,7 +540,14 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Referentials(ReferentialsCommand::Build { rome, rome_fap2009, fap2021, rome_fap2021, bmo_nomenclature, out }) => {
+        Command::Referentials(ReferentialsCommand::Build {
+            rome,
+            rome_fap2009,
+            fap2021,
+            rome_fap2021,
+            bmo_nomenclature,
+            out,
+        }) => {
             use skillgap_run::referentials::{BmoNomenclature, RomeSources, build_rome};
             let bmo = match bmo_nomenclature {
                 BmoNomenclatureArgument::Fap2021 => BmoNomenclature::Fap2021,
@@ -539,11 +568,21 @@ async fn execute(command: Command) -> anyhow::Result<()> {
                 eprintln!("warning: {note}");
             }
             if !report.rejected_rows.is_empty() {
-                eprintln!("warning: {} rows of the input files could not be read (listed in the report)", report.rejected_rows.len());
+                eprintln!(
+                    "warning: {} rows of the input files could not be read (listed in the report)",
+                    report.rejected_rows.len()
+                );
             }
             Ok(())
         }
-        Command::Referentials(ReferentialsCommand::Crosswalk { bmo_communes, region, grid_communes, commune_column, bassin_column, out }) => {
+        Command::Referentials(ReferentialsCommand::Crosswalk {
+            bmo_communes,
+            region,
+            grid_communes,
+            commune_column,
+            bassin_column,
+            out,
+        }) => {
             use skillgap_run::referentials::{CommuneTable, build_bmo_crosswalk};
             let bmo = CommuneTable {
                 path: bmo_communes,
@@ -552,7 +591,13 @@ async fn execute(command: Command) -> anyhow::Result<()> {
                 bassin: "code_bassin_BMO".to_owned(),
                 filter: Some(("reg".to_owned(), region)),
             };
-            let grid = CommuneTable { path: grid_communes, delimiter: b',', commune: commune_column, bassin: bassin_column, filter: None };
+            let grid = CommuneTable {
+                path: grid_communes,
+                delimiter: b',',
+                commune: commune_column,
+                bassin: bassin_column,
+                filter: None,
+            };
             let report = build_bmo_crosswalk(&bmo, &grid, &out)?;
             println!(
                 "Wrote {}: {} BMO bassins spread onto {} grid bassins by {} communes in both tables ({} only in the BMO table, {} only in the grid's).",
@@ -564,7 +609,11 @@ async fn execute(command: Command) -> anyhow::Result<()> {
                 report.only_in_grid.len()
             );
             if !report.rejected_rows.is_empty() {
-                eprintln!("warning: {} rows of the commune tables could not be read: {}", report.rejected_rows.len(), report.rejected_rows.join("; "));
+                eprintln!(
+                    "warning: {} rows of the commune tables could not be read: {}",
+                    report.rejected_rows.len(),
+                    report.rejected_rows.join("; ")
+                );
             }
             Ok(())
         }
@@ -580,7 +629,11 @@ async fn execute(command: Command) -> anyhow::Result<()> {
 async fn interactive(session: &QuerySession, format: OutputFormat) -> anyhow::Result<()> {
     let prompt = std::io::stdin().is_terminal();
     if prompt {
-        eprintln!("skillgap sql on {} — tables: {}. End statements with `;`, Ctrl-D to quit.", session.location, session.tables.join(", "));
+        eprintln!(
+            "skillgap sql on {} — tables: {}. End statements with `;`, Ctrl-D to quit.",
+            session.location,
+            session.tables.join(", ")
+        );
     }
     let mut statement = String::new();
     let mut lines = std::io::stdin().lock().lines();

@@ -59,9 +59,16 @@ impl<S: Subscriber> Layer<S> for ProgressLayer {
         event.record(&mut fields);
         let Ok(mut bars) = self.bars.lock() else { return };
         let bar = bars.entry(fields.task.clone()).or_insert_with(|| {
-            let bar = self.multi.add(if fields.total > 0 { ProgressBar::new(fields.total) } else { ProgressBar::new_spinner() });
-            let template =
-                if fields.total > 0 { "{prefix:>24} [{bar:30}] {human_pos}/{human_len} {msg} ({eta})" } else { "{prefix:>24} {spinner} {human_pos} {msg}" };
+            let bar = self.multi.add(if fields.total > 0 {
+                ProgressBar::new(fields.total)
+            } else {
+                ProgressBar::new_spinner()
+            });
+            let template = if fields.total > 0 {
+                "{prefix:>24} [{bar:30}] {human_pos}/{human_len} {msg} ({eta})"
+            } else {
+                "{prefix:>24} {spinner} {human_pos} {msg}"
+            };
             if let Ok(style) = ProgressStyle::with_template(template) {
                 bar.set_style(style.progress_chars("=> "));
             }

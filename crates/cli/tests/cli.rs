@@ -7,7 +7,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn skillgap(arguments: &[&str], directory: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_skillgap")).args(arguments).current_dir(directory).env("SKILLGAP_LOG", "warn").output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_skillgap"))
+        .args(arguments)
+        .current_dir(directory)
+        .env("SKILLGAP_LOG", "warn")
+        .output()
+        .unwrap()
 }
 
 fn repository() -> PathBuf {
@@ -50,8 +55,17 @@ fn run_then_query_then_refuse_writes() {
     let printed = String::from_utf8_lossy(&output.stdout);
     assert!(printed.contains("gold.competence_gap") && printed.contains(&format!("{out_dir}/current")), "{printed}");
 
-    let output =
-        skillgap(&["sql", "--out", out_dir, "--format", "csv", "SELECT COUNT(*) AS n FROM gold.competence_gap WHERE code_bassin = 'HORS_BASSIN'"], &here);
+    let output = skillgap(
+        &[
+            "sql",
+            "--out",
+            out_dir,
+            "--format",
+            "csv",
+            "SELECT COUNT(*) AS n FROM gold.competence_gap WHERE code_bassin = 'HORS_BASSIN'",
+        ],
+        &here,
+    );
     assert!(output.status.success(), "{}", text(&output));
     let count: i64 = String::from_utf8_lossy(&output.stdout).lines().nth(1).unwrap().trim().parse().unwrap();
     assert!(count > 0, "the demo has HORS_BASSIN rows");
@@ -109,15 +123,28 @@ fn progress_bars_only_on_an_interactive_terminal() {
     let here = repository();
     let out_arg = out.path().display().to_string();
     // Piped: logs only, never a bar.
-    let piped = Command::new(env!("CARGO_BIN_EXE_skillgap")).args(["run", "--out", &out_arg]).current_dir(&here).env("SKILLGAP_LOG", "info").output().unwrap();
+    let piped = Command::new(env!("CARGO_BIN_EXE_skillgap"))
+        .args(["run", "--out", &out_arg])
+        .current_dir(&here)
+        .env("SKILLGAP_LOG", "info")
+        .output()
+        .unwrap();
     assert!(piped.status.success(), "{}", text(&piped));
     let logs = String::from_utf8_lossy(&piped.stderr);
-    assert!(logs.contains("run started") && !logs.contains("fichiers") && !logs.contains("skillgap::progress"), "{logs}");
+    assert!(
+        logs.contains("run started") && !logs.contains("fichiers") && !logs.contains("skillgap::progress"),
+        "{logs}"
+    );
     // On a terminal (a pseudo-terminal from util-linux's `script`): the offers files bar
     // (into another output: a second run into the same one would read no offer file again).
     let other = tempfile::tempdir().unwrap();
     let command = format!("{} run --out {}", env!("CARGO_BIN_EXE_skillgap"), other.path().display());
-    let terminal = Command::new("script").args(["-qec", &command, "/dev/null"]).current_dir(&here).env("SKILLGAP_LOG", "info").output().unwrap();
+    let terminal = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(&here)
+        .env("SKILLGAP_LOG", "info")
+        .output()
+        .unwrap();
     assert!(terminal.status.success(), "{}", text(&terminal));
     let screen = String::from_utf8_lossy(&terminal.stdout);
     assert!(screen.contains("/81 fichiers"), "{}", &screen[..screen.len().min(2000)]);
@@ -133,7 +160,12 @@ fn a_second_run_on_the_same_inputs_says_it_built_on_the_first() {
     assert!(!String::from_utf8_lossy(&first.stdout).contains("built on"), "{}", text(&first));
     let second = skillgap(&["run", "--out", &out_arg], &repository());
     assert!(second.status.success(), "{}", text(&second));
-    assert!(String::from_utf8_lossy(&second.stdout).contains(&format!("built on run {first_id}: only the new offer files were read")), "{}", text(&second));
+    assert!(
+        String::from_utf8_lossy(&second.stdout)
+            .contains(&format!("built on run {first_id}: only the new offer files were read")),
+        "{}",
+        text(&second)
+    );
 }
 
 /// Reads a CSV written by the command into (header, rows).
@@ -163,7 +195,11 @@ fn the_rome_referential_is_built_from_rome_4_and_the_dares_tables_as_published()
     let output = run(&["--out", dir.to_str().unwrap()]);
     assert!(output.status.success(), "{}", text(&output));
     // Without a ROME → FAP 2021 crosswalk, BMO 2024 cannot be joined: said, not hidden.
-    assert!(text(&output).contains("1584 ROME codes (v460)") && text(&output).contains("no ROME → FAP 2021 crosswalk"), "{}", text(&output));
+    assert!(
+        text(&output).contains("1584 ROME codes (v460)") && text(&output).contains("no ROME → FAP 2021 crosswalk"),
+        "{}",
+        text(&output)
+    );
     let (header, rows) = read_csv(&dir.join("rome.csv"));
     assert_eq!(header[..5], ["code_rome", "libelle_rome", "code_metier_bmo", "code_fap", "secteur"]);
     assert_eq!(rows.len(), 1584);
@@ -174,7 +210,8 @@ fn the_rome_referential_is_built_from_rome_4_and_the_dares_tables_as_published()
     assert_eq!(row("A1102")[3..7], ["A0Z", "agriculture", "A1101", "A0Z43"]);
     assert_eq!(row("J1501")[3..5], ["V0Z", "santé"]);
     assert!(rows.iter().all(|r| r[2].is_empty()), "no BMO métier without the crosswalk");
-    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("rome_build.json")).unwrap()).unwrap();
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("rome_build.json")).unwrap()).unwrap();
     assert_eq!(report["with_fap"], 1583);
     assert_eq!(report["without_fap"], serde_json::json!(["L1510"]));
     assert_eq!(report["several_faps"].as_array().unwrap().len(), 168);
@@ -196,7 +233,8 @@ fn the_rome_referential_is_built_from_rome_4_and_the_dares_tables_as_published()
     let (_, rows) = read_csv(&dir.join("rome.csv"));
     assert_eq!(rows.iter().find(|r| r[0] == "J1501").unwrap()[2], "V0X60");
     // The crosswalk's codes reach their ROME 4.0 children through code_rome_parent.
-    let mapped: Vec<(&str, &str, &str)> = rows.iter().filter(|r| !r[2].is_empty()).map(|r| (r[0].as_str(), r[5].as_str(), r[2].as_str())).collect();
+    let mapped: Vec<(&str, &str, &str)> =
+        rows.iter().filter(|r| !r[2].is_empty()).map(|r| (r[0].as_str(), r[5].as_str(), r[2].as_str())).collect();
     assert!(
         mapped.len() > 3
             && mapped.iter().all(|(code, parent, fap)| match *parent {
@@ -207,7 +245,8 @@ fn the_rome_referential_is_built_from_rome_4_and_the_dares_tables_as_published()
             }),
         "{mapped:?}"
     );
-    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("rome_build.json")).unwrap()).unwrap();
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("rome_build.json")).unwrap()).unwrap();
     assert_eq!(report["with_bmo_metier"], mapped.len());
     assert_eq!(report["unknown_fap2021"], serde_json::json!(["Z9Z99"]));
 
@@ -228,7 +267,11 @@ fn the_rome_referential_is_built_from_rome_4_and_the_dares_tables_as_published()
         &repository(),
     );
     assert_eq!(output.status.code(), Some(4), "{}", text(&output));
-    assert!(text(&output).contains("bmo_2024_open_data.xlsx") && text(&output).contains("no sheet `Table`"), "{}", text(&output));
+    assert!(
+        text(&output).contains("bmo_2024_open_data.xlsx") && text(&output).contains("no sheet `Table`"),
+        "{}",
+        text(&output)
+    );
 }
 
 #[test]
@@ -266,7 +309,11 @@ fn the_bmo_crosswalk_onto_zones_d_emploi_comes_from_the_two_commune_tables() {
     let zone_of = |commune: &str| communes.iter().find(|r| r[0] == commune).map(|r| r[2].clone()).unwrap();
     assert_eq!(zone_of("62041"), "3203", "Arras is in the zone d'emploi 3203");
     let (_, bmo_communes) = read_csv(&real.join("communes_bassins_bmo.csv"));
-    assert_eq!(bmo_communes.iter().find(|r| r[2] == "62041").unwrap()[3], "3224", "Arras is in BMO bassin 3224 (Artois Ternois)");
+    assert_eq!(
+        bmo_communes.iter().find(|r| r[2] == "62041").unwrap()[3],
+        "3224",
+        "Arras is in BMO bassin 3224 (Artois Ternois)"
+    );
 }
 
 #[test]
@@ -274,14 +321,20 @@ fn a_memory_pool_too_small_exits_10_naming_the_stage_and_the_setting() {
     let dir = tempfile::tempdir().unwrap();
     let demo = std::fs::read_to_string(repository().join("pipelines/demo.toml")).unwrap();
     let fixtures = repository().join("fixtures/demo");
-    let text_of_pipeline =
-        demo.replace("data = \"../fixtures/demo\"", &format!("data = \"{}\"", fixtures.display())).replace("root = \"../out/demo\"", "root = \"out\"")
-            + "\n[resources]\nmemory_limit_mib = 1\n";
+    let text_of_pipeline = demo
+        .replace("data = \"../fixtures/demo\"", &format!("data = \"{}\"", fixtures.display()))
+        .replace("root = \"../out/demo\"", "root = \"out\"")
+        + "\n[resources]\nmemory_limit_mib = 1\n";
     let pipeline = dir.path().join("small.toml");
     std::fs::write(&pipeline, text_of_pipeline).unwrap();
     let output = skillgap(&["run", "--pipeline", pipeline.to_str().unwrap()], dir.path());
     assert_eq!(output.status.code(), Some(10), "{}", text(&output));
     let message = text(&output);
-    assert!(message.contains("ran out of memory in the silver stage") && message.contains("memory_limit_mib") && message.contains("now 1 MiB"), "{message}");
+    assert!(
+        message.contains("ran out of memory in the silver stage")
+            && message.contains("memory_limit_mib")
+            && message.contains("now 1 MiB"),
+        "{message}"
+    );
     assert!(!dir.path().join("out/current").exists(), "nothing is published");
 }

@@ -35,13 +35,21 @@ impl Cluster {
     fn start(&mut self, name: &str, arguments: &[&str], directory: &Path) {
         let log = directory.join(format!("{name}.log"));
         let file = File::create(&log).unwrap();
-        let child = skillgap().args(arguments).stdout(Stdio::from(file.try_clone().unwrap())).stderr(Stdio::from(file)).spawn().unwrap();
+        let child = skillgap()
+            .args(arguments)
+            .stdout(Stdio::from(file.try_clone().unwrap()))
+            .stderr(Stdio::from(file))
+            .spawn()
+            .unwrap();
         self.processes.push(child);
         self.logs.push(log);
     }
 
     fn logs(&self) -> String {
-        self.logs.iter().map(|log| format!("--- {}\n{}", log.display(), std::fs::read_to_string(log).unwrap_or_default())).collect()
+        self.logs
+            .iter()
+            .map(|log| format!("--- {}\n{}", log.display(), std::fs::read_to_string(log).unwrap_or_default()))
+            .collect()
     }
 
     /// Waits until something listens on `port`, or fails with the logs.
@@ -51,7 +59,11 @@ impl Cluster {
             for process in &mut self.processes {
                 assert!(process.try_wait().unwrap().is_none(), "a cluster process exited:\n{}", self.logs());
             }
-            assert!(started.elapsed() < Duration::from_secs(60), "nothing listens on {port} after 60 s:\n{}", self.logs());
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "nothing listens on {port} after 60 s:\n{}",
+                self.logs()
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -72,12 +84,16 @@ fn free_port() -> u16 {
 
 /// Every table of a published run's layer, each as one batch.
 fn tables(run: &Path, layer: &str) -> Vec<(String, RecordBatch)> {
-    let mut names: Vec<String> = std::fs::read_dir(run.join(layer)).unwrap().map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut names: Vec<String> = std::fs::read_dir(run.join(layer))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     names.sort();
     names
         .into_iter()
         .map(|name| {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(run.join(layer).join(&name)).unwrap().map(|entry| entry.unwrap().path()).collect();
+            let mut files: Vec<PathBuf> =
+                std::fs::read_dir(run.join(layer).join(&name)).unwrap().map(|entry| entry.unwrap().path()).collect();
             files.sort();
             let mut batches = Vec::new();
             let mut schema = None;
@@ -100,7 +116,10 @@ fn a_scheduler_and_two_executors_build_the_same_tables_as_the_local_engine() {
     let repository = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap();
 
     let inputs = work.join("inputs");
-    let output = skillgap().args(["fixtures", "generate", "--scale", "region", "--seed", "42", "--out", inputs.to_str().unwrap()]).output().unwrap();
+    let output = skillgap()
+        .args(["fixtures", "generate", "--scale", "region", "--seed", "42", "--out", inputs.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert!(output.status.success(), "{}", text(&output));
     let demo = std::fs::read_to_string(repository.join("pipelines/demo.toml")).unwrap();
     let pipeline = demo.replace("data = \"../fixtures/demo\"", &format!("data = {:?}", inputs.display().to_string()));
@@ -145,7 +164,17 @@ fn a_scheduler_and_two_executors_build_the_same_tables_as_the_local_engine() {
 
     let run = |engine: &str, out: &Path| {
         skillgap()
-            .args(["run", "--pipeline", pipeline_path.to_str().unwrap(), "--semester", "2026-S1", "--engine", engine, "--out", out.to_str().unwrap()])
+            .args([
+                "run",
+                "--pipeline",
+                pipeline_path.to_str().unwrap(),
+                "--semester",
+                "2026-S1",
+                "--engine",
+                engine,
+                "--out",
+                out.to_str().unwrap(),
+            ])
             .env("SKILLGAP_LOG", "warn")
             .output()
             .unwrap()
@@ -166,16 +195,22 @@ fn a_scheduler_and_two_executors_build_the_same_tables_as_the_local_engine() {
     }
 
     let (local, distributed) = (local.join("current"), distributed.join("current"));
-    let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(distributed.join("manifest.json")).unwrap()).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(distributed.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["engine"], url.as_str());
     assert!(!distributed.join("engine_tables").exists(), "the driver's shared tables are removed before publishing");
     let mut compared = 0;
     for layer in ["silver", "gold", "public"] {
         let (expected, actual) = (tables(&local, layer), tables(&distributed, layer));
-        assert_eq!(expected.iter().map(|(name, _)| name).collect::<Vec<_>>(), actual.iter().map(|(name, _)| name).collect::<Vec<_>>());
+        assert_eq!(
+            expected.iter().map(|(name, _)| name).collect::<Vec<_>>(),
+            actual.iter().map(|(name, _)| name).collect::<Vec<_>>()
+        );
         for ((name, expected), (_, actual)) in expected.iter().zip(&actual) {
             // The demo lands no Marché du travail answer: France Travail's tension is empty.
-            let may_be_empty = name.ends_with("rejects") || name.ends_with("labour_market_tension") || name.ends_with("france_travail_tension");
+            let may_be_empty = name.ends_with("rejects")
+                || name.ends_with("labour_market_tension")
+                || name.ends_with("france_travail_tension");
             assert!(expected.num_rows() > 0 || may_be_empty, "{name} is empty: the comparison would prove little");
             assert_eq!(expected, actual, "{name} differs between the local engine and the cluster");
             compared += 1;
@@ -184,7 +219,10 @@ fn a_scheduler_and_two_executors_build_the_same_tables_as_the_local_engine() {
     assert_eq!(compared, 25, "9 silver, 8 gold and 8 public tables");
     let gold = tables(&distributed, "gold");
     let rows = |table: &str| gold.iter().find(|(name, _)| name == table).map(|(_, batch)| batch.num_rows()).unwrap();
-    assert!(rows("gold.competence_gap") > 1000 && rows("gold.etat_des_lieux") == rows("gold.competence_gap"), "region scale, with its semester snapshot");
+    assert!(
+        rows("gold.competence_gap") > 1000 && rows("gold.etat_des_lieux") == rows("gold.competence_gap"),
+        "region scale, with its semester snapshot"
+    );
 }
 
 #[test]
@@ -193,8 +231,12 @@ fn an_unreachable_cluster_exits_8_and_publishes_nothing() {
     let repository = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap();
     let out = work.path().join("out");
     let url = format!("df://127.0.0.1:{}", free_port());
-    let output =
-        skillgap().args(["run", "--engine", &url, "--out", out.to_str().unwrap()]).current_dir(&repository).env("SKILLGAP_LOG", "warn").output().unwrap();
+    let output = skillgap()
+        .args(["run", "--engine", &url, "--out", out.to_str().unwrap()])
+        .current_dir(&repository)
+        .env("SKILLGAP_LOG", "warn")
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(8), "{}", text(&output));
     assert!(text(&output).contains(&url) && text(&output).contains("cannot be reached"), "{}", text(&output));
     assert!(!out.join("current").exists());
@@ -205,6 +247,10 @@ fn the_cluster_subcommands_have_help() {
     for role in ["scheduler", "executor"] {
         let output = skillgap().args(["cluster", role, "--help"]).output().unwrap();
         assert!(output.status.success(), "{}", text(&output));
-        assert!(String::from_utf8_lossy(&output.stdout).contains(&format!("Usage: skillgap cluster {role}")), "{}", text(&output));
+        assert!(
+            String::from_utf8_lossy(&output.stdout).contains(&format!("Usage: skillgap cluster {role}")),
+            "{}",
+            text(&output)
+        );
     }
 }

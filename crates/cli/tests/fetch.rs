@@ -34,14 +34,22 @@ fn text(output: &Output) -> String {
 }
 
 fn write_pipeline(dir: &Path, api: &FakeApi) {
-    let communes: String = DEPARTEMENTS.iter().enumerate().map(|(i, d)| format!("{d}001,Commune {d},000{},{d}100\n", i + 1)).collect();
+    let communes: String =
+        DEPARTEMENTS.iter().enumerate().map(|(i, d)| format!("{d}001,Commune {d},000{},{d}100\n", i + 1)).collect();
     let files = [
         ("communes.csv", format!("code_commune,libelle_commune,code_bassin,code_postal\n{communes}")),
-        ("rome.csv", "code_rome,libelle_rome,code_metier_bmo,code_fap,secteur\nA1111,A,M1,F1,santé\nB2222,B,M2,F1,santé\n".to_owned()),
+        (
+            "rome.csv",
+            "code_rome,libelle_rome,code_metier_bmo,code_fap,secteur\nA1111,A,M1,F1,santé\nB2222,B,M2,F1,santé\n"
+                .to_owned(),
+        ),
         ("rome_formacode.csv", "code_rome,formacode\n".to_owned()),
         ("formacode.csv", "formacode,libelle,code_nsf\n".to_owned()),
         ("nsf.csv", "code_nsf,libelle_nsf\n".to_owned()),
-        ("jobseekers.csv", "periode,code_territoire,type_territoire,code_rome,de_a,de_abc,sorties_abc_12m,entrees_a_12m\n".to_owned()),
+        (
+            "jobseekers.csv",
+            "periode,code_territoire,type_territoire,code_rome,de_a,de_abc,sorties_abc_12m,entrees_a_12m\n".to_owned(),
+        ),
         ("bmo.csv", "annee;code_metier_bmo;nom_metier_bmo;REG;Dept;BE26;NOMBE26;met;xmet;smet\n".to_owned()),
     ];
     for (name, content) in files {
@@ -71,14 +79,25 @@ max_backoff_seconds = 0.2
 }
 
 fn silver_offers(dir: &Path) -> (u64, u64) {
-    let output = skillgap(&["sql", "--pipeline", "pipeline.toml", "--format", "json", "SELECT COUNT(*) AS n, SUM(nombre_postes) AS p FROM silver.offers"], dir);
+    let output = skillgap(
+        &[
+            "sql",
+            "--pipeline",
+            "pipeline.toml",
+            "--format",
+            "json",
+            "SELECT COUNT(*) AS n, SUM(nombre_postes) AS p FROM silver.offers",
+        ],
+        dir,
+    );
     assert!(output.status.success(), "{}", text(&output));
     let row: Value = serde_json::from_str(String::from_utf8_lossy(&output.stdout).lines().next().unwrap()).unwrap();
     (row["n"].as_u64().unwrap(), row["p"].as_u64().unwrap())
 }
 
 fn last_fetch_record(dir: &Path) -> Value {
-    let mut records: Vec<_> = std::fs::read_dir(dir.join("out/landing/offers/fetches")).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut records: Vec<_> =
+        std::fs::read_dir(dir.join("out/landing/offers/fetches")).unwrap().map(|e| e.unwrap().path()).collect();
     records.sort();
     serde_json::from_str(&std::fs::read_to_string(records.last().unwrap()).unwrap()).unwrap()
 }
@@ -92,7 +111,12 @@ fn nightly_fetches_then_runs_never_lose_or_double_an_offer() {
     write_pipeline(dir.path(), &api);
 
     // 1. A first, full fetch through a dropped connection, a cut body, a 429 and a 503.
-    api.state().faults.extend([(2, Fault::Drop), (4, Fault::Truncated), (6, Fault::TooManyRequests { retry_after_seconds: 0 }), (8, Fault::ServerError(503))]);
+    api.state().faults.extend([
+        (2, Fault::Drop),
+        (4, Fault::Truncated),
+        (6, Fault::TooManyRequests { retry_after_seconds: 0 }),
+        (8, Fault::ServerError(503)),
+    ]);
     let output = skillgap(&["fetch", "offers", "--pipeline", "pipeline.toml"], dir.path());
     assert!(output.status.success(), "{}", text(&output));
     assert!(!text(&output).contains(CLIENT_SECRET));
@@ -148,7 +172,11 @@ fn nightly_fetches_then_runs_never_lose_or_double_an_offer() {
     assert_eq!(output.status.code(), Some(4), "{}", text(&output));
     assert!(text(&output).contains("retries"), "{}", text(&output));
     assert_eq!(std::fs::read(dir.path().join("out/landing/offers/watermark.json")).unwrap(), watermark);
-    assert_eq!(std::fs::read_dir(dir.path().join("out/landing/offers/pages")).unwrap().count(), pages_before, "no partial page file");
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("out/landing/offers/pages")).unwrap().count(),
+        pages_before,
+        "no partial page file"
+    );
     assert_eq!(std::fs::read_link(dir.path().join("out/current")).unwrap(), current_before);
 
     // The next fetch, the API healthy again, completes the data.
@@ -185,7 +213,11 @@ fn nightly_fetches_then_runs_never_lose_or_double_an_offer() {
 fn neither_the_secret_nor_a_token_appears_in_trace_logs() {
     let dir = tempfile::tempdir().unwrap();
     let now = Utc::now();
-    let api = FakeApi::start(generate_offers(200, 7, &DEPARTEMENTS, &["A1111"], now - Duration::minutes(5), 30), now + Duration::minutes(1)).unwrap();
+    let api = FakeApi::start(
+        generate_offers(200, 7, &DEPARTEMENTS, &["A1111"], now - Duration::minutes(5), 30),
+        now + Duration::minutes(1),
+    )
+    .unwrap();
     api.state().faults.insert(1, Fault::RevokeToken);
     write_pipeline(dir.path(), &api);
     for format in ["human", "json"] {
@@ -211,7 +243,11 @@ fn neither_the_secret_nor_a_token_appears_in_trace_logs() {
 fn landed_files_past_their_retention_are_removed_after_a_successful_fetch() {
     let dir = tempfile::tempdir().unwrap();
     let now = Utc::now();
-    let api = FakeApi::start(generate_offers(50, 8, &DEPARTEMENTS, &["A1111"], now - Duration::minutes(5), 10), now + Duration::minutes(1)).unwrap();
+    let api = FakeApi::start(
+        generate_offers(50, 8, &DEPARTEMENTS, &["A1111"], now - Duration::minutes(5), 10),
+        now + Duration::minutes(1),
+    )
+    .unwrap();
     write_pipeline(dir.path(), &api);
     let landing = dir.path().join("out/landing/offers");
     std::fs::create_dir_all(landing.join("pages")).unwrap();
@@ -230,9 +266,19 @@ fn landed_files_past_their_retention_are_removed_after_a_successful_fetch() {
     std::fs::write(dir.path().join("pipeline.toml"), format!("{text_of}keep_landed_days = 30\n")).unwrap();
     let output = skillgap(&["fetch", "offers", "--pipeline", "pipeline.toml"], dir.path());
     assert!(output.status.success(), "{}", text(&output));
-    assert!(!landing.join(format!("pages/offres-{old}.ndjson.gz")).exists() && !landing.join(format!("fetches/{old}.json")).exists());
-    assert!(landing.join(format!("pages/offres-{recent}.ndjson.gz")).exists() && landing.join(format!("fetches/{recent}.json")).exists());
-    assert_eq!(std::fs::read_dir(landing.join("pages")).unwrap().count(), 3, "the recent file and the two fetches of this test");
+    assert!(
+        !landing.join(format!("pages/offres-{old}.ndjson.gz")).exists()
+            && !landing.join(format!("fetches/{old}.json")).exists()
+    );
+    assert!(
+        landing.join(format!("pages/offres-{recent}.ndjson.gz")).exists()
+            && landing.join(format!("fetches/{recent}.json")).exists()
+    );
+    assert_eq!(
+        std::fs::read_dir(landing.join("pages")).unwrap().count(),
+        3,
+        "the recent file and the two fetches of this test"
+    );
 }
 
 #[test]
@@ -255,19 +301,32 @@ fn missing_credentials_are_a_configuration_error_naming_the_variable() {
 fn refused_credentials_exit_as_a_configuration_error_and_an_echoed_form_leaks_no_secret() {
     let dir = tempfile::tempdir().unwrap();
     let now = Utc::now();
-    let api = FakeApi::start(generate_offers(20, 9, &DEPARTEMENTS, &["A1111"], now - Duration::minutes(5), 5), now + Duration::minutes(1)).unwrap();
+    let api = FakeApi::start(
+        generate_offers(20, 9, &DEPARTEMENTS, &["A1111"], now - Duration::minutes(5), 5),
+        now + Duration::minutes(1),
+    )
+    .unwrap();
     write_pipeline(dir.path(), &api);
 
     // A wrong secret (401 invalid_client): retrying later cannot help, so exit 2, not 4.
-    let output = skillgap_with_secret(&["fetch", "offers", "--pipeline", "pipeline.toml"], dir.path(), "not-the-secret");
+    let output =
+        skillgap_with_secret(&["fetch", "offers", "--pipeline", "pipeline.toml"], dir.path(), "not-the-secret");
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
-    assert!(text(&output).contains("invalid_client") && text(&output).contains("credentials were refused"), "{}", text(&output));
+    assert!(
+        text(&output).contains("invalid_client") && text(&output).contains("credentials were refused"),
+        "{}",
+        text(&output)
+    );
 
     // A token endpoint echoing the form it received (client_secret=… URL-encoded) in its
     // error: the message keeps the rest and loses every form of the secret.
     api.state().echo_token_form = true;
     let secret = "s3cret/with+symbols é";
-    let output = skillgap_with_secret(&["--log-format", "json", "fetch", "offers", "--pipeline", "pipeline.toml"], dir.path(), secret);
+    let output = skillgap_with_secret(
+        &["--log-format", "json", "fetch", "offers", "--pipeline", "pipeline.toml"],
+        dir.path(),
+        secret,
+    );
     let shown = text(&output);
     assert_eq!(output.status.code(), Some(2), "{shown}");
     let echoed = api.state().requests.last().cloned().unwrap();

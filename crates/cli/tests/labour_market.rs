@@ -34,7 +34,11 @@ fn text(output: &Output) -> String {
 fn sql(dir: &Path, query: &str) -> Vec<Value> {
     let output = skillgap(&["sql", "--pipeline", "pipeline.toml", "--format", "json", query], dir);
     assert!(output.status.success(), "{}", text(&output));
-    String::from_utf8_lossy(&output.stdout).lines().filter(|line| !line.trim().is_empty()).map(|line| serde_json::from_str(line).unwrap()).collect()
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
 }
 
 /// A two-bassin BMO grid with offers and BMO, and no jobseekers file: they come from the API.
@@ -47,8 +51,16 @@ fn write_pipeline_on(dir: &Path, api: &FakeApi, scope: &str, zones: Option<(&str
     let data = dir.join("data");
     std::fs::create_dir_all(data.join("offers")).unwrap();
     let files = [
-        ("communes.csv", "code_commune,libelle_commune,code_bassin,code_postal\n59001,Lille,3216,59000\n62001,Arras,3217,62000\n".to_owned()),
-        ("rome.csv", "code_rome,libelle_rome,code_metier_bmo,code_fap,secteur\nA1111,A,M1,F1,santé\nB2222,B,M2,F1,santé\n".to_owned()),
+        (
+            "communes.csv",
+            "code_commune,libelle_commune,code_bassin,code_postal\n59001,Lille,3216,59000\n62001,Arras,3217,62000\n"
+                .to_owned(),
+        ),
+        (
+            "rome.csv",
+            "code_rome,libelle_rome,code_metier_bmo,code_fap,secteur\nA1111,A,M1,F1,santé\nB2222,B,M2,F1,santé\n"
+                .to_owned(),
+        ),
         ("rome_formacode.csv", "code_rome,formacode\n".to_owned()),
         ("formacode.csv", "formacode,libelle,code_nsf\n".to_owned()),
         ("nsf.csv", "code_nsf,libelle_nsf\n".to_owned()),
@@ -67,12 +79,15 @@ fn write_pipeline_on(dir: &Path, api: &FakeApi, scope: &str, zones: Option<(&str
     if let Some((communes, crosswalk)) = zones {
         std::fs::write(data.join("communes.csv"), communes).unwrap();
         std::fs::write(data.join("bmo_bassins.csv"), crosswalk).unwrap();
-        grid = "[grid]\nkind = \"zones_emploi\"\n\n[inputs.territories.bmo_bassins]\npath = \"bmo_bassins.csv\"\n".to_owned();
+        grid = "[grid]\nkind = \"zones_emploi\"\n\n[inputs.territories.bmo_bassins]\npath = \"bmo_bassins.csv\"\n"
+            .to_owned();
     }
     let now = Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).single().unwrap();
-    let offers: String = generate_offers(400, 11, &["59", "62"], &ROMES, now, 300).iter().map(|offer| format!("{offer}\n")).collect();
+    let offers: String =
+        generate_offers(400, 11, &["59", "62"], &ROMES, now, 300).iter().map(|offer| format!("{offer}\n")).collect();
     std::fs::write(data.join("offers/offers.ndjson"), offers).unwrap();
-    let minimal = include_str!("../../../tests/minimal-pipeline.toml").replace("[inputs.jobseekers]\npath = \"jobseekers.csv\"\n", "");
+    let minimal = include_str!("../../../tests/minimal-pipeline.toml")
+        .replace("[inputs.jobseekers]\npath = \"jobseekers.csv\"\n", "");
     assert!(!minimal.contains("jobseekers"), "the pipeline has no jobseekers file");
     let pipeline = format!(
         r#"{minimal}
@@ -110,7 +125,13 @@ fn served(api: &FakeApi, indicator: &str, bassin: &str, rome: &str, nomenclature
     let figure = state
         .labour_market
         .iter()
-        .find(|f| f.indicator == indicator && f.territory == bassin && f.activity == rome && f.nomenclature == nomenclature && f.period == period)
+        .find(|f| {
+            f.indicator == indicator
+                && f.territory == bassin
+                && f.activity == rome
+                && f.nomenclature == nomenclature
+                && f.period == period
+        })
         .unwrap();
     figure.value.unwrap() as i64
 }
@@ -125,13 +146,22 @@ fn jobseekers_from_the_api_alone_give_every_row_a_tension_level_and_later_fetche
     let output = skillgap(&["fetch", "labour-market", "--pipeline", "pipeline.toml"], dir.path());
     assert!(output.status.success(), "{}", text(&output));
     assert!(text(&output).contains("2 bassins × 2 ROME codes"), "{}", text(&output));
-    let watermark: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/landing/labour_market/watermark.json")).unwrap()).unwrap();
+    let watermark: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("out/landing/labour_market/watermark.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(watermark["latest"], serde_json::json!({"DE_1": "2026T3", "DE_5": "2026T3", "PERSP_2": "2025"}));
 
     let output = skillgap(&["run", "--pipeline", "pipeline.toml"], dir.path());
     assert!(output.status.success(), "{}", text(&output));
-    let quarters = sql(dir.path(), "SELECT DISTINCT periode, type_periode, CAST(periode_fin AS VARCHAR) AS fin FROM silver.jobseekers ORDER BY periode");
-    assert_eq!(quarters.iter().map(|q| q["periode"].as_str().unwrap()).collect::<Vec<_>>(), ["2026T1", "2026T2", "2026T3"]);
+    let quarters = sql(
+        dir.path(),
+        "SELECT DISTINCT periode, type_periode, CAST(periode_fin AS VARCHAR) AS fin FROM silver.jobseekers ORDER BY periode",
+    );
+    assert_eq!(
+        quarters.iter().map(|q| q["periode"].as_str().unwrap()).collect::<Vec<_>>(),
+        ["2026T1", "2026T2", "2026T3"]
+    );
     assert!(quarters.iter().all(|q| q["type_periode"] == "trimestre"));
     assert_eq!(quarters[2]["fin"], "2026-09-30");
 
@@ -159,8 +189,14 @@ fn jobseekers_from_the_api_alone_give_every_row_a_tension_level_and_later_fetche
     for row in &tension {
         let (bassin, rome) = (row["code_bassin"].as_str().unwrap(), row["code_rome"].as_str().unwrap());
         assert_eq!(row["annee"].as_i64(), Some(2025));
-        assert_eq!(row["niveau_tension_ft"].as_i64(), Some(served(&api, "PERSP_2", bassin, rome, "PERSPECTIVE", "2025")));
-        assert_eq!(row["conditions_travail"].as_i64(), Some(served(&api, "PERSP_2", bassin, rome, "COND_TRAVAIL", "2025")));
+        assert_eq!(
+            row["niveau_tension_ft"].as_i64(),
+            Some(served(&api, "PERSP_2", bassin, rome, "PERSPECTIVE", "2025"))
+        );
+        assert_eq!(
+            row["conditions_travail"].as_i64(),
+            Some(served(&api, "PERSP_2", bassin, rome, "COND_TRAVAIL", "2025"))
+        );
         let mut expected: Vec<(i64, usize, &str)> = [
             ("MAIN_OEUVRE", "main-d'œuvre disponible"),
             ("INT_EMB", "intensité d'embauches"),
@@ -180,11 +216,21 @@ fn jobseekers_from_the_api_alone_give_every_row_a_tension_level_and_later_fetche
         assert_eq!(row["causes_principales"].as_str().unwrap_or(""), labels.join(", "), "{row}");
     }
     // The sheet shows both levels, names the source and year, and never blends them.
-    let output = skillgap(&["sheets", "--pipeline", "pipeline.toml", "--bassin", "3216", "--format", "html", "--to", "sheets"], dir.path());
+    let output = skillgap(
+        &["sheets", "--pipeline", "pipeline.toml", "--bassin", "3216", "--format", "html", "--to", "sheets"],
+        dir.path(),
+    );
     assert!(output.status.success(), "{}", text(&output));
-    let sheet = std::fs::read_dir(dir.path().join("sheets")).unwrap().map(|e| e.unwrap().path()).find(|p| p.to_string_lossy().contains("3216")).unwrap();
+    let sheet = std::fs::read_dir(dir.path().join("sheets"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("3216"))
+        .unwrap();
     let html = std::fs::read_to_string(&sheet).unwrap();
-    assert!(html.contains("Tension selon France Travail") && html.contains("PERSP_2") && html.contains("année 2025"), "{html}");
+    assert!(
+        html.contains("Tension selon France Travail") && html.contains("PERSP_2") && html.contains("année 2025"),
+        "{html}"
+    );
     // Its sources name the API, the rounding to tens and the periods read.
     assert!(html.contains("API Marché du travail : demandeurs d") && html.contains("arrondis à la dizaine"), "{html}");
     assert!(html.contains("périodes les plus récentes : DE_1 2026T3, DE_5 2026T3, PERSP_2 2025"), "{html}");
@@ -195,7 +241,8 @@ fn jobseekers_from_the_api_alone_give_every_row_a_tension_level_and_later_fetche
     };
     assert!(html.contains(&cell) || html.contains(&cell.replace('\'', "&#39;")), "the sheet shows « {cell} »");
     assert!(
-        html.contains("Niveaux de tension calculés sans : taux d&#39;écoulement") || html.contains("Niveaux de tension calculés sans : taux d'écoulement"),
+        html.contains("Niveaux de tension calculés sans : taux d&#39;écoulement")
+            || html.contains("Niveaux de tension calculés sans : taux d'écoulement"),
         "the degraded index is said"
     );
 
@@ -218,7 +265,8 @@ fn jobseekers_from_the_api_alone_give_every_row_a_tension_level_and_later_fetche
     assert!(asked.iter().all(|c| c["listeCodePeriode"] == serde_json::json!(["2026T4"])));
     let output = skillgap(&["run", "--pipeline", "pipeline.toml"], dir.path());
     assert!(output.status.success(), "{}", text(&output));
-    let row = &sql(dir.path(), "SELECT de_a FROM gold.competence_gap WHERE code_bassin = '3216' AND code_rome = 'A1111'")[0];
+    let row =
+        &sql(dir.path(), "SELECT de_a FROM gold.competence_gap WHERE code_bassin = '3216' AND code_rome = 'A1111'")[0];
     assert_eq!(row["de_a"].as_i64(), Some(served(&api, "DE_1", "3216", "A1111", "A", "2026T3")));
 
     // A fetch that fails: exit 4, no answer file, watermark and published run as they were.
@@ -245,7 +293,11 @@ fn a_scope_without_its_second_part_is_a_configuration_error_naming_the_scope() {
     write_pipeline(dir.path(), &api, "api_stats-offres-demandes-emploiv1");
     let output = skillgap(&["fetch", "labour-market", "--pipeline", "pipeline.toml"], dir.path());
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
-    assert!(text(&output).contains("HTTP 403") && text(&output).contains("scope `api_stats-offres-demandes-emploiv1`"), "{}", text(&output));
+    assert!(
+        text(&output).contains("HTTP 403") && text(&output).contains("scope `api_stats-offres-demandes-emploiv1`"),
+        "{}",
+        text(&output)
+    );
     assert!(!dir.path().join("out/landing/labour_market/watermark.json").exists());
 }
 
@@ -256,10 +308,19 @@ fn on_zones_d_emploi_the_bmo_bassins_counts_are_shared_by_the_crosswalk_and_rank
     // Z1 is within BMO bassin 3216; Z2 holds 40 % of 3216 and all of 3217.
     let communes = "code_commune,libelle_commune,code_bassin,code_postal\n59001,Lille,Z1,59000\n62001,Arras,Z2,62000\n";
     let crosswalk = "code_bassin_bmo,code_bassin,poids\n3216,Z1,0.6\n3216,Z2,0.4\n3217,Z2,1\n";
-    write_pipeline_on(dir.path(), &api, "api_stats-offres-demandes-emploiv1 offresetdemandesemploi", Some((communes, crosswalk)));
+    write_pipeline_on(
+        dir.path(),
+        &api,
+        "api_stats-offres-demandes-emploiv1 offresetdemandesemploi",
+        Some((communes, crosswalk)),
+    );
     let output = skillgap(&["fetch", "labour-market", "--pipeline", "pipeline.toml"], dir.path());
     assert!(output.status.success(), "{}", text(&output));
-    assert!(text(&output).contains("2 bassins × 2 ROME codes"), "the BMO bassins of the crosswalk are asked: {}", text(&output));
+    assert!(
+        text(&output).contains("2 bassins × 2 ROME codes"),
+        "the BMO bassins of the crosswalk are asked: {}",
+        text(&output)
+    );
     // An answer with codes the run cannot place: each item a reject of the labour_market
     // input with its reason, the rest loaded.
     let item = |bassin: &str, rome: &str, period: &str| {
@@ -274,12 +335,24 @@ fn on_zones_d_emploi_the_bmo_bassins_counts_are_shared_by_the_crosswalk_and_rank
         item("9999", "A1111", "2026T3")
     );
     let odd = serde_json::json!({"indicator": "DE_1", "request": {}, "status": 200, "body": body}).to_string();
-    std::fs::write(dir.path().join("out/landing/labour_market/answers/marche-travail-20000101T000000Z.ndjson"), format!("{odd}\n")).unwrap();
+    std::fs::write(
+        dir.path().join("out/landing/labour_market/answers/marche-travail-20000101T000000Z.ndjson"),
+        format!("{odd}\n"),
+    )
+    .unwrap();
     let output = skillgap(&["run", "--pipeline", "pipeline.toml"], dir.path());
     assert!(output.status.success(), "{}", text(&output));
-    let rejects = sql(dir.path(), "SELECT input, reason, location FROM silver.rejects WHERE input IN ('labour_market', 'jobseekers') ORDER BY reason");
-    let reasons: Vec<(&str, &str)> = rejects.iter().map(|r| (r["input"].as_str().unwrap(), r["reason"].as_str().unwrap())).collect();
-    assert_eq!(reasons, [("labour_market", "bad_period"), ("labour_market", "bad_rome"), ("labour_market", "unknown_territory")], "{rejects:?}");
+    let rejects = sql(
+        dir.path(),
+        "SELECT input, reason, location FROM silver.rejects WHERE input IN ('labour_market', 'jobseekers') ORDER BY reason",
+    );
+    let reasons: Vec<(&str, &str)> =
+        rejects.iter().map(|r| (r["input"].as_str().unwrap(), r["reason"].as_str().unwrap())).collect();
+    assert_eq!(
+        reasons,
+        [("labour_market", "bad_period"), ("labour_market", "bad_rome"), ("labour_market", "unknown_territory")],
+        "{rejects:?}"
+    );
     let share = |value: i64, weight: f64| (value as f64 * weight).round() as i64;
     for rome in ROMES {
         let rows = sql(
@@ -296,19 +369,32 @@ fn on_zones_d_emploi_the_bmo_bassins_counts_are_shared_by_the_crosswalk_and_rank
         // A rank is not shared: Z1 takes 3216's, Z2 its largest BMO bassin's, 3217.
         let tension = sql(
             dir.path(),
-            &format!("SELECT code_bassin, code_bassin_bmo, niveau_tension_ft FROM gold.france_travail_tension WHERE code_rome = '{rome}' ORDER BY code_bassin"),
+            &format!(
+                "SELECT code_bassin, code_bassin_bmo, niveau_tension_ft FROM gold.france_travail_tension WHERE code_rome = '{rome}' ORDER BY code_bassin"
+            ),
         );
         assert_eq!(tension.len(), 2, "{tension:?}");
-        assert_eq!((tension[0]["code_bassin_bmo"].as_str(), tension[1]["code_bassin_bmo"].as_str()), (Some("3216"), Some("3217")));
-        assert_eq!(tension[1]["niveau_tension_ft"].as_i64(), Some(served(&api, "PERSP_2", "3217", rome, "PERSPECTIVE", "2025")));
+        assert_eq!(
+            (tension[0]["code_bassin_bmo"].as_str(), tension[1]["code_bassin_bmo"].as_str()),
+            (Some("3216"), Some("3217"))
+        );
+        assert_eq!(
+            tension[1]["niveau_tension_ft"].as_i64(),
+            Some(served(&api, "PERSP_2", "3217", rome, "PERSPECTIVE", "2025"))
+        );
     }
 }
 
 /// The BMO bassins of Hauts-de-France in France Travail's commune → bassin table.
 fn real_bassins(real: &Path) -> Vec<String> {
     let table = std::fs::read_to_string(real.join("communes_bassins_bmo.csv")).unwrap();
-    let codes: std::collections::BTreeSet<String> =
-        table.lines().skip(1).map(|line| line.split(',').collect::<Vec<_>>()).filter(|fields| fields[0] == "32").map(|fields| fields[3].to_owned()).collect();
+    let codes: std::collections::BTreeSet<String> = table
+        .lines()
+        .skip(1)
+        .map(|line| line.split(',').collect::<Vec<_>>())
+        .filter(|fields| fields[0] == "32")
+        .map(|fields| fields[3].to_owned())
+        .collect();
     codes.into_iter().collect()
 }
 
@@ -362,8 +448,14 @@ fn the_real_hauts_de_france_pipeline_takes_its_jobseekers_from_the_api() {
     let pipeline = committed
         .replace(jobseekers, "")
         .replace("real = \"../fixtures/real\"", &format!("real = {:?}", real.display().to_string()))
-        .replace("built = \"../out/hauts-de-france/referentials\"", &format!("built = {:?}", built.display().to_string()))
-        .replace("generated = \"../out/hauts-de-france/inputs\"", &format!("generated = {:?}", generated.display().to_string()))
+        .replace(
+            "built = \"../out/hauts-de-france/referentials\"",
+            &format!("built = {:?}", built.display().to_string()),
+        )
+        .replace(
+            "generated = \"../out/hauts-de-france/inputs\"",
+            &format!("generated = {:?}", generated.display().to_string()),
+        )
         .replace("root = \"../out/hauts-de-france\"", "root = \"out\"");
     let (before, _) = pipeline.split_once("[fetch.labour_market]\n").unwrap();
     let write = |romes: &str| {
@@ -379,12 +471,18 @@ fn the_real_hauts_de_france_pipeline_takes_its_jobseekers_from_the_api() {
     // Without jobseekers no métier has a tension level.
     let output = skillgap(&["run", "--pipeline", "pipeline.toml"], dir.path());
     assert!(output.status.success(), "{}", text(&output));
-    assert_eq!(sql(dir.path(), "SELECT COUNT(*) AS n FROM gold.competence_gap WHERE niveau_tension IS NOT NULL")[0]["n"], 0);
+    assert_eq!(
+        sql(dir.path(), "SELECT COUNT(*) AS n FROM gold.competence_gap WHERE niveau_tension IS NOT NULL")[0]["n"],
+        0
+    );
     // The twelve ROME codes with most offers, fetched for the region's 28 real bassins.
-    let romes: Vec<String> = sql(dir.path(), "SELECT code_rome FROM silver.offers GROUP BY code_rome ORDER BY COUNT(*) DESC, code_rome LIMIT 12")
-        .iter()
-        .map(|row| row["code_rome"].as_str().unwrap().to_owned())
-        .collect();
+    let romes: Vec<String> = sql(
+        dir.path(),
+        "SELECT code_rome FROM silver.offers GROUP BY code_rome ORDER BY COUNT(*) DESC, code_rome LIMIT 12",
+    )
+    .iter()
+    .map(|row| row["code_rome"].as_str().unwrap().to_owned())
+    .collect();
     let bassins = real_bassins(&real);
     assert_eq!(bassins.len(), 28);
     let bassin_codes: Vec<&str> = bassins.iter().map(String::as_str).collect();
@@ -394,7 +492,10 @@ fn the_real_hauts_de_france_pipeline_takes_its_jobseekers_from_the_api() {
     let output = skillgap(&["fetch", "labour-market", "--pipeline", "pipeline.toml"], dir.path());
     assert!(output.status.success(), "{}", text(&output));
     assert!(text(&output).contains("28 bassins × 12 ROME codes"), "{}", text(&output));
-    assert_eq!(api.state().labour_market_criteria.iter().filter(|c| c["codeTypeTerritoire"] == "BASBMO").count(), 3 * 28 * 12);
+    assert_eq!(
+        api.state().labour_market_criteria.iter().filter(|c| c["codeTypeTerritoire"] == "BASBMO").count(),
+        3 * 28 * 12
+    );
 
     let output = skillgap(&["run", "--pipeline", "pipeline.toml"], dir.path());
     assert!(output.status.success(), "{}", text(&output));
@@ -427,6 +528,8 @@ fn the_real_hauts_de_france_pipeline_takes_its_jobseekers_from_the_api() {
         .unwrap()
         .map(|e| e.unwrap().path())
         .find(|p| p.to_string_lossy().contains(&bassins[0]) && p.extension().is_some_and(|e| e == "html"));
-    let html = std::fs::read_to_string(sheet.unwrap_or_else(|| panic!("no sheet of {} in {}", bassins[0], sheets.display()))).unwrap();
+    let html =
+        std::fs::read_to_string(sheet.unwrap_or_else(|| panic!("no sheet of {} in {}", bassins[0], sheets.display())))
+            .unwrap();
     assert!(html.contains("Tension selon France Travail") && html.contains("année 2025"));
 }

@@ -35,8 +35,11 @@ pub fn host_and_port(address: &str) -> Result<(&str, u16), String> {
 
 /// The scheduler's host and port in a Ballista URL (`df://HOST:PORT`).
 pub fn scheduler_address(url: &str) -> Result<(&str, u16), String> {
-    let address = url.strip_prefix("df://").ok_or_else(|| format!("{url:?} must start with df://, as in df://scheduler:50050"))?;
-    host_and_port(address).map_err(|message| format!("{url:?} must be df://HOST:PORT, as in df://scheduler:50050 ({message})"))
+    let address = url
+        .strip_prefix("df://")
+        .ok_or_else(|| format!("{url:?} must start with df://, as in df://scheduler:50050"))?;
+    host_and_port(address)
+        .map_err(|message| format!("{url:?} must be df://HOST:PORT, as in df://scheduler:50050 ({message})"))
 }
 
 impl Engine {
@@ -90,7 +93,10 @@ mod tests {
     fn the_three_engines_in_toml_and_on_the_command_line() {
         assert_eq!(parse(r#"engine = "local""#), Engine::Local);
         assert_eq!(parse(r#"engine = "standalone""#), Engine::Standalone);
-        assert_eq!(parse(r#"engine = { ballista = "df://scheduler:50050" }"#), Engine::Ballista("df://scheduler:50050".to_owned()));
+        assert_eq!(
+            parse(r#"engine = { ballista = "df://scheduler:50050" }"#),
+            Engine::Ballista("df://scheduler:50050".to_owned())
+        );
         assert!(toml::from_str::<Holder>(r#"engine = "spark""#).is_err());
         for text in ["local", "standalone", "df://127.0.0.1:50050"] {
             assert_eq!(text.parse::<Engine>().unwrap().to_string(), text);

@@ -16,7 +16,9 @@ mod pipeline;
 pub use engine::{Engine, host_and_port, scheduler_address};
 pub use error::{Error, Result};
 pub use fetch::{Fetch, LabourMarketApi, LabourMarketIndicator, OffersApi};
-pub use inputs::{FilesInput, FilterValues, GeoJsonInput, Inputs, TableFormat, TableInput, TerritoriesInputs, TextEncoding};
+pub use inputs::{
+    FilesInput, FilterValues, GeoJsonInput, Inputs, TableFormat, TableInput, TerritoriesInputs, TextEncoding,
+};
 pub use location::{InputLocation, Roots};
 pub use output::{Output, OutputLocation, S3Settings, parse_s3_url};
 pub use pipeline::{Dates, Grid, GridKind, Pipeline, Thresholds};

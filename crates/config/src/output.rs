@@ -126,7 +126,9 @@ pub fn parse_s3_url(root: &str) -> Result<Option<(String, String)>, String> {
         && !bucket.starts_with(['-', '.'])
         && !bucket.ends_with(['-', '.']);
     if !valid_bucket {
-        return Err(format!("`{root}`: `{bucket}` is not an S3 bucket name (3 to 63 lowercase letters, digits, `-` or `.`)"));
+        return Err(format!(
+            "`{root}`: `{bucket}` is not an S3 bucket name (3 to 63 lowercase letters, digits, `-` or `.`)"
+        ));
     }
     let prefix = prefix.trim_end_matches('/');
     for segment in prefix.split('/').filter(|segment| !prefix.is_empty() || !segment.is_empty()) {
@@ -134,7 +136,9 @@ pub fn parse_s3_url(root: &str) -> Result<Option<(String, String)>, String> {
             return Err(format!("`{root}`: the key prefix has an empty, `.` or `..` segment"));
         }
         if segment.chars().any(|c| c.is_control() || matches!(c, '?' | '#' | '@' | '\\' | '*')) {
-            return Err(format!("`{root}`: the key prefix may not contain control characters, `?`, `#`, `@`, `\\` or `*`"));
+            return Err(format!(
+                "`{root}`: the key prefix may not contain control characters, `?`, `#`, `@`, `\\` or `*`"
+            ));
         }
     }
     Ok(Some((bucket.to_owned(), prefix.to_owned())))
@@ -153,7 +157,10 @@ impl Output {
         }
         parse_s3_url(&self.root).map_err(|message| ("output.root".to_owned(), message))?;
         if self.is_remote() && self.work_dir.as_deref().is_none_or(|dir| dir.trim().is_empty()) {
-            return Err(("output.work_dir".to_owned(), "is required with an s3:// root: the lock, landing area and staging stay local".to_owned()));
+            return Err((
+                "output.work_dir".to_owned(),
+                "is required with an s3:// root: the lock, landing area and staging stay local".to_owned(),
+            ));
         }
         if !self.is_remote() && (self.work_dir.is_some() || self.s3 != S3Settings::default()) {
             return Err(("output.work_dir".to_owned(), "and [output.s3] only apply to an s3:// root".to_owned()));
@@ -164,10 +171,16 @@ impl Output {
                 return Err(("output.s3.endpoint".to_owned(), format!("`{endpoint}` is not an http(s):// URL")));
             }
             if plain && !self.s3.allow_http {
-                return Err(("output.s3.endpoint".to_owned(), "is plain http: set allow_http = true to accept it (test servers only)".to_owned()));
+                return Err((
+                    "output.s3.endpoint".to_owned(),
+                    "is plain http: set allow_http = true to accept it (test servers only)".to_owned(),
+                ));
             }
             if endpoint.contains('@') {
-                return Err(("output.s3.endpoint".to_owned(), "must not carry credentials: they come from the environment".to_owned()));
+                return Err((
+                    "output.s3.endpoint".to_owned(),
+                    "must not carry credentials: they come from the environment".to_owned(),
+                ));
             }
         }
         Ok(())
@@ -182,8 +195,18 @@ mod tests {
     fn s3_urls_split_into_bucket_and_prefix_and_bad_ones_are_refused() {
         assert_eq!(parse_s3_url("out/demo"), Ok(None));
         assert_eq!(parse_s3_url("s3://skillgap-outputs"), Ok(Some(("skillgap-outputs".to_owned(), String::new()))));
-        assert_eq!(parse_s3_url("s3://skillgap-outputs/hdf/nightly/"), Ok(Some(("skillgap-outputs".to_owned(), "hdf/nightly".to_owned()))));
-        for bad in ["s3://Bad_Bucket/x", "s3://ab", "s3://bucket/a/../b", "s3://bucket/a//b", "s3://bucket/a?x=1", "s3://user@bucket/x"] {
+        assert_eq!(
+            parse_s3_url("s3://skillgap-outputs/hdf/nightly/"),
+            Ok(Some(("skillgap-outputs".to_owned(), "hdf/nightly".to_owned())))
+        );
+        for bad in [
+            "s3://Bad_Bucket/x",
+            "s3://ab",
+            "s3://bucket/a/../b",
+            "s3://bucket/a//b",
+            "s3://bucket/a?x=1",
+            "s3://user@bucket/x",
+        ] {
             assert!(parse_s3_url(bad).is_err(), "{bad} should be refused");
         }
     }
@@ -200,7 +223,13 @@ mod tests {
         assert!(output(plain).validate().unwrap_err().1.contains("allow_http"));
         assert!(output(&format!("{plain}allow_http = true\n")).validate().is_ok());
         assert!(output("root = \"out\"\nwork_dir = \"w\"").validate().is_err());
-        assert_eq!(OutputLocation::parse("s3://bucket-a/x/", Path::new("/p")), OutputLocation::S3 { bucket: "bucket-a".to_owned(), prefix: "x".to_owned() });
-        assert_eq!(OutputLocation::parse("../out", Path::new("/p/pipelines")), OutputLocation::Local(PathBuf::from("/p/out")));
+        assert_eq!(
+            OutputLocation::parse("s3://bucket-a/x/", Path::new("/p")),
+            OutputLocation::S3 { bucket: "bucket-a".to_owned(), prefix: "x".to_owned() }
+        );
+        assert_eq!(
+            OutputLocation::parse("../out", Path::new("/p/pipelines")),
+            OutputLocation::Local(PathBuf::from("/p/out"))
+        );
     }
 }

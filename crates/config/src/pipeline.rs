@@ -215,7 +215,8 @@ impl Pipeline {
 
     /// Parses and validates pipeline text.
     pub fn parse(text: &str, source: &Path, base_dir: &Path) -> Result<Self> {
-        let mut pipeline: Pipeline = toml::from_str(text).map_err(|error| Error::Parse { path: source.to_path_buf(), message: error.to_string() })?;
+        let mut pipeline: Pipeline = toml::from_str(text)
+            .map_err(|error| Error::Parse { path: source.to_path_buf(), message: error.to_string() })?;
         pipeline.base_dir = base_dir.to_path_buf();
         pipeline.source = source.to_path_buf();
         pipeline.text = text.to_owned();
@@ -245,17 +246,26 @@ impl Pipeline {
             return Err(self.invalid("thresholds.max_reject_ratio", "must be between 0 and 1"));
         }
         if self.grid.kind != GridKind::BmoBassins && self.inputs.territories.bmo_bassins.is_none() {
-            return Err(self.invalid("inputs.territories.bmo_bassins", "is required when grid.kind is not bmo_bassins: it spreads BMO bassins onto the grid"));
+            return Err(self.invalid(
+                "inputs.territories.bmo_bassins",
+                "is required when grid.kind is not bmo_bassins: it spreads BMO bassins onto the grid",
+            ));
         }
         if self.inputs.territories.bassins.is_some() && self.inputs.territories.commune_polygons.is_some() {
-            return Err(self.invalid("inputs.territories.commune_polygons", "gives the grid's polygons, and so does inputs.territories.bassins: keep one"));
+            return Err(self.invalid(
+                "inputs.territories.commune_polygons",
+                "gives the grid's polygons, and so does inputs.territories.bassins: keep one",
+            ));
         }
         self.output.validate().map_err(|(field, message)| self.invalid(&field, message))?;
         self.engine.validate().map_err(|message| self.invalid("engine", message))?;
         for (field, root, path) in self.input_paths() {
             if !self.roots.contains_key(&root) {
                 let known: Vec<&str> = self.roots.keys().map(String::as_str).collect();
-                return Err(self.invalid(&field, format!("names root `{root}`, which `[roots]` does not define (known: {})", known.join(", "))));
+                return Err(self.invalid(
+                    &field,
+                    format!("names root `{root}`, which `[roots]` does not define (known: {})", known.join(", ")),
+                ));
             }
             check_relative(&path).map_err(|message| self.invalid(&field, message))?;
         }
@@ -270,11 +280,16 @@ impl Pipeline {
             }
             let workbook = input.format() != crate::TableFormat::Csv;
             if input.sheet.is_some() && !workbook {
-                return Err(self.invalid(&format!("{field}.sheet"), "a sheet is a workbook's (format xlsx or xls), and this input is read as CSV"));
+                return Err(self.invalid(
+                    &format!("{field}.sheet"),
+                    "a sheet is a workbook's (format xlsx or xls), and this input is read as CSV",
+                ));
             }
             for (column, values) in &input.filter {
                 if values.values().is_empty() {
-                    return Err(self.invalid(&format!("{field}.filter.{column}"), "lists no value: no row would be read"));
+                    return Err(
+                        self.invalid(&format!("{field}.filter.{column}"), "lists no value: no row would be read")
+                    );
                 }
             }
         }
@@ -302,14 +317,19 @@ impl Pipeline {
             out.push(("inputs.territories.bassins.path".to_owned(), bassins.root.clone(), bassins.path.clone()));
         }
         if let Some(polygons) = &i.territories.commune_polygons {
-            out.push(("inputs.territories.commune_polygons.path".to_owned(), polygons.root.clone(), polygons.path.clone()));
+            out.push((
+                "inputs.territories.commune_polygons.path".to_owned(),
+                polygons.root.clone(),
+                polygons.path.clone(),
+            ));
         }
         out
     }
 
     /// The absolute or cwd-relative path of an input, checked to stay inside its root.
     pub fn resolve(&self, root: &str, path: &str) -> Result<PathBuf> {
-        let directory = self.roots.get(root).ok_or_else(|| self.invalid("roots", format!("root `{root}` is not defined")))?;
+        let directory =
+            self.roots.get(root).ok_or_else(|| self.invalid("roots", format!("root `{root}` is not defined")))?;
         check_relative(path).map_err(|message| self.invalid("inputs", message))?;
         Ok(resolve_root(&self.base_dir, directory).join(path))
     }
@@ -362,22 +382,30 @@ mod tests {
 
     #[test]
     fn tabular_settings_are_checked_where_they_are_read() {
-        let bad_delimiter = EMBEDDED_DEMO.replace("path = \"bmo/bmo_2026.csv\"\ndelimiter = \";\"", "path = \"bmo/bmo_2026.csv\"\ndelimiter = \"§\"");
+        let bad_delimiter = EMBEDDED_DEMO.replace(
+            "path = \"bmo/bmo_2026.csv\"\ndelimiter = \";\"",
+            "path = \"bmo/bmo_2026.csv\"\ndelimiter = \"§\"",
+        );
         assert_ne!(bad_delimiter, EMBEDDED_DEMO);
         let error = Pipeline::parse(&bad_delimiter, Path::new("x.toml"), Path::new(".")).unwrap_err().to_string();
         assert!(error.contains("inputs.bmo.delimiter") && error.contains("§"), "{error}");
         // Every tabular input is checked, not a hand-picked few.
-        let nsf = EMBEDDED_DEMO.replace("path = \"referentials/nsf.csv\"", "path = \"referentials/nsf.csv\"\ndelimiter = \"é\"");
+        let nsf = EMBEDDED_DEMO
+            .replace("path = \"referentials/nsf.csv\"", "path = \"referentials/nsf.csv\"\ndelimiter = \"é\"");
         let error = Pipeline::parse(&nsf, Path::new("x.toml"), Path::new(".")).unwrap_err().to_string();
         assert!(error.contains("inputs.nsf.delimiter"), "{error}");
-        let sheet = EMBEDDED_DEMO.replace("path = \"referentials/nsf.csv\"", "path = \"referentials/nsf.csv\"\nsheet = \"NSF\"");
+        let sheet = EMBEDDED_DEMO
+            .replace("path = \"referentials/nsf.csv\"", "path = \"referentials/nsf.csv\"\nsheet = \"NSF\"");
         let error = Pipeline::parse(&sheet, Path::new("x.toml"), Path::new(".")).unwrap_err().to_string();
         assert!(error.contains("inputs.nsf.sheet"), "{error}");
-        let encoding = EMBEDDED_DEMO.replace("path = \"referentials/nsf.csv\"", "path = \"referentials/nsf.csv\"\nencoding = \"klingon\"");
+        let encoding = EMBEDDED_DEMO
+            .replace("path = \"referentials/nsf.csv\"", "path = \"referentials/nsf.csv\"\nencoding = \"klingon\"");
         let error = Pipeline::parse(&encoding, Path::new("x.toml"), Path::new(".")).unwrap_err().to_string();
         assert!(error.contains("klingon") && error.contains("encoding"), "{error}");
-        let national =
-            EMBEDDED_DEMO.replace("path = \"bmo/bmo_2026.csv\"", "path = \"bmo/bmo_2024.xlsx\"\nsheet = \"BMO_2024_open_data\"\nfilter = { REG = \"32\" }");
+        let national = EMBEDDED_DEMO.replace(
+            "path = \"bmo/bmo_2026.csv\"",
+            "path = \"bmo/bmo_2024.xlsx\"\nsheet = \"BMO_2024_open_data\"\nfilter = { REG = \"32\" }",
+        );
         let pipeline = Pipeline::parse(&national, Path::new("x.toml"), Path::new(".")).unwrap();
         assert_eq!(pipeline.inputs.bmo.format(), crate::TableFormat::Xlsx);
         assert_eq!(pipeline.inputs.bmo.filter["REG"].values(), ["32"]);

@@ -25,7 +25,9 @@ fn encode_udf(function: &ScalarUDF, buf: &mut Vec<u8>) {
 fn decode_udf(name: &str, buf: &[u8], fallback: impl FnOnce() -> Result<Arc<ScalarUDF>>) -> Result<Arc<ScalarUDF>> {
     match skillgap_models::decode_function(name, buf) {
         Some(Ok(function)) => Ok(Arc::new(function)),
-        Some(Err(message)) => Err(DataFusionError::Internal(format!("cannot rebuild the function {name} of a shipped plan: {message}"))),
+        Some(Err(message)) => {
+            Err(DataFusionError::Internal(format!("cannot rebuild the function {name} of a shipped plan: {message}")))
+        }
         None => fallback(),
     }
 }
@@ -69,10 +71,21 @@ impl LogicalExtensionCodec for SkillgapLogicalCodec {
     fn try_encode(&self, node: &Extension, buf: &mut Vec<u8>) -> Result<()> {
         self.inner.try_encode(node, buf)
     }
-    fn try_decode_table_provider(&self, buf: &[u8], table_ref: &TableReference, schema: SchemaRef, ctx: &TaskContext) -> Result<Arc<dyn TableProvider>> {
+    fn try_decode_table_provider(
+        &self,
+        buf: &[u8],
+        table_ref: &TableReference,
+        schema: SchemaRef,
+        ctx: &TaskContext,
+    ) -> Result<Arc<dyn TableProvider>> {
         self.inner.try_decode_table_provider(buf, table_ref, schema, ctx)
     }
-    fn try_encode_table_provider(&self, table_ref: &TableReference, node: Arc<dyn TableProvider>, buf: &mut Vec<u8>) -> Result<()> {
+    fn try_encode_table_provider(
+        &self,
+        table_ref: &TableReference,
+        node: Arc<dyn TableProvider>,
+        buf: &mut Vec<u8>,
+    ) -> Result<()> {
         self.inner.try_encode_table_provider(table_ref, node, buf)
     }
     fn try_decode_file_format(&self, buf: &[u8], ctx: &TaskContext) -> Result<Arc<dyn FileFormatFactory>> {
@@ -100,7 +113,12 @@ impl PhysicalExtensionCodec for SkillgapPhysicalCodec {
     ) -> Result<Arc<dyn ExecutionPlan>> {
         self.inner.try_decode(buf, inputs, ctx, proto_converter)
     }
-    fn try_encode(&self, node: Arc<dyn ExecutionPlan>, buf: &mut Vec<u8>, proto_converter: &dyn PhysicalProtoConverterExtension) -> Result<()> {
+    fn try_encode(
+        &self,
+        node: Arc<dyn ExecutionPlan>,
+        buf: &mut Vec<u8>,
+        proto_converter: &dyn PhysicalProtoConverterExtension,
+    ) -> Result<()> {
         self.inner.try_encode(node, buf, proto_converter)
     }
     function_methods!();
@@ -111,23 +129,32 @@ mod tests {
     use super::*;
     use datafusion::arrow::array::AsArray;
     use datafusion::prelude::SessionContext;
-    use datafusion_proto::bytes::{logical_plan_from_bytes_with_extension_codec, logical_plan_to_bytes_with_extension_codec};
+    use datafusion_proto::bytes::{
+        logical_plan_from_bytes_with_extension_codec, logical_plan_to_bytes_with_extension_codec,
+    };
     use geo::{MultiPolygon, polygon};
     use skillgap_models::{BassinIndex, register_geocoder};
 
     #[tokio::test]
     async fn a_plan_placing_points_reaches_a_process_that_never_saw_the_grid() {
         let sender = SessionContext::new();
-        let square = MultiPolygon::new(vec![polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 1.0)]]);
+        let square =
+            MultiPolygon::new(vec![polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 1.0)]]);
         register_geocoder(&sender, Arc::new(BassinIndex::new(vec![("B1".to_owned(), square)])));
-        let plan = sender.sql("SELECT bassin_at_point(x, y) AS bassin FROM (VALUES (0.5, 0.5), (5.0, 5.0)) t(x, y)").await.unwrap().logical_plan().clone();
+        let plan = sender
+            .sql("SELECT bassin_at_point(x, y) AS bassin FROM (VALUES (0.5, 0.5), (5.0, 5.0)) t(x, y)")
+            .await
+            .unwrap()
+            .logical_plan()
+            .clone();
         let codec = SkillgapLogicalCodec::default();
         let bytes = logical_plan_to_bytes_with_extension_codec(&plan, &codec).unwrap();
 
         let receiver = SessionContext::new();
         let decoded = logical_plan_from_bytes_with_extension_codec(&bytes, &receiver.task_ctx(), &codec).unwrap();
         let batches = receiver.execute_logical_plan(decoded).await.unwrap().collect().await.unwrap();
-        let placed: Vec<Option<&str>> = batches.iter().flat_map(|batch| batch.column(0).as_string::<i32>().iter()).collect();
+        let placed: Vec<Option<&str>> =
+            batches.iter().flat_map(|batch| batch.column(0).as_string::<i32>().iter()).collect();
         assert_eq!(placed, [Some("B1"), None]);
 
         // Ballista's own codec cannot: the receiving side has no such function.

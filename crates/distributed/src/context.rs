@@ -65,7 +65,10 @@ pub async fn standalone_context(state: SessionState) -> Result<SessionContext> {
 /// Starts a scheduler and an executor in this process; returns the scheduler's URL.
 async fn start_in_process() -> Result<String> {
     let [scheduler_port, flight_port, grpc_port] = [free_port()?, free_port()?, free_port()?];
-    let scheduler = SchedulerOptions { bind: SocketAddr::from(([127, 0, 0, 1], scheduler_port)), external_host: "127.0.0.1".to_owned() };
+    let scheduler = SchedulerOptions {
+        bind: SocketAddr::from(([127, 0, 0, 1], scheduler_port)),
+        external_host: "127.0.0.1".to_owned(),
+    };
     tokio::spawn(async move {
         if let Err(error) = serve_scheduler(scheduler).await {
             tracing::error!(%error, "the in-process scheduler stopped");
@@ -94,7 +97,8 @@ async fn start_in_process() -> Result<String> {
 
 /// A loopback port free now.
 fn free_port() -> Result<u16> {
-    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).map_err(|error| Error::Standalone(format!("no free port on loopback: {error}")))?;
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0))
+        .map_err(|error| Error::Standalone(format!("no free port on loopback: {error}")))?;
     listener.local_addr().map(|address| address.port()).map_err(|error| Error::Standalone(error.to_string()))
 }
 

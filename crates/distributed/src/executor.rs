@@ -53,7 +53,9 @@ pub async fn serve_executor(options: ExecutorOptions) -> Result<()> {
         print_thread_info: false,
         // Every function of DataFusion's default session (Ballista's own list lacks the
         // nested ones, such as array_length); skillgap's come with the plans (the codecs).
-        override_function_registry: Some(Arc::new(BallistaFunctionRegistry::from(&SessionStateBuilder::new().with_default_features().build()))),
+        override_function_registry: Some(Arc::new(BallistaFunctionRegistry::from(
+            &SessionStateBuilder::new().with_default_features().build(),
+        ))),
         override_execution_engine: Some(Arc::new(StageRunner::default())),
         override_logical_codec: Some(Arc::new(SkillgapLogicalCodec::default())),
         override_physical_codec: Some(Arc::new(SkillgapPhysicalCodec::default())),

@@ -35,7 +35,15 @@ impl ExecutionEngine for StageRunner {
         work_dir: &str,
         config: &SessionConfig,
     ) -> Result<Arc<dyn QueryStageExecutor>> {
-        let inner = self.inner.create_query_stage_exec(job_id, stage_id, task_id, global_output_partition_ids, plan, work_dir, config)?;
+        let inner = self.inner.create_query_stage_exec(
+            job_id,
+            stage_id,
+            task_id,
+            global_output_partition_ids,
+            plan,
+            work_dir,
+            config,
+        )?;
         Ok(Arc::new(WithoutMetrics { inner }))
     }
 }
@@ -54,7 +62,11 @@ impl fmt::Display for WithoutMetrics {
 
 #[async_trait::async_trait]
 impl QueryStageExecutor for WithoutMetrics {
-    async fn execute_query_stage(&self, task_id: usize, context: Arc<TaskContext>) -> Result<Vec<ShuffleWritePartition>> {
+    async fn execute_query_stage(
+        &self,
+        task_id: usize,
+        context: Arc<TaskContext>,
+    ) -> Result<Vec<ShuffleWritePartition>> {
         self.inner.execute_query_stage(task_id, context).await
     }
     fn collect_plan_metrics(&self) -> Vec<MetricsSet> {

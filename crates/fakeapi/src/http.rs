@@ -12,7 +12,8 @@ use crate::labour_market;
 use crate::{CLIENT_ID, CLIENT_SECRET, Fault, State, lock};
 
 /// The scope parts the token endpoint knows (any other is `invalid_scope`).
-const KNOWN_SCOPES: [&str; 4] = ["api_offresdemploiv2", "o2dsoffre", "api_stats-offres-demandes-emploiv1", "offresetdemandesemploi"];
+const KNOWN_SCOPES: [&str; 4] =
+    ["api_offresdemploiv2", "o2dsoffre", "api_stats-offres-demandes-emploiv1", "offresetdemandesemploi"];
 /// What a token needs for the Marché du travail resources.
 const LABOUR_MARKET_SCOPES: [&str; 2] = ["api_stats-offres-demandes-emploiv1", "offresetdemandesemploi"];
 
@@ -74,7 +75,11 @@ fn percent_decode(text: &str) -> String {
 }
 
 fn pairs(text: &str) -> Vec<(String, String)> {
-    text.split('&').filter(|p| !p.is_empty()).map(|p| p.split_once('=').unwrap_or((p, ""))).map(|(k, v)| (percent_decode(k), percent_decode(v))).collect()
+    text.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| p.split_once('=').unwrap_or((p, "")))
+        .map(|(k, v)| (percent_decode(k), percent_decode(v)))
+        .collect()
 }
 
 fn read_request(stream: &TcpStream) -> Option<Request> {
@@ -93,13 +98,26 @@ fn read_request(stream: &TcpStream) -> Option<Request> {
     let mut lines = head.lines();
     let mut request_line = lines.next()?.split_whitespace();
     let (method, target) = (request_line.next()?.to_owned(), request_line.next()?.to_owned());
-    let headers: Vec<(String, String)> =
-        lines.filter_map(|line| line.split_once(':')).map(|(key, value)| (key.trim().to_owned(), value.trim().to_owned())).collect();
-    let length: usize = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("content-length")).and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(key, value)| (key.trim().to_owned(), value.trim().to_owned()))
+        .collect();
+    let length: usize = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
     let mut body = vec![0; length.min(1 << 20)];
     reader.read_exact(&mut body).ok()?;
     let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-    Some(Request { method, path: path.to_owned(), query: pairs(query), headers, body: String::from_utf8_lossy(&body).into_owned(), head })
+    Some(Request {
+        method,
+        path: path.to_owned(),
+        query: pairs(query),
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+        head,
+    })
 }
 
 fn write_response(mut stream: &TcpStream, response: &Response, truncate: bool) {
@@ -114,9 +132,14 @@ fn write_response(mut stream: &TcpStream, response: &Response, truncate: bool) {
         429 => "Too Many Requests",
         _ => "Error",
     };
-    let mut head = format!("HTTP/1.1 {} {reason}\r\nConnection: close\r\nContent-Length: {}\r\n", response.status, response.body.len());
+    let mut head = format!(
+        "HTTP/1.1 {} {reason}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        response.status,
+        response.body.len()
+    );
     if !response.body.is_empty() {
-        let kind = if response.body.starts_with(b"<?xml") { "application/xml" } else { "application/json;charset=UTF-8" };
+        let kind =
+            if response.body.starts_with(b"<?xml") { "application/xml" } else { "application/json;charset=UTF-8" };
         head.push_str(&format!("Content-Type: {kind}\r\n"));
     }
     for (name, value) in &response.headers {
@@ -129,7 +152,11 @@ fn write_response(mut stream: &TcpStream, response: &Response, truncate: bool) {
 
 /// What a fault makes of a request: no answer at all (`None`), or the answer to send and
 /// whether to cut it; `answer` gives the normal one.
-fn with_fault(fault: Option<Fault>, state: &Mutex<State>, answer: impl FnOnce() -> Response) -> Option<(Response, bool)> {
+fn with_fault(
+    fault: Option<Fault>,
+    state: &Mutex<State>,
+    answer: impl FnOnce() -> Response,
+) -> Option<(Response, bool)> {
     match fault {
         Some(Fault::Drop) => return None,
         Some(Fault::Slow(delay)) => std::thread::sleep(delay),
@@ -187,27 +214,46 @@ fn token(request: &Request, state: &Mutex<State>) -> Response {
     state.token_requests += 1;
     state.requests.push(format!("{}{}", request.head, request.body));
     if state.echo_token_form {
-        return json_response(400, &json!({"error": "invalid_request", "error_description": format!("cannot parse {}", request.body)}));
+        return json_response(
+            400,
+            &json!({"error": "invalid_request", "error_description": format!("cannot parse {}", request.body)}),
+        );
     }
     if request.parameter("realm") != Some("/partenaire") {
         return json_response(400, &json!({"error": "invalid_request", "error_description": "realm is required"}));
     }
-    if field("grant_type") != Some("client_credentials") || field("client_id") != Some(CLIENT_ID) || field("client_secret") != Some(CLIENT_SECRET) {
-        return json_response(401, &json!({"error": "invalid_client", "error_description": "Client authentication failed"}));
+    if field("grant_type") != Some("client_credentials")
+        || field("client_id") != Some(CLIENT_ID)
+        || field("client_secret") != Some(CLIENT_SECRET)
+    {
+        return json_response(
+            401,
+            &json!({"error": "invalid_client", "error_description": "Client authentication failed"}),
+        );
     }
     let scope = field("scope").unwrap_or("").to_owned();
     if scope.split_whitespace().any(|part| !KNOWN_SCOPES.contains(&part)) {
-        return json_response(400, &json!({"error_description": "Unknown/invalid scope(s).", "error": "invalid_scope"}));
+        return json_response(
+            400,
+            &json!({"error_description": "Unknown/invalid scope(s).", "error": "invalid_scope"}),
+        );
     }
     let number = state.token_requests;
     let token = format!("token-{number}");
     let lifetime = state.token_lifetime_seconds;
     state.tokens.insert(token.clone(), (Instant::now() + Duration::from_secs(lifetime), scope));
-    json_response(200, &json!({"access_token": token, "token_type": "Bearer", "expires_in": lifetime, "scope": field("scope").unwrap_or("")}))
+    json_response(
+        200,
+        &json!({"access_token": token, "token_type": "Bearer", "expires_in": lifetime, "scope": field("scope").unwrap_or("")}),
+    )
 }
 
 /// A Marché du travail indicator request.
-fn indicator(request: &Request, state: &Mutex<State>, (code, period_type, nomenclature_type): (&'static str, &'static str, &'static str)) -> Response {
+fn indicator(
+    request: &Request,
+    state: &Mutex<State>,
+    (code, period_type, nomenclature_type): (&'static str, &'static str, &'static str),
+) -> Response {
     let mut state = lock(state);
     let granted = request
         .header("Authorization")
@@ -225,11 +271,20 @@ fn indicator(request: &Request, state: &Mutex<State>, (code, period_type, nomenc
     let Ok(criterion) = serde_json::from_str::<Value>(&request.body) else {
         return bad_request("Le corps de la requête n'est pas un JSON valide.");
     };
-    let (status, body) = labour_market::answer(code, period_type, nomenclature_type, &criterion, &state.labour_market, &state.labour_market_options);
+    let (status, body) = labour_market::answer(
+        code,
+        period_type,
+        nomenclature_type,
+        &criterion,
+        &state.labour_market,
+        &state.labour_market_options,
+    );
     state.labour_market_criteria.push(criterion);
     if request.header("Accept").is_none_or(|accept| !accept.contains("application/json")) {
         // Without `Accept: application/json` the real API answers in XML.
-        let xml = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><reponse><codeIndicateur>{code}</codeIndicateur></reponse>");
+        let xml = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><reponse><codeIndicateur>{code}</codeIndicateur></reponse>"
+        );
         return Response { status, headers: Vec::new(), body: xml.into_bytes() };
     }
     json_response(status, &body)
@@ -253,7 +308,12 @@ fn search(request: &Request, state: &Mutex<State>) -> Response {
     if !authorised {
         return json_response(401, &json!({"message": "Jeton invalide ou expiré"}));
     }
-    let (start, end) = match request.parameter("range").unwrap_or("0-149").split_once('-').map(|(p, d)| (p.parse::<u64>(), d.parse::<u64>())) {
+    let (start, end) = match request
+        .parameter("range")
+        .unwrap_or("0-149")
+        .split_once('-')
+        .map(|(p, d)| (p.parse::<u64>(), d.parse::<u64>()))
+    {
         Some((Ok(p), Ok(d))) if p <= d && d - p < PAGE_LIMIT && p <= MAX_START && d <= MAX_END => (p, d),
         _ => return bad_request("Valeur du paramètre « range » incorrecte."),
     };
@@ -262,7 +322,11 @@ fn search(request: &Request, state: &Mutex<State>) -> Response {
     let (minimum, maximum) = match (minimum, maximum) {
         (None, None) => (None, None),
         (Some(Some(a)), Some(Some(b))) => (Some(a), Some(b)),
-        _ => return bad_request("minCreationDate et maxCreationDate vont ensemble, au format yyyy-MM-dd'T'hh:mm:ss'Z'."),
+        _ => {
+            return bad_request(
+                "minCreationDate et maxCreationDate vont ensemble, au format yyyy-MM-dd'T'hh:mm:ss'Z'.",
+            );
+        }
     };
     let published_since = match request.parameter("publieeDepuis").map(str::parse::<i64>) {
         None => None,
@@ -271,15 +335,21 @@ fn search(request: &Request, state: &Mutex<State>) -> Response {
     };
     let departements: Option<Vec<&str>> = request.parameter("departement").map(|list| list.split(',').collect());
     let now = state.now.unwrap_or_else(Utc::now);
-    let date =
-        |offer: &Value, field: &str| offer.get(field).and_then(Value::as_str).and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc));
+    let date = |offer: &Value, field: &str| {
+        offer
+            .get(field)
+            .and_then(Value::as_str)
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc))
+    };
     let mut matching: Vec<&Value> = state
         .offers
         .iter()
         .filter(|offer| {
             let created = date(offer, "dateCreation");
             let updated = date(offer, "dateActualisation").or(created);
-            let departement = offer.pointer("/lieuTravail/commune").and_then(Value::as_str).map(|c| &c[..c.len().min(2)]);
+            let departement =
+                offer.pointer("/lieuTravail/commune").and_then(Value::as_str).map(|c| &c[..c.len().min(2)]);
             minimum.is_none_or(|m| created.is_some_and(|c| c >= m))
                 && maximum.is_none_or(|m| created.is_some_and(|c| c <= m))
                 && published_since.is_none_or(|days| updated.is_some_and(|u| u >= now - chrono::Duration::days(days)))
@@ -287,8 +357,12 @@ fn search(request: &Request, state: &Mutex<State>) -> Response {
         })
         .collect();
     matching.sort_by(|a, b| {
-        let key =
-            |o: &Value| (o.get("dateCreation").and_then(Value::as_str).unwrap_or("").to_owned(), o.get("id").and_then(Value::as_str).unwrap_or("").to_owned());
+        let key = |o: &Value| {
+            (
+                o.get("dateCreation").and_then(Value::as_str).unwrap_or("").to_owned(),
+                o.get("id").and_then(Value::as_str).unwrap_or("").to_owned(),
+            )
+        };
         key(b).0.cmp(&key(a).0).then(key(a).1.cmp(&key(b).1))
     });
     let total = matching.len() as u64;
@@ -305,7 +379,10 @@ fn search(request: &Request, state: &Mutex<State>) -> Response {
     state.answered_queries.push(shown);
     Response {
         status: if last + 1 < total { 206 } else { 200 },
-        headers: vec![("Content-Range".to_owned(), format!("offres {start}-{last}/{total}")), ("Accept-Range".to_owned(), "offres 150".to_owned())],
+        headers: vec![
+            ("Content-Range".to_owned(), format!("offres {start}-{last}/{total}")),
+            ("Accept-Range".to_owned(), "offres 150".to_owned()),
+        ],
         body: json!({"resultats": page, "filtresPossibles": []}).to_string().into_bytes(),
     }
 }

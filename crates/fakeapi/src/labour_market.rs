@@ -57,29 +57,52 @@ fn allowed_territory(indicator: &str, territory_type: &str) -> bool {
 }
 
 /// What one criterion gets: status and body.
-pub fn answer(indicator: &'static str, period_type: &str, nomenclature_type: &str, criterion: &Value, figures: &[Figure], options: &Options) -> (u16, Value) {
+pub fn answer(
+    indicator: &'static str,
+    period_type: &str,
+    nomenclature_type: &str,
+    criterion: &Value,
+    figures: &[Figure],
+    options: &Options,
+) -> (u16, Value) {
     let field = |name: &str| criterion.get(name).and_then(Value::as_str);
     let bad = |message: String| (400, json!({"codeHttp": 400, "message": message}));
-    let (Some(territory_type), Some(territory), Some(activity_type)) = (field("codeTypeTerritoire"), field("codeTerritoire"), field("codeTypeActivite")) else {
+    let (Some(territory_type), Some(territory), Some(activity_type)) =
+        (field("codeTypeTerritoire"), field("codeTerritoire"), field("codeTypeActivite"))
+    else {
         return bad("codeTypeTerritoire, codeTerritoire et codeTypeActivite sont obligatoires".to_owned());
     };
     if field("codeTypePeriode") != Some(period_type) {
-        return bad(format!("codeTypePeriode {} non autorisé pour {indicator}", field("codeTypePeriode").unwrap_or("absent")));
+        return bad(format!(
+            "codeTypePeriode {} non autorisé pour {indicator}",
+            field("codeTypePeriode").unwrap_or("absent")
+        ));
     }
     if field("codeTypeNomenclature") != Some(nomenclature_type) {
-        return bad(format!("codeTypeNomenclature {} non autorisé pour {indicator}", field("codeTypeNomenclature").unwrap_or("absent")));
+        return bad(format!(
+            "codeTypeNomenclature {} non autorisé pour {indicator}",
+            field("codeTypeNomenclature").unwrap_or("absent")
+        ));
     }
     if !allowed_territory(indicator, territory_type) || !["ROME", "CUMUL"].contains(&activity_type) {
         return bad(format!("croisement {territory_type} x {activity_type} non autorisé pour {indicator}"));
     }
     let activity = field("codeActivite").unwrap_or("CUMUL");
     let strings = |name: &str| -> Option<BTreeSet<String>> {
-        criterion.get(name).and_then(Value::as_array).map(|list| list.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        criterion
+            .get(name)
+            .and_then(Value::as_array)
+            .map(|list| list.iter().filter_map(Value::as_str).map(str::to_owned).collect())
     };
     let (nomenclatures, periods) = (strings("listeCodeNomenclature"), strings("listeCodePeriode"));
     let mut matching: Vec<&Figure> = figures
         .iter()
-        .filter(|f| f.indicator == indicator && f.territory_type == territory_type && f.territory == territory && f.activity == activity)
+        .filter(|f| {
+            f.indicator == indicator
+                && f.territory_type == territory_type
+                && f.territory == territory
+                && f.activity == activity
+        })
         .filter(|f| nomenclatures.as_ref().is_none_or(|codes| codes.contains(&f.nomenclature)))
         .filter(|f| periods.as_ref().is_none_or(|codes| codes.contains(&f.period)))
         .collect();
@@ -149,24 +172,36 @@ pub struct Options {
 /// A deterministic set of figures: DE_1 (`A`, `ABC`, …), DE_5 (`MOIS EN COURS`, `CUMUL 12
 /// MOIS`) for `quarters`, PERSP_2 (the main indicator and seven causes) for `years`, by
 /// BMO bassin × ROME, plus the national all-activity totals. Counts are multiples of ten.
-pub fn generate_labour_market(bassins: &[&str], romes: &[&str], quarters: &[&str], years: &[&str], seed: u64) -> Vec<Figure> {
+pub fn generate_labour_market(
+    bassins: &[&str],
+    romes: &[&str],
+    quarters: &[&str],
+    years: &[&str],
+    seed: u64,
+) -> Vec<Figure> {
     let mut state = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
     let mut next = move |range: u64| {
         state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
         (state >> 33) % range.max(1)
     };
     let mut figures = Vec::new();
-    let figure =
-        |indicator, territory_type: &str, territory: &str, activity: &str, nomenclature: &str, period: &str, value: f64, decimal: Option<f64>| Figure {
-            indicator,
-            territory_type: territory_type.to_owned(),
-            territory: territory.to_owned(),
-            activity: activity.to_owned(),
-            nomenclature: nomenclature.to_owned(),
-            period: period.to_owned(),
-            value: Some(value),
-            decimal,
-        };
+    let figure = |indicator,
+                  territory_type: &str,
+                  territory: &str,
+                  activity: &str,
+                  nomenclature: &str,
+                  period: &str,
+                  value: f64,
+                  decimal: Option<f64>| Figure {
+        indicator,
+        territory_type: territory_type.to_owned(),
+        territory: territory.to_owned(),
+        activity: activity.to_owned(),
+        nomenclature: nomenclature.to_owned(),
+        period: period.to_owned(),
+        value: Some(value),
+        decimal,
+    };
     for quarter in quarters {
         let (mut total_a, mut total_abc, mut total_entries) = (0.0, 0.0, 0.0);
         for bassin in bassins {
@@ -177,10 +212,21 @@ pub fn generate_labour_market(bassins: &[&str], romes: &[&str], quarters: &[&str
                 total_a += a;
                 total_abc += abc;
                 total_entries += entries;
-                for (nomenclature, value) in [("A", a), ("ABC", abc), ("ABCDE", abc + 10.0 * next(20) as f64), ("B", 10.0 * next(10) as f64)] {
+                for (nomenclature, value) in
+                    [("A", a), ("ABC", abc), ("ABCDE", abc + 10.0 * next(20) as f64), ("B", 10.0 * next(10) as f64)]
+                {
                     figures.push(figure("DE_1", "BASBMO", bassin, rome, nomenclature, quarter, value, None));
                 }
-                figures.push(figure("DE_5", "BASBMO", bassin, rome, "MOIS EN COURS", quarter, (entries / 40.0).round() * 10.0, None));
+                figures.push(figure(
+                    "DE_5",
+                    "BASBMO",
+                    bassin,
+                    rome,
+                    "MOIS EN COURS",
+                    quarter,
+                    (entries / 40.0).round() * 10.0,
+                    None,
+                ));
                 figures.push(figure("DE_5", "BASBMO", bassin, rome, "CUMUL 12 MOIS", quarter, entries, None));
             }
         }
@@ -188,14 +234,32 @@ pub fn generate_labour_market(bassins: &[&str], romes: &[&str], quarters: &[&str
         figures.push(figure("DE_1", "NAT", "FR", "CUMUL", "ABC", quarter, total_abc, None));
         figures.push(figure("DE_5", "NAT", "FR", "CUMUL", "CUMUL 12 MOIS", quarter, total_entries, None));
     }
-    const CAUSES: [&str; 8] = ["PERSPECTIVE", "MAIN_OEUVRE", "INT_EMB", "COND_TRAVAIL", "DUR_EMPL", "MISMATCH_GEO", "SPECIF_FORM_EMPL", "ATTR_SALARIALE"];
+    const CAUSES: [&str; 8] = [
+        "PERSPECTIVE",
+        "MAIN_OEUVRE",
+        "INT_EMB",
+        "COND_TRAVAIL",
+        "DUR_EMPL",
+        "MISMATCH_GEO",
+        "SPECIF_FORM_EMPL",
+        "ATTR_SALARIALE",
+    ];
     for year in years {
         for bassin in bassins {
             for rome in romes {
                 for cause in CAUSES {
                     let rank = 1 + next(5);
                     let decimal = (rank as f64 - 0.5 + next(100) as f64 / 100.0).clamp(1.0, 5.0);
-                    figures.push(figure("PERSP_2", "BASBMO", bassin, rome, cause, year, rank as f64, Some((decimal * 100.0).round() / 100.0)));
+                    figures.push(figure(
+                        "PERSP_2",
+                        "BASBMO",
+                        bassin,
+                        rome,
+                        cause,
+                        year,
+                        rank as f64,
+                        Some((decimal * 100.0).round() / 100.0),
+                    ));
                 }
             }
         }

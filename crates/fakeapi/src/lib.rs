@@ -104,7 +104,8 @@ impl FakeApi {
     pub fn start(offers: Vec<Value>, now: DateTime<Utc>) -> std::io::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let address = listener.local_addr()?;
-        let state = Arc::new(Mutex::new(State { offers, token_lifetime_seconds: 1499, now: Some(now), ..State::default() }));
+        let state =
+            Arc::new(Mutex::new(State { offers, token_lifetime_seconds: 1499, now: Some(now), ..State::default() }));
         let stop = Arc::new(AtomicBool::new(false));
         let (thread_state, thread_stop) = (state.clone(), stop.clone());
         std::thread::spawn(move || {

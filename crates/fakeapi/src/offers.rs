@@ -6,7 +6,14 @@ use serde_json::{Value, json};
 /// `count` offers created over the `days` before `now`, spread over `departements` (each
 /// offer's commune is `<département>001`), ids `G<seed>-<n>`; every third offer was
 /// updated a day after its creation.
-pub fn generate_offers(count: usize, seed: u64, departements: &[&str], romes: &[&str], now: DateTime<Utc>, days: i64) -> Vec<Value> {
+pub fn generate_offers(
+    count: usize,
+    seed: u64,
+    departements: &[&str],
+    romes: &[&str],
+    now: DateTime<Utc>,
+    days: i64,
+) -> Vec<Value> {
     let mut state = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
     let mut next = move || {
         state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);

@@ -38,7 +38,10 @@ pub const SCHEMAS: [&str; 7] = ["bronze", "staging", "silver", "intermediate", "
 /// nothing). Sorts, aggregations and joins spill to temporary files beyond it.
 pub fn bounded_runtimes(memory_limit_mib: usize) -> Result<(Arc<RuntimeEnv>, Arc<RuntimeEnv>)> {
     let bytes = memory_limit_mib.max(1) << 20;
-    let staging = RuntimeEnvBuilder::new().with_memory_pool(Arc::new(FairSpillPool::new(bytes))).build_arc().map_err(in_model("runtime"))?;
+    let staging = RuntimeEnvBuilder::new()
+        .with_memory_pool(Arc::new(FairSpillPool::new(bytes)))
+        .build_arc()
+        .map_err(in_model("runtime"))?;
     let marts = RuntimeEnvBuilder::new().with_memory_limit(bytes, 1.0).build_arc().map_err(in_model("runtime"))?;
     Ok((staging, marts))
 }
@@ -102,10 +105,16 @@ pub struct SharedTables {
 impl SharedTables {
     /// Writes `batches` to `<dir>/<name>/part-0.parquet` (replacing an earlier table of that
     /// name) and returns the table reading it.
-    fn write(&self, name: &str, schema: SchemaRef, batches: &[RecordBatch]) -> std::result::Result<Arc<dyn TableProvider>, DataFusionError> {
+    fn write(
+        &self,
+        name: &str,
+        schema: SchemaRef,
+        batches: &[RecordBatch],
+    ) -> std::result::Result<Arc<dyn TableProvider>, DataFusionError> {
         let dir = self.dir.join(name);
         fresh_directory(&dir)?;
-        let mut writer = ArrowWriter::try_new(std::fs::File::create(dir.join("part-0.parquet"))?, schema.clone(), None)?;
+        let mut writer =
+            ArrowWriter::try_new(std::fs::File::create(dir.join("part-0.parquet"))?, schema.clone(), None)?;
         for batch in batches {
             writer.write(batch)?;
         }
@@ -137,7 +146,12 @@ pub fn share_tables(context: &SessionContext, shared: SharedTables) {
 
 /// Registers in-memory batches as `name` (for example `staging.rome`): a memory table, or
 /// a shared Parquet file when the context's plans run elsewhere (see [`share_tables`]).
-pub fn register_batches(context: &SessionContext, name: &str, schema: SchemaRef, batches: Vec<RecordBatch>) -> Result<()> {
+pub fn register_batches(
+    context: &SessionContext,
+    name: &str,
+    schema: SchemaRef,
+    batches: Vec<RecordBatch>,
+) -> Result<()> {
     let shared = context.state_ref().read().config().get_extension::<SharedTables>();
     let table: Arc<dyn TableProvider> = match shared {
         None => Arc::new(MemTable::try_new(schema, vec![batches]).map_err(in_model(name))?),

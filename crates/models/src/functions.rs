@@ -55,7 +55,12 @@ impl ScalarUDFImpl for TextFunction {
 }
 
 fn text_function(name: &'static str, return_type: DataType, function: fn(&StringArray) -> ArrayRef) -> ScalarUDF {
-    ScalarUDF::from(TextFunction { name, signature: Signature::string(1, Volatility::Immutable), return_type, function })
+    ScalarUDF::from(TextFunction {
+        name,
+        signature: Signature::string(1, Volatility::Immutable),
+        return_type,
+        function,
+    })
 }
 
 /// Parses an API timestamp (`2023-09-11T15:10:07.000Z`, with or without milliseconds, or
@@ -115,7 +120,11 @@ pub fn parse_period(text: &str, end: bool) -> Option<NaiveDate> {
         return None;
     }
     let first = NaiveDate::from_ymd_opt(year.parse().ok()?, first_month, 1)?;
-    if end { first.checked_add_months(chrono::Months::new(months)).map(|next| next - chrono::Duration::days(1)) } else { Some(first) }
+    if end {
+        first.checked_add_months(chrono::Months::new(months)).map(|next| next - chrono::Duration::days(1))
+    } else {
+        Some(first)
+    }
 }
 
 /// An LHEO date (`YYYYMMDD`): `00000000` and `99999999` are unknown; a `00` day or month
@@ -138,7 +147,11 @@ pub fn parse_lheo_date(text: &str, end: bool) -> Option<NaiveDate> {
     };
     if day == 0 {
         let first = NaiveDate::from_ymd_opt(year, month, 1)?;
-        return if end { first.checked_add_months(chrono::Months::new(1)).map(|next| next - chrono::Duration::days(1)) } else { Some(first) };
+        return if end {
+            first.checked_add_months(chrono::Months::new(1)).map(|next| next - chrono::Duration::days(1))
+        } else {
+            Some(first)
+        };
     }
     NaiveDate::from_ymd_opt(year, month, day)
 }
@@ -168,19 +181,23 @@ pub fn text_functions() -> Vec<ScalarUDF> {
             Arc::new(values)
         }),
         text_function("parse_lheo_start", DataType::Date32, |text| {
-            let values: Date32Array = text.iter().map(|v| v.and_then(|t| parse_lheo_date(t, false)).map(days_since_epoch)).collect();
+            let values: Date32Array =
+                text.iter().map(|v| v.and_then(|t| parse_lheo_date(t, false)).map(days_since_epoch)).collect();
             Arc::new(values)
         }),
         text_function("parse_lheo_end", DataType::Date32, |text| {
-            let values: Date32Array = text.iter().map(|v| v.and_then(|t| parse_lheo_date(t, true)).map(days_since_epoch)).collect();
+            let values: Date32Array =
+                text.iter().map(|v| v.and_then(|t| parse_lheo_date(t, true)).map(days_since_epoch)).collect();
             Arc::new(values)
         }),
         text_function("period_start", DataType::Date32, |text| {
-            let values: Date32Array = text.iter().map(|v| v.and_then(|t| parse_period(t, false)).map(days_since_epoch)).collect();
+            let values: Date32Array =
+                text.iter().map(|v| v.and_then(|t| parse_period(t, false)).map(days_since_epoch)).collect();
             Arc::new(values)
         }),
         text_function("period_end", DataType::Date32, |text| {
-            let values: Date32Array = text.iter().map(|v| v.and_then(|t| parse_period(t, true)).map(days_since_epoch)).collect();
+            let values: Date32Array =
+                text.iter().map(|v| v.and_then(|t| parse_period(t, true)).map(days_since_epoch)).collect();
             Arc::new(values)
         }),
     ]

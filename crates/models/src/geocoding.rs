@@ -25,7 +25,12 @@ pub struct BassinIndex {
 impl BassinIndex {
     /// Indexes (code, area) pairs.
     pub fn new(bassins: Vec<(String, MultiPolygon<f64>)>) -> Self {
-        Self::from_parts(bassins.into_iter().flat_map(|(code, area)| area.0.into_iter().map(move |polygon| (code.clone(), polygon))).collect())
+        Self::from_parts(
+            bassins
+                .into_iter()
+                .flat_map(|(code, area)| area.0.into_iter().map(move |polygon| (code.clone(), polygon)))
+                .collect(),
+        )
     }
 
     fn from_parts(polygons: Vec<(String, Polygon<f64>)>) -> Self {
@@ -33,7 +38,10 @@ impl BassinIndex {
         let mut boxes = Vec::new();
         for (code, polygon) in polygons {
             if let Some(rect) = polygon.bounding_rect() {
-                boxes.push(GeomWithData::new(Rectangle::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]), parts.len()));
+                boxes.push(GeomWithData::new(
+                    Rectangle::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]),
+                    parts.len(),
+                ));
                 parts.push((code, polygon));
             }
         }
@@ -45,7 +53,8 @@ impl BassinIndex {
     /// (exterior first), little-endian counts and coordinates.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::new();
-        let count = |out: &mut Vec<u8>, n: usize| out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes());
+        let count =
+            |out: &mut Vec<u8>, n: usize| out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes());
         count(&mut out, self.parts.len());
         for (code, polygon) in &self.parts {
             count(&mut out, code.len());
@@ -69,7 +78,8 @@ impl BassinIndex {
         let mut polygons = Vec::new();
         for _ in 0..parts {
             let length = reader.count()?;
-            let code = String::from_utf8(reader.take(length)?.to_vec()).map_err(|_| format!("bassin code at byte {} is not UTF-8", reader.at))?;
+            let code = String::from_utf8(reader.take(length)?.to_vec())
+                .map_err(|_| format!("bassin code at byte {} is not UTF-8", reader.at))?;
             let mut rings = Vec::new();
             for _ in 0..reader.count()? {
                 let points = reader.count()?;
@@ -124,7 +134,11 @@ struct ByteReader<'a> {
 
 impl ByteReader<'_> {
     fn take(&mut self, length: usize) -> Result<&[u8], String> {
-        let end = self.at.checked_add(length).filter(|end| *end <= self.bytes.len()).ok_or_else(|| format!("truncated at byte {}", self.at))?;
+        let end = self
+            .at
+            .checked_add(length)
+            .filter(|end| *end <= self.bytes.len())
+            .ok_or_else(|| format!("truncated at byte {}", self.at))?;
         let taken = &self.bytes[self.at..end];
         self.at = end;
         Ok(taken)
@@ -225,7 +239,10 @@ pub const POSTAL_CTE: &str = "postal AS (SELECT code_postal, MIN(code_bassin) AS
 /// The joins of the first two placement steps (aliases `c` and `p`), given the row's commune
 /// and postal code columns; use with [`POSTAL_CTE`] and [`placement_sql`].
 pub fn placement_joins(commune: &str, postal: &str) -> String {
-    format!("LEFT JOIN staging.communes c ON c.code_commune = {} LEFT JOIN postal p ON p.code_postal = {postal}", commune_of(commune))
+    format!(
+        "LEFT JOIN staging.communes c ON c.code_commune = {} LEFT JOIN postal p ON p.code_postal = {postal}",
+        commune_of(commune)
+    )
 }
 
 /// The SQL placing a located row in a bassin, shared by offers and sessions: commune code
@@ -250,8 +267,10 @@ mod tests {
     fn index() -> BassinIndex {
         // B: the square [0,2]²; A: the square [2,4]×[0,2] (shared border x = 2);
         // C: [0,4]×[2,4] minus the hole [1,3]×[2.5,3.5], and a separate island [10,11]².
-        let b = MultiPolygon::new(vec![polygon![(x: 0.0, y: 0.0), (x: 2.0, y: 0.0), (x: 2.0, y: 2.0), (x: 0.0, y: 2.0)]]);
-        let a = MultiPolygon::new(vec![polygon![(x: 2.0, y: 0.0), (x: 4.0, y: 0.0), (x: 4.0, y: 2.0), (x: 2.0, y: 2.0)]]);
+        let b =
+            MultiPolygon::new(vec![polygon![(x: 0.0, y: 0.0), (x: 2.0, y: 0.0), (x: 2.0, y: 2.0), (x: 0.0, y: 2.0)]]);
+        let a =
+            MultiPolygon::new(vec![polygon![(x: 2.0, y: 0.0), (x: 4.0, y: 0.0), (x: 4.0, y: 2.0), (x: 2.0, y: 2.0)]]);
         let c_main = Polygon::new(
             LineString::from(vec![(0.0, 2.0), (4.0, 2.0), (4.0, 4.0), (0.0, 4.0), (0.0, 2.0)]),
             vec![LineString::from(vec![(1.0, 2.5), (1.0, 3.5), (3.0, 3.5), (3.0, 2.5), (1.0, 2.5)])],
@@ -278,7 +297,9 @@ mod tests {
         let bytes = index.to_bytes();
         let read = BassinIndex::from_bytes(&bytes).unwrap();
         assert_eq!(read.len(), index.len());
-        for (x, y) in [(1.0, 1.0), (3.0, 1.0), (0.5, 3.0), (2.0, 3.0), (10.5, 10.5), (-5.0, 1.0), (2.0, 1.0), (2.0, 2.0)] {
+        for (x, y) in
+            [(1.0, 1.0), (3.0, 1.0), (0.5, 3.0), (2.0, 3.0), (10.5, 10.5), (-5.0, 1.0), (2.0, 1.0), (2.0, 2.0)]
+        {
             assert_eq!(read.locate(x, y), index.locate(x, y), "({x}, {y})");
         }
         assert!(BassinIndex::from_bytes(&bytes[..bytes.len() - 3]).unwrap_err().contains("truncated"));

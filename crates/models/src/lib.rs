@@ -18,13 +18,17 @@ mod schemas;
 mod shipping;
 pub mod staging;
 
-pub use context::{SharedTables, bounded_runtimes, equip, marts_context, marts_state, register_batches, share_tables, staging_state};
+pub use context::{
+    SharedTables, bounded_runtimes, equip, marts_context, marts_state, register_batches, share_tables, staging_state,
+};
 pub use error::{Error, Result};
 pub use geocoding::{BassinIndex, register_geocoder};
 pub use parameters::Parameters;
 pub use public::{SECRET_COLUMN, Secrecy, listed_in_secret, public_sql, public_table_spec, run_secrecy_checks};
 pub use quality::{TestFailure, run_table_tests};
-pub use schemas::{ColumnSpec, ColumnTest, PublicSpec, TableSpec, TestSpec, render_tables_markdown, table_spec, table_specs, type_name};
+pub use schemas::{
+    ColumnSpec, ColumnTest, PublicSpec, TableSpec, TestSpec, render_tables_markdown, table_spec, table_specs, type_name,
+};
 pub use shipping::{decode_function, encode_function};
 
 /// The bassin of offers and sessions that could not be placed.

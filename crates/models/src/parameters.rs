@@ -117,7 +117,10 @@ mod tests {
         let p = at(2026, 7, 1);
         assert_eq!(p.w12_start(), NaiveDate::from_ymd_opt(2025, 7, 1).unwrap());
         assert_eq!(p.f6_end(), NaiveDate::from_ymd_opt(2027, 1, 1).unwrap());
-        assert_eq!(p.observable(), (NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(), NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()));
+        assert_eq!(
+            p.observable(),
+            (NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(), NaiveDate::from_ymd_opt(2026, 1, 1).unwrap())
+        );
         assert_eq!(p.jobseekers_month(), "2026-06");
         assert_eq!(p.bmo_year(), 2026);
     }

@@ -58,13 +58,22 @@ impl Secrecy {
 
     /// The public value of the rate `column` (a gold column).
     fn rate(&self, column: &str, rounding: &RateRounding, public: &PublicSpec, spec: &TableSpec) -> String {
-        let type_of = |name: &str| spec.columns.iter().find(|c| c.name == name).map(|c| c.data_type.as_str()).unwrap_or("float64");
-        let published = |name: &str| if public.is_persons(name) { self.round(name, type_of(name)) } else { name.to_owned() };
+        let type_of = |name: &str| {
+            spec.columns.iter().find(|c| c.name == name).map(|c| c.data_type.as_str()).unwrap_or("float64")
+        };
+        let published =
+            |name: &str| if public.is_persons(name) { self.round(name, type_of(name)) } else { name.to_owned() };
         if let Some(of) = &rounding.of {
             let numerator = self.round(&format!("{column} * {of}"), "float64");
-            format!("CASE WHEN {column} IS NULL THEN NULL ELSE {numerator} / NULLIF(CAST({} AS DOUBLE), 0) END", published(of))
+            format!(
+                "CASE WHEN {column} IS NULL THEN NULL ELSE {numerator} / NULLIF(CAST({} AS DOUBLE), 0) END",
+                published(of)
+            )
         } else if let Some(over) = &rounding.over {
-            format!("CASE WHEN {column} IS NULL THEN NULL ELSE {column} * {over} / NULLIF(CAST({} AS DOUBLE), 0) END", published(over))
+            format!(
+                "CASE WHEN {column} IS NULL THEN NULL ELSE {column} * {over} / NULLIF(CAST({} AS DOUBLE), 0) END",
+                published(over)
+            )
         } else if let Some(step) = rounding.step {
             format!("round({column} / {step}) * {step}")
         } else {
@@ -115,7 +124,10 @@ pub fn public_sql(spec: &TableSpec, secrecy: Secrecy, forced: &BTreeMap<String, 
         // The audit's additional suppressions count as primary ones for the secondary rule.
         let forced = match forced.get(count) {
             Some(keys) if !keys.is_empty() => {
-                format!(" OR concat_ws('/', {grain}) IN ({})", keys.iter().map(|k| format!("'{}'", k.replace('\'', "''"))).collect::<Vec<_>>().join(", "))
+                format!(
+                    " OR concat_ws('/', {grain}) IN ({})",
+                    keys.iter().map(|k| format!("'{}'", k.replace('\'', "''"))).collect::<Vec<_>>().join(", ")
+                )
             }
             _ => String::new(),
         };
@@ -132,7 +144,9 @@ pub fn public_sql(spec: &TableSpec, secrecy: Secrecy, forced: &BTreeMap<String, 
         if public.counts.iter().any(|c| c == column) {
             return Some(format!("hidden_{column}"));
         }
-        public.follows.get(column).map(|sources| format!("({})", sources.iter().map(|s| format!("hidden_{s}")).collect::<Vec<_>>().join(" OR ")))
+        public.follows.get(column).map(|sources| {
+            format!("({})", sources.iter().map(|s| format!("hidden_{s}")).collect::<Vec<_>>().join(" OR "))
+        })
     };
     let mut columns = Vec::new();
     let mut secret = Vec::new();
@@ -174,11 +188,15 @@ fn secrecy_checks(public: &PublicSpec, table: &str, secrecy: Secrecy) -> Vec<(St
     let min_count = secrecy.min_count;
     let base = secrecy.rounding_base;
     let listed = |column: &str| listed_in_secret(column);
-    let off_multiple = |expression: &str, step: &str| format!("abs({expression} - round({expression} / {step}) * {step}) > 1e-6 * (1 + abs({expression}))");
+    let off_multiple = |expression: &str, step: &str| {
+        format!("abs({expression} - round({expression} / {step}) * {step}) > 1e-6 * (1 + abs({expression}))")
+    };
     let mut checks = Vec::new();
     for count in &public.counts {
-        checks
-            .push((format!("no {count} between 0 and {min_count} shown"), format!("SELECT COUNT(*) FROM {table} WHERE {count} > 0 AND {count} < {min_count}")));
+        checks.push((
+            format!("no {count} between 0 and {min_count} shown"),
+            format!("SELECT COUNT(*) FROM {table} WHERE {count} > 0 AND {count} < {min_count}"),
+        ));
         checks.push((
             format!("{count}: suppressed values are listed in secret"),
             format!("SELECT COUNT(*) FROM {table} WHERE {count} IS NOT NULL AND {}", listed(count)),
@@ -200,7 +218,10 @@ fn secrecy_checks(public: &PublicSpec, table: &str, secrecy: Secrecy) -> Vec<(St
     for column in rounded {
         checks.push((
             format!("{column} published as a multiple of {base}"),
-            format!("SELECT COUNT(*) FROM {table} WHERE {column} IS NOT NULL AND {}", off_multiple(&format!("CAST({column} AS DOUBLE)"), &base.to_string())),
+            format!(
+                "SELECT COUNT(*) FROM {table} WHERE {column} IS NOT NULL AND {}",
+                off_multiple(&format!("CAST({column} AS DOUBLE)"), &base.to_string())
+            ),
         ));
     }
     for (column, rounding) in &public.rates {
@@ -215,7 +236,10 @@ fn secrecy_checks(public: &PublicSpec, table: &str, secrecy: Secrecy) -> Vec<(St
         } else {
             continue;
         };
-        checks.push((format!("{column} × its published denominator gives only a rounded figure"), format!("SELECT COUNT(*) FROM {table} WHERE {failing}")));
+        checks.push((
+            format!("{column} × its published denominator gives only a rounded figure"),
+            format!("SELECT COUNT(*) FROM {table} WHERE {failing}"),
+        ));
     }
     for (column, sources) in &public.follows {
         let any_source = sources.iter().map(|s| listed(s)).collect::<Vec<_>>().join(" OR ");
@@ -228,7 +252,12 @@ fn secrecy_checks(public: &PublicSpec, table: &str, secrecy: Secrecy) -> Vec<(St
 }
 
 /// Runs the secrecy checks of the registered public table `table`; any failure is an error.
-pub async fn run_secrecy_checks(context: &SessionContext, spec: &TableSpec, table: &str, secrecy: Secrecy) -> Result<usize> {
+pub async fn run_secrecy_checks(
+    context: &SessionContext,
+    spec: &TableSpec,
+    table: &str,
+    secrecy: Secrecy,
+) -> Result<usize> {
     match spec.public.as_ref() {
         Some(public) => run_checks(context, table, &secrecy_checks(public, table, secrecy)).await,
         None => Ok(0),
@@ -302,14 +331,16 @@ public:
         let context = marts_context(Arc::default());
         register(&context);
         let exact = Secrecy { min_count: 5, rounding_base: 1 };
-        let batches = context.sql(&public_sql(&spec, exact, &BTreeMap::new()).unwrap()).await.unwrap().collect().await.unwrap();
+        let batches =
+            context.sql(&public_sql(&spec, exact, &BTreeMap::new()).unwrap()).await.unwrap().collect().await.unwrap();
         let batch = arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap();
         let de_a: Vec<Option<i64>> = batch.column(2).as_primitive::<arrow::datatypes::Int64Type>().iter().collect();
         let secret: Vec<&str> = batch.column(4).as_string::<i32>().iter().map(|s| s.unwrap_or("?")).collect();
         assert_eq!(de_a, [None, Some(40), None, Some(0), None, None, Some(0), None, None, Some(9)]);
         // Which fields, never why: the secondary 7 is listed as the primary 3 is.
         assert_eq!(secret, ["de_a,taux", "", "de_a,taux", "", "", "de_a,taux", "", "de_a,taux", "de_a,taux", ""]);
-        let taux_hidden = batch.column(3).as_primitive::<arrow::datatypes::Float64Type>().iter().filter(Option::is_none).count();
+        let taux_hidden =
+            batch.column(3).as_primitive::<arrow::datatypes::Float64Type>().iter().filter(Option::is_none).count();
         assert_eq!(taux_hidden, 5);
 
         let public_spec = public_table_spec(&spec).unwrap();
@@ -327,7 +358,10 @@ public:
         // The raw table with an empty `secret`: small counts shown.
         let raw = context.sql("SELECT *, '' AS secret FROM gold.demo").await.unwrap().collect().await.unwrap();
         register_batches(&context, "public.raw", raw[0].schema(), raw).unwrap();
-        let error = run_secrecy_checks(&context, &spec, "public.raw", Secrecy { min_count: 5, rounding_base: 1 }).await.unwrap_err().to_string();
+        let error = run_secrecy_checks(&context, &spec, "public.raw", Secrecy { min_count: 5, rounding_base: 1 })
+            .await
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("no de_a between 0 and 5 shown"), "{error}");
         // Only the primary cell hidden, its bassin total would give it back.
         let leaky = context
@@ -338,20 +372,27 @@ public:
             .await
             .unwrap();
         register_batches(&context, "public.leaky", leaky[0].schema(), leaky).unwrap();
-        let error = run_secrecy_checks(&context, &spec, "public.leaky", Secrecy { min_count: 5, rounding_base: 1 }).await.unwrap_err().to_string();
+        let error = run_secrecy_checks(&context, &spec, "public.leaky", Secrecy { min_count: 5, rounding_base: 1 })
+            .await
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("single suppressed cell") && error.contains("1 failing"), "{error}");
     }
 
     #[tokio::test]
     async fn counts_are_rounded_rates_follow_their_rounding_and_forced_cells_are_hidden() {
-        let spec = parse_standalone(&SPEC.replace("follows: {taux: [de_a]}", "follows: {taux: [de_a]}\n  rates: {taux: {of: de_a}}")).unwrap();
+        let spec = parse_standalone(
+            &SPEC.replace("follows: {taux: [de_a]}", "follows: {taux: [de_a]}\n  rates: {taux: {of: de_a}}"),
+        )
+        .unwrap();
         let context = marts_context(Arc::default());
         register(&context);
         let secrecy = Secrecy { min_count: 5, rounding_base: 10 };
         // Bassin 1's 40 forced out by the audit: with the primary 3, two cells are hidden, so
         // the 7 no longer needs to be, and shows rounded.
         let forced = BTreeMap::from([("de_a".to_owned(), BTreeSet::from(["1/B".to_owned()]))]);
-        let batches = context.sql(&public_sql(&spec, secrecy, &forced).unwrap()).await.unwrap().collect().await.unwrap();
+        let batches =
+            context.sql(&public_sql(&spec, secrecy, &forced).unwrap()).await.unwrap().collect().await.unwrap();
         let batch = arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap();
         let de_a: Vec<Option<i64>> = batch.column(2).as_primitive::<arrow::datatypes::Int64Type>().iter().collect();
         assert_eq!(de_a, [None, None, Some(10), Some(0), None, None, Some(0), None, None, Some(10)]);

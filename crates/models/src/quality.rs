@@ -32,7 +32,10 @@ fn test_queries(spec: &TableSpec, table: &str) -> Vec<(String, String)> {
     let mut queries = Vec::new();
     let unique = |columns: &[String]| {
         let list = columns.join(", ");
-        (format!("unique ({list})"), format!("SELECT COUNT(*) FROM (SELECT {list} FROM {table} GROUP BY {list} HAVING COUNT(*) > 1)"))
+        (
+            format!("unique ({list})"),
+            format!("SELECT COUNT(*) FROM (SELECT {list} FROM {table} GROUP BY {list} HAVING COUNT(*) > 1)"),
+        )
     };
     if !spec.grain.is_empty() {
         queries.push(unique(&spec.grain));
@@ -41,22 +44,32 @@ fn test_queries(spec: &TableSpec, table: &str) -> Vec<(String, String)> {
         let name = &column.name;
         for test in &column.tests {
             queries.push(match test {
-                ColumnTest::NotNull => (format!("{name} not null"), format!("SELECT COUNT(*) FROM {table} WHERE {name} IS NULL")),
+                ColumnTest::NotNull => {
+                    (format!("{name} not null"), format!("SELECT COUNT(*) FROM {table} WHERE {name} IS NULL"))
+                }
                 ColumnTest::AcceptedValues(values) => {
                     let list = values.iter().map(yaml_literal).collect::<Vec<_>>().join(", ");
-                    (format!("{name} in ({list})"), format!("SELECT COUNT(*) FROM {table} WHERE {name} IS NOT NULL AND {name} NOT IN ({list})"))
+                    (
+                        format!("{name} in ({list})"),
+                        format!("SELECT COUNT(*) FROM {table} WHERE {name} IS NOT NULL AND {name} NOT IN ({list})"),
+                    )
                 }
-                ColumnTest::Between([low, high]) => {
-                    (format!("{name} between {low} and {high}"), format!("SELECT COUNT(*) FROM {table} WHERE {name} < {low} OR {name} > {high}"))
-                }
+                ColumnTest::Between([low, high]) => (
+                    format!("{name} between {low} and {high}"),
+                    format!("SELECT COUNT(*) FROM {table} WHERE {name} < {low} OR {name} > {high}"),
+                ),
             });
         }
     }
     for test in &spec.tests {
         queries.push(match test {
             TestSpec::Unique(columns) => unique(columns),
-            TestSpec::Invariant { name, condition } => (format!("invariant {name}"), format!("SELECT COUNT(*) FROM {table} WHERE ({condition}) = false")),
-            TestSpec::Reconciliation { name, failing_rows } => (format!("reconciliation {name}"), format!("SELECT COUNT(*) FROM ({failing_rows})")),
+            TestSpec::Invariant { name, condition } => {
+                (format!("invariant {name}"), format!("SELECT COUNT(*) FROM {table} WHERE ({condition}) = false"))
+            }
+            TestSpec::Reconciliation { name, failing_rows } => {
+                (format!("reconciliation {name}"), format!("SELECT COUNT(*) FROM ({failing_rows})"))
+            }
         });
     }
     queries
@@ -64,7 +77,12 @@ fn test_queries(spec: &TableSpec, table: &str) -> Vec<(String, String)> {
 
 /// Runs every test of `spec` against the registered table `table` (e.g.
 /// `gold.competence_gap`); `{min_denom}` in an invariant is the run's `MIN_DENOM`.
-pub async fn run_table_tests(context: &SessionContext, spec: &TableSpec, table: &str, parameters: &Parameters) -> Result<usize> {
+pub async fn run_table_tests(
+    context: &SessionContext,
+    spec: &TableSpec,
+    table: &str,
+    parameters: &Parameters,
+) -> Result<usize> {
     let (observable_start, observable_end) = parameters.observable();
     let placeholders = [
         ("{min_denom}", parameters.min_denom.to_string()),
@@ -76,7 +94,9 @@ pub async fn run_table_tests(context: &SessionContext, spec: &TableSpec, table: 
     ];
     let queries: Vec<(String, String)> = test_queries(spec, table)
         .into_iter()
-        .map(|(name, sql)| (name, placeholders.iter().fold(sql, |sql, (placeholder, value)| sql.replace(placeholder, value))))
+        .map(|(name, sql)| {
+            (name, placeholders.iter().fold(sql, |sql, (placeholder, value)| sql.replace(placeholder, value)))
+        })
         .collect();
     run_checks(context, table, &queries).await
 }
@@ -87,7 +107,10 @@ pub(crate) async fn run_checks(context: &SessionContext, table: &str, queries: &
     let mut failures = Vec::new();
     for (name, sql) in queries {
         let batches = context.sql(sql).await.map_err(in_model(table))?.collect().await.map_err(in_model(table))?;
-        let failing_rows = batches.first().filter(|b| b.num_rows() > 0).map_or(0, |b| b.column(0).as_primitive::<Int64Type>().value(0));
+        let failing_rows = batches
+            .first()
+            .filter(|b| b.num_rows() > 0)
+            .map_or(0, |b| b.column(0).as_primitive::<Int64Type>().value(0));
         if failing_rows > 0 {
             failures.push(TestFailure { test: name.clone(), failing_rows });
         }

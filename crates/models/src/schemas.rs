@@ -185,7 +185,11 @@ pub enum TestSpec {
 #[cfg(test)]
 pub(crate) fn parse_standalone(text: &str) -> std::result::Result<TableSpec, serde_yaml::Error> {
     let mut spec: TableSpec = serde_yaml::from_str(text)?;
-    spec.columns = spec.entries.iter().filter_map(|e| if let ColumnEntry::Column(c) = e { Some(c.clone()) } else { None }).collect();
+    spec.columns = spec
+        .entries
+        .iter()
+        .filter_map(|e| if let ColumnEntry::Column(c) = e { Some(c.clone()) } else { None })
+        .collect();
     Ok(spec)
 }
 
@@ -195,7 +199,9 @@ pub fn table_specs() -> Result<&'static [TableSpec]> {
     let parsed = SPECS.get_or_init(|| {
         let specs: Vec<TableSpec> = SPECIFICATIONS
             .iter()
-            .map(|(table, text)| serde_yaml::from_str::<TableSpec>(text).map_err(|error| ((*table).to_owned(), error.to_string())))
+            .map(|(table, text)| {
+                serde_yaml::from_str::<TableSpec>(text).map_err(|error| ((*table).to_owned(), error.to_string()))
+            })
             .collect::<std::result::Result<_, _>>()?;
         let mut resolved = specs.clone();
         for spec in &mut resolved {
@@ -205,16 +211,31 @@ pub fn table_specs() -> Result<&'static [TableSpec]> {
                     ColumnEntry::Include(IncludeColumns { include }) => {
                         let source = specs
                             .iter()
-                            .find(|other| other.table == *include && other.entries.iter().all(|e| matches!(e, ColumnEntry::Column(_))))
-                            .ok_or_else(|| (spec.table.clone(), format!("`include: {include}` names no table whose columns are all listed")))?;
-                        spec.columns.extend(source.entries.iter().filter_map(|e| if let ColumnEntry::Column(c) = e { Some(c.clone()) } else { None }));
+                            .find(|other| {
+                                other.table == *include
+                                    && other.entries.iter().all(|e| matches!(e, ColumnEntry::Column(_)))
+                            })
+                            .ok_or_else(|| {
+                                (
+                                    spec.table.clone(),
+                                    format!("`include: {include}` names no table whose columns are all listed"),
+                                )
+                            })?;
+                        spec.columns.extend(
+                            source
+                                .entries
+                                .iter()
+                                .filter_map(|e| if let ColumnEntry::Column(c) = e { Some(c.clone()) } else { None }),
+                        );
                     }
                 }
             }
         }
         Ok(resolved)
     });
-    parsed.as_deref().map_err(|(table, message)| Error::Specification { table: table.clone(), message: message.clone() })
+    parsed
+        .as_deref()
+        .map_err(|(table, message)| Error::Specification { table: table.clone(), message: message.clone() })
 }
 
 /// One table's specification.
@@ -243,7 +264,9 @@ pub fn type_name(data_type: &DataType) -> String {
 
 /// `docs/tables.md`, generated from the specifications.
 pub fn render_tables_markdown() -> Result<String> {
-    let mut out = String::from("# Output tables\n\n<!-- Generated from schemas/*.yml by `skillgap docs tables`; do not edit by hand. -->\n\n");
+    let mut out = String::from(
+        "# Output tables\n\n<!-- Generated from schemas/*.yml by `skillgap docs tables`; do not edit by hand. -->\n\n",
+    );
     out.push_str("Each table is published as Parquet under `<output>/current/<layer>/<table>/` and documented here from its specification in `schemas/`. The Parquet files carry the same column descriptions as field metadata.\n\n");
     for spec in table_specs()? {
         out.push_str(&format!("## {}.{}\n\n{}\n\n", spec.layer, spec.table, spec.description.trim()));
@@ -257,7 +280,9 @@ pub fn render_tables_markdown() -> Result<String> {
                 .iter()
                 .map(|test| match test {
                     ColumnTest::NotNull => "not null".to_owned(),
-                    ColumnTest::AcceptedValues(values) => format!("in {}", values.iter().map(yaml_literal).collect::<Vec<_>>().join(", ")),
+                    ColumnTest::AcceptedValues(values) => {
+                        format!("in {}", values.iter().map(yaml_literal).collect::<Vec<_>>().join(", "))
+                    }
                     ColumnTest::Between([low, high]) => format!("between {low} and {high}"),
                 })
                 .collect();
@@ -276,15 +301,23 @@ pub fn render_tables_markdown() -> Result<String> {
             .iter()
             .map(|test| match test {
                 TestSpec::Unique(columns) => format!("unique ({})", columns.join(", ")),
-                TestSpec::Invariant { name, condition } => format!("{name}: `{}`", condition.trim().replace('|', "\\|")),
-                TestSpec::Reconciliation { name, .. } => format!("{name} (across tables, see `schemas/{}.yml`)", spec.table),
+                TestSpec::Invariant { name, condition } => {
+                    format!("{name}: `{}`", condition.trim().replace('|', "\\|"))
+                }
+                TestSpec::Reconciliation { name, .. } => {
+                    format!("{name} (across tables, see `schemas/{}.yml`)", spec.table)
+                }
             })
             .collect();
         if !table_tests.is_empty() {
             out.push_str(&format!("\n**Tests:** {}.\n", table_tests.join("; ")));
         }
         if let Some(public) = &spec.public {
-            let follows: Vec<String> = public.follows.iter().map(|(column, sources)| format!("`{column}` with {}", sources.join(", "))).collect();
+            let follows: Vec<String> = public
+                .follows
+                .iter()
+                .map(|(column, sources)| format!("`{column}` with {}", sources.join(", ")))
+                .collect();
             out.push_str(&format!(
                 "\n**Public export** (`public.{}`, with a `secret` column): {}{}{}.\n",
                 spec.table,
@@ -350,14 +383,20 @@ mod tests {
             assert!(["silver", "gold"].contains(&spec.layer.as_str()), "{}", spec.table);
             for column in &spec.columns {
                 assert!(
-                    !column.definition.trim().is_empty() && !column.source.trim().is_empty() && !column.unit.trim().is_empty(),
+                    !column.definition.trim().is_empty()
+                        && !column.source.trim().is_empty()
+                        && !column.unit.trim().is_empty(),
                     "{}.{}",
                     spec.table,
                     column.name
                 );
             }
             for key in &spec.grain {
-                assert!(spec.columns.iter().any(|c| &c.name == key), "{}: grain column {key} is not a column", spec.table);
+                assert!(
+                    spec.columns.iter().any(|c| &c.name == key),
+                    "{}: grain column {key} is not a column",
+                    spec.table
+                );
             }
         }
     }

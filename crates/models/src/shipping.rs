@@ -34,7 +34,8 @@ mod tests {
 
     #[test]
     fn every_function_comes_back_with_its_data() {
-        let square = MultiPolygon::new(vec![polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 1.0)]]);
+        let square =
+            MultiPolygon::new(vec![polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 1.0)]]);
         let grid = geocoder(Arc::new(BassinIndex::new(vec![("B1".to_owned(), square)])));
         let payload = encode_function(&grid);
         assert!(!payload.is_empty());

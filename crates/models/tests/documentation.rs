@@ -9,7 +9,10 @@ fn docs_tables_md_matches_the_specifications() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/tables.md");
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     let generated = skillgap_models::render_tables_markdown().unwrap();
-    assert!(committed == generated, "docs/tables.md is out of date: run `cargo run -q -p skillgap-cli -- docs tables > docs/tables.md`");
+    assert!(
+        committed == generated,
+        "docs/tables.md is out of date: run `cargo run -q -p skillgap-cli -- docs tables > docs/tables.md`"
+    );
 }
 
 #[test]

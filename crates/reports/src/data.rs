@@ -54,7 +54,10 @@ impl RunTables {
         let manifest = std::fs::read_to_string(&manifest_path)
             .ok()
             .and_then(|text| serde_json::from_str(&text).ok())
-            .ok_or_else(|| Error::Table { path: manifest_path.clone(), message: "no readable manifest: is this a published run?".to_owned() })?;
+            .ok_or_else(|| Error::Table {
+            path: manifest_path.clone(),
+            message: "no readable manifest: is this a published run?".to_owned(),
+        })?;
         let bassins = Table::read(&run_dir.join("silver/bassins"))?
             .rows()
             .filter_map(|row| {
@@ -89,7 +92,10 @@ impl RunTables {
 
     /// The reference date D.
     pub fn as_of(&self) -> Option<chrono::NaiveDate> {
-        self.manifest.get("as_of").and_then(|v| v.as_str()).and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        self.manifest
+            .get("as_of")
+            .and_then(|v| v.as_str())
+            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
     }
 
     /// The semester of a semester run.
@@ -99,7 +105,11 @@ impl RunTables {
 
     /// When the run finished.
     pub fn produced_on(&self) -> Option<chrono::NaiveDate> {
-        self.manifest.get("finished_at").and_then(|v| v.as_str()).and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()).map(|t| t.date_naive())
+        self.manifest
+            .get("finished_at")
+            .and_then(|v| v.as_str())
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.date_naive())
     }
 
     /// The rounding base of the run's published person counts (1 for runs before it).
@@ -132,7 +142,12 @@ impl RunTables {
             .and_then(|v| v.as_array())
             .into_iter()
             .flatten()
-            .filter_map(|input| Some((input.get("name")?.as_str()?.to_owned(), input.get("vintage").and_then(|v| v.as_str()).map(str::to_owned))))
+            .filter_map(|input| {
+                Some((
+                    input.get("name")?.as_str()?.to_owned(),
+                    input.get("vintage").and_then(|v| v.as_str()).map(str::to_owned),
+                ))
+            })
             .collect()
     }
 }

@@ -100,7 +100,9 @@ fn source_line(name: &str, vintage: Option<&str>) -> String {
         ),
         "bmo" => format!("France Travail, enquête Besoins en main-d'œuvre{vintage}"),
         "lheo" => format!("Carif-Oref, catalogue des formations (LHEO){vintage}"),
-        "session_outcomes" => format!("Résultats des sessions de formation (entrées, sorties, emploi à 6 mois){vintage}"),
+        "session_outcomes" => {
+            format!("Résultats des sessions de formation (entrées, sorties, emploi à 6 mois){vintage}")
+        }
         "communes" | "bassins" | "bmo_bassins" => format!("INSEE, communes et zones d'emploi{vintage}"),
         "rome" => format!("France Travail, répertoire des métiers ROME{vintage}"),
         "rome_formacode" | "formacode" => format!("Centre Inffo, Formacode et correspondance ROME{vintage}"),
@@ -115,7 +117,8 @@ pub fn sheet(tables: &RunTables, bassin: &Bassin, sections: &[Section], gap: &[B
     let summary = summary.first();
     let share = |column: &str| summary.and_then(|r| r.number(column)).map(percent);
     let count = |column: &str| summary.and_then(|r| r.number(column)).map(integer);
-    let mut sources: Vec<String> = tables.sources().iter().map(|(name, vintage)| source_line(name, vintage.as_deref())).collect();
+    let mut sources: Vec<String> =
+        tables.sources().iter().map(|(name, vintage)| source_line(name, vintage.as_deref())).collect();
     sources.dedup();
     let areas: Vec<Area<'_>> = tables
         .bassins
@@ -190,13 +193,18 @@ pub const CLASSES: [(f64, &str, &str); 5] = [
 fn class_of(share: Option<f64>) -> (&'static str, &'static str) {
     match share {
         None => ("#ffffff", "non évalué"),
-        Some(value) => CLASSES.iter().rev().find(|(low, _, _)| value >= *low).map_or((CLASSES[0].1, CLASSES[0].2), |(_, colour, label)| (*colour, *label)),
+        Some(value) => CLASSES
+            .iter()
+            .rev()
+            .find(|(low, _, _)| value >= *low)
+            .map_or((CLASSES[0].1, CLASSES[0].2), |(_, colour, label)| (*colour, *label)),
     }
 }
 
 /// The regional index: the choropleth and one line per bassin with links.
 pub fn index(tables: &RunTables, region: &str, files: &[(String, String, String)]) -> Markup {
-    let share_of = |code: &str| RunTables::of(&tables.summary, code).first().and_then(|r| r.number("part_metiers_en_tension"));
+    let share_of =
+        |code: &str| RunTables::of(&tables.summary, code).first().and_then(|r| r.number("part_metiers_en_tension"));
     let areas: Vec<Area<'_>> = tables
         .bassins
         .iter()

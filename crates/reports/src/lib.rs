@@ -60,7 +60,8 @@ fn write_file(path: &Path, text: &str) -> Result<()> {
 
 /// A file name safe for any bassin code (letters, digits, `-`, `_` only).
 fn file_stem(code: &str) -> String {
-    let safe: String = code.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    let safe: String =
+        code.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
     format!("fiche-{safe}")
 }
 
@@ -115,10 +116,12 @@ pub fn render(request: &SheetRequest) -> Result<SheetsReport> {
             return Err(Error::UnknownBassin(code.clone()));
         }
     }
-    std::fs::create_dir_all(&request.out_dir).map_err(|error| Error::Write { path: request.out_dir.clone(), message: error.to_string() })?;
+    std::fs::create_dir_all(&request.out_dir)
+        .map_err(|error| Error::Write { path: request.out_dir.clone(), message: error.to_string() })?;
     // One sheet per bassin, on as many workers as there are cores (bassin i on worker
     // i mod n); files are listed in the bassins' order whatever the workers' timing.
-    let chosen: Vec<&data::Bassin> = tables.bassins.iter().filter(|b| request.bassins.is_empty() || request.bassins.contains(&b.code)).collect();
+    let chosen: Vec<&data::Bassin> =
+        tables.bassins.iter().filter(|b| request.bassins.is_empty() || request.bassins.contains(&b.code)).collect();
     let workers = std::thread::available_parallelism().map_or(1, usize::from).min(chosen.len()).max(1);
     let rendered: Vec<Result<Vec<RenderedSheet>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
@@ -136,7 +139,11 @@ pub fn render(request: &SheetRequest) -> Result<SheetsReport> {
             .collect();
         handles
             .into_iter()
-            .map(|handle| handle.join().unwrap_or_else(|_| Err(Error::Write { path: request.out_dir.clone(), message: "a sheet worker panicked".to_owned() })))
+            .map(|handle| {
+                handle.join().unwrap_or_else(|_| {
+                    Err(Error::Write { path: request.out_dir.clone(), message: "a sheet worker panicked".to_owned() })
+                })
+            })
             .collect()
     });
     let mut per_bassin = Vec::new();

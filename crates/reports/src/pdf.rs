@@ -43,7 +43,8 @@ pub fn print(html: &Path, pdf: &Path) -> Result<()> {
     static PRINTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let print = PRINTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let profile = std::env::temp_dir().join(format!("skillgap-chromium-{}-{print}", std::process::id()));
-    let absolute = std::fs::canonicalize(html).map_err(|error| Error::Write { path: html.to_path_buf(), message: error.to_string() })?;
+    let absolute = std::fs::canonicalize(html)
+        .map_err(|error| Error::Write { path: html.to_path_buf(), message: error.to_string() })?;
     let output = Command::new(binary)
         .args(headless_arguments(&profile))
         .arg("--no-pdf-header-footer")
@@ -55,7 +56,10 @@ pub fn print(html: &Path, pdf: &Path) -> Result<()> {
     if !output.status.success() || !pdf.is_file() {
         return Err(Error::Write {
             path: pdf.to_path_buf(),
-            message: format!("Chromium failed: {}", String::from_utf8_lossy(&output.stderr).lines().last().unwrap_or("")),
+            message: format!(
+                "Chromium failed: {}",
+                String::from_utf8_lossy(&output.stderr).lines().last().unwrap_or("")
+            ),
         });
     }
     Ok(())

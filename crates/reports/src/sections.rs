@@ -96,12 +96,36 @@ pub fn key_figures(tables: &RunTables, bassin: &Bassin) -> Section {
         None => "",
     };
     let mut figures = vec![
-        vec![Cell::text("Offres d'emploi déposées (12 mois)"), value("offres", Kind::Count), regional_total(tables, "offres", Kind::Count)],
-        vec![Cell::text("Postes offerts (12 mois)"), value("postes", Kind::Count), regional_total(tables, "postes", Kind::Count)],
-        vec![Cell::text("Demandeurs d'emploi de catégorie A"), value("de_a", Kind::Count), regional_total(tables, "de_a", Kind::Count)],
-        vec![Cell::text("Offres par demandeur de catégorie A"), value("ratio_offres_de_a", Kind::Ratio), Cell::text("—")],
-        vec![Cell::text("Projets de recrutement (enquête BMO)"), value("bmo_projets", Kind::Count), regional_total(tables, "bmo_projets", Kind::Count)],
-        vec![Cell::text("Part des projets jugés difficiles"), value("part_difficiles", Kind::Share), rank(row, "rang_part_difficiles", bassins)],
+        vec![
+            Cell::text("Offres d'emploi déposées (12 mois)"),
+            value("offres", Kind::Count),
+            regional_total(tables, "offres", Kind::Count),
+        ],
+        vec![
+            Cell::text("Postes offerts (12 mois)"),
+            value("postes", Kind::Count),
+            regional_total(tables, "postes", Kind::Count),
+        ],
+        vec![
+            Cell::text("Demandeurs d'emploi de catégorie A"),
+            value("de_a", Kind::Count),
+            regional_total(tables, "de_a", Kind::Count),
+        ],
+        vec![
+            Cell::text("Offres par demandeur de catégorie A"),
+            value("ratio_offres_de_a", Kind::Ratio),
+            Cell::text("—"),
+        ],
+        vec![
+            Cell::text("Projets de recrutement (enquête BMO)"),
+            value("bmo_projets", Kind::Count),
+            regional_total(tables, "bmo_projets", Kind::Count),
+        ],
+        vec![
+            Cell::text("Part des projets jugés difficiles"),
+            value("part_difficiles", Kind::Share),
+            rank(row, "rang_part_difficiles", bassins),
+        ],
         vec![
             Cell::text("Places de formation (sessions commencées en 12 mois)"),
             value("places_12m", Kind::Count),
@@ -112,8 +136,16 @@ pub fn key_figures(tables: &RunTables, bassin: &Bassin) -> Section {
             value("taux_remplissage", Kind::Share),
             rank(row, "rang_taux_remplissage", bassins),
         ],
-        vec![Cell::text("Sessions remplies à moins de 80 %"), value("sessions_sous_80", Kind::Count), regional_total(tables, "sessions_sous_80", Kind::Count)],
-        vec![Cell::text("Taux d'emploi 6 mois après la formation"), value("taux_emploi_6m", Kind::Share), rank(row, "rang_taux_emploi_6m", bassins)],
+        vec![
+            Cell::text("Sessions remplies à moins de 80 %"),
+            value("sessions_sous_80", Kind::Count),
+            regional_total(tables, "sessions_sous_80", Kind::Count),
+        ],
+        vec![
+            Cell::text("Taux d'emploi 6 mois après la formation"),
+            value("taux_emploi_6m", Kind::Share),
+            rank(row, "rang_taux_emploi_6m", bassins),
+        ],
         vec![
             Cell::text("Sortants de formation attendus (6 prochains mois)"),
             value("sortants_prevus_6m", Kind::Count),
@@ -165,7 +197,11 @@ const TENSION_COMPONENTS: [(&str, &str); 3] = [
 /// then rests on the others, their weights renormalised (metrics.md § Tension).
 fn degraded_tension(rows: &[Row<'_>]) -> Option<String> {
     let used = rows.iter().find_map(|row| row.text("composantes_tension"))?;
-    let missing: Vec<&str> = TENSION_COMPONENTS.iter().filter(|(name, _)| !used.split(',').any(|u| u == *name)).map(|(_, label)| *label).collect();
+    let missing: Vec<&str> = TENSION_COMPONENTS
+        .iter()
+        .filter(|(name, _)| !used.split(',').any(|u| u == *name))
+        .map(|(_, label)| *label)
+        .collect();
     (!missing.is_empty()).then(|| {
         format!(
             "Niveaux de tension calculés sans : {} (donnée absente pour toute la région dans cette édition) ; les autres mesures gardent leurs poids relatifs.",
@@ -179,7 +215,9 @@ fn degraded_tension(rows: &[Row<'_>]) -> Option<String> {
 fn france_travail_level(figures: &[Row<'_>], code_rome: Option<String>) -> Cell {
     let Some(row) = figures.iter().find(|row| row.text("code_rome") == code_rome) else { return Cell::text("—") };
     match (row.number("niveau_tension_ft"), row.text("causes_principales")) {
-        (Some(level), Some(causes)) => Cell { text: format!("{} · {causes}", integer(level)), number: Some(level), kind: Some(Kind::Count) },
+        (Some(level), Some(causes)) => {
+            Cell { text: format!("{} · {causes}", integer(level)), number: Some(level), kind: Some(Kind::Count) }
+        }
         (Some(level), None) => Cell { text: integer(level), number: Some(level), kind: Some(Kind::Count) },
         (None, Some(causes)) => Cell::text(causes),
         (None, None) => Cell::text("—"),
@@ -203,7 +241,9 @@ pub fn metiers(tables: &RunTables, bassin: &Bassin) -> Section {
     let rows = by_priority(tables, bassin);
     let unrated: Vec<String> = rows.iter().filter(|r| r.number("niveau_tension").is_none()).map(metier).collect();
     let level = |row: &Row<'_>| match (row.number("niveau_tension"), row.text("libelle_tension")) {
-        (Some(level), Some(label)) => Cell { text: format!("{} – {label}", integer(level)), number: Some(level), kind: Some(Kind::Count) },
+        (Some(level), Some(label)) => {
+            Cell { text: format!("{} – {label}", integer(level)), number: Some(level), kind: Some(Kind::Count) }
+        }
         (_, label) => Cell::text(label.unwrap_or_else(|| "—".to_owned())),
     };
     let france_travail = RunTables::of(&tables.france_travail, &bassin.code);
@@ -271,25 +311,39 @@ pub fn gap_bars(tables: &RunTables, bassin: &Bassin) -> Vec<crate::svg::Bar> {
     by_priority(tables, bassin)
         .iter()
         .take(10)
-        .filter_map(|row| Some(crate::svg::Bar { label: metier(row), value: row.number("ecart")?, shown: cell(row, "ecart", Kind::Decimal) }))
+        .filter_map(|row| {
+            Some(crate::svg::Bar {
+                label: metier(row),
+                value: row.number("ecart")?,
+                shown: cell(row, "ecart", Kind::Decimal),
+            })
+        })
         .collect()
 }
 
 /// Section 4: the competences most requested for the métiers en tension.
 pub fn competences(tables: &RunTables, bassin: &Bassin) -> Section {
-    let tense: Vec<Row<'_>> = by_priority(tables, bassin).into_iter().filter(|r| r.flag("en_tension") == Some(true)).take(5).collect();
+    let tense: Vec<Row<'_>> =
+        by_priority(tables, bassin).into_iter().filter(|r| r.flag("en_tension") == Some(true)).take(5).collect();
     let skills = RunTables::of(&tables.skills, &bassin.code);
     let mut rows = Vec::new();
     for metier_row in &tense {
         let code = metier_row.text("code_rome");
         let mut listed: Vec<&Row<'_>> = skills.iter().filter(|s| s.text("code_rome") == code).collect();
         listed.sort_by(|a, b| {
-            b.number("offres").unwrap_or(0.0).total_cmp(&a.number("offres").unwrap_or(0.0)).then(a.text("code_competence").cmp(&b.text("code_competence")))
+            b.number("offres")
+                .unwrap_or(0.0)
+                .total_cmp(&a.number("offres").unwrap_or(0.0))
+                .then(a.text("code_competence").cmp(&b.text("code_competence")))
         });
         for skill in listed.into_iter().take(3) {
             rows.push(vec![
                 Cell::text(metier(metier_row)),
-                Cell::text(skill.text("libelle_competence").unwrap_or_else(|| skill.text("code_competence").unwrap_or_default())),
+                Cell::text(
+                    skill
+                        .text("libelle_competence")
+                        .unwrap_or_else(|| skill.text("code_competence").unwrap_or_default()),
+                ),
                 Cell::of(skill, "offres", Kind::Count),
                 Cell::of(skill, "part_offres", Kind::Share),
             ]);
@@ -299,9 +353,13 @@ pub fn competences(tables: &RunTables, bassin: &Bassin) -> Section {
         id: "competences",
         sheet: "Compétences",
         title: "Compétences à développer",
-        intro: "Pour les cinq premiers métiers en tension, les trois compétences que leurs offres d'emploi citent le plus.".to_owned(),
+        intro:
+            "Pour les cinq premiers métiers en tension, les trois compétences que leurs offres d'emploi citent le plus."
+                .to_owned(),
         headers: vec!["Métier", "Compétence", "Offres qui la citent", "Part des offres du métier"],
-        note: rows.is_empty().then(|| "Aucun métier du bassin n'est en tension, ou leurs offres ne citent pas de compétence codée.".to_owned()),
+        note: rows.is_empty().then(|| {
+            "Aucun métier du bassin n'est en tension, ou leurs offres ne citent pas de compétence codée.".to_owned()
+        }),
         rows,
     }
 }
@@ -310,7 +368,10 @@ pub fn competences(tables: &RunTables, bassin: &Bassin) -> Section {
 pub fn specialties(tables: &RunTables, bassin: &Bassin) -> Section {
     let mut rows = RunTables::of(&tables.specialty, &bassin.code);
     rows.sort_by(|a, b| {
-        b.number("postes_lies").unwrap_or(0.0).total_cmp(&a.number("postes_lies").unwrap_or(0.0)).then(a.text("code_nsf").cmp(&b.text("code_nsf")))
+        b.number("postes_lies")
+            .unwrap_or(0.0)
+            .total_cmp(&a.number("postes_lies").unwrap_or(0.0))
+            .then(a.text("code_nsf").cmp(&b.text("code_nsf")))
     });
     let total = rows.len();
     Section {
@@ -379,19 +440,30 @@ pub fn upcoming(tables: &RunTables, bassin: &Bassin) -> Section {
 pub fn evolution(tables: &RunTables, bassin: &Bassin) -> Section {
     let rows = RunTables::of(&tables.snapshots, &bassin.code);
     let latest = rows.iter().filter_map(|r| r.text("semestre")).max();
-    let mut latest_rows: Vec<&Row<'_>> = rows.iter().filter(|r| r.text("semestre") == latest && r.number("delta_postes").is_some()).collect();
-    latest_rows.sort_by(|a, b| b.number("delta_postes").unwrap_or(0.0).abs().total_cmp(&a.number("delta_postes").unwrap_or(0.0).abs()));
+    let mut latest_rows: Vec<&Row<'_>> =
+        rows.iter().filter(|r| r.text("semestre") == latest && r.number("delta_postes").is_some()).collect();
+    latest_rows.sort_by(|a, b| {
+        b.number("delta_postes").unwrap_or(0.0).abs().total_cmp(&a.number("delta_postes").unwrap_or(0.0).abs())
+    });
     Section {
         id: "evolution",
         sheet: "Évolution",
         title: "Évolution depuis le semestre précédent",
         intro: match &latest {
             Some(semester) => {
-                format!("Photographie du semestre {semester} comparée à celle du semestre précédent : les métiers dont les postes offerts ont le plus changé.")
+                format!(
+                    "Photographie du semestre {semester} comparée à celle du semestre précédent : les métiers dont les postes offerts ont le plus changé."
+                )
             }
             None => "Aucune photographie semestrielle n'a encore été prise pour ce bassin.".to_owned(),
         },
-        headers: vec!["Métier", "Postes offerts", "Évolution des postes", "Évolution des places de formation", "Évolution de l'écart"],
+        headers: vec![
+            "Métier",
+            "Postes offerts",
+            "Évolution des postes",
+            "Évolution des places de formation",
+            "Évolution de l'écart",
+        ],
         rows: latest_rows
             .iter()
             .take(10)
@@ -399,12 +471,18 @@ pub fn evolution(tables: &RunTables, bassin: &Bassin) -> Section {
                 let mut line = vec![Cell::text(metier(row))];
                 line.extend(cells(
                     row,
-                    &[("postes", Kind::Count), ("delta_postes", Kind::Decimal), ("delta_capacite_12m", Kind::Decimal), ("delta_ecart", Kind::Decimal)],
+                    &[
+                        ("postes", Kind::Count),
+                        ("delta_postes", Kind::Decimal),
+                        ("delta_capacite_12m", Kind::Decimal),
+                        ("delta_ecart", Kind::Decimal),
+                    ],
                 ));
                 line
             })
             .collect(),
-        note: (latest.is_some() && latest_rows.is_empty()).then(|| "Pas de photographie du semestre précédent à comparer.".to_owned()),
+        note: (latest.is_some() && latest_rows.is_empty())
+            .then(|| "Pas de photographie du semestre précédent à comparer.".to_owned()),
     }
 }
 
@@ -421,7 +499,8 @@ pub fn horizon(tables: &RunTables, bassin: &Bassin) -> Option<Section> {
             .then(a.text("code_fap").cmp(&b.text("code_fap")))
     });
     let source = rows.first().and_then(|r| r.text("source_cle")).unwrap_or_default();
-    let unkeyed: Vec<String> = rows.iter().filter(|r| r.number("cle_repartition").is_none()).filter_map(|r| r.text("libelle_fap")).collect();
+    let unkeyed: Vec<String> =
+        rows.iter().filter(|r| r.number("cle_repartition").is_none()).filter_map(|r| r.text("libelle_fap")).collect();
     Some(Section {
         id: "horizon",
         sheet: "Horizon 2030",
@@ -444,7 +523,11 @@ pub fn horizon(tables: &RunTables, bassin: &Bassin) -> Option<Section> {
             .iter()
             .take(12)
             .map(|row| {
-                let mut line = vec![Cell::text(format!("{} ({})", row.text("libelle_fap").unwrap_or_default(), row.text("code_fap").unwrap_or_default()))];
+                let mut line = vec![Cell::text(format!(
+                    "{} ({})",
+                    row.text("libelle_fap").unwrap_or_default(),
+                    row.text("code_fap").unwrap_or_default()
+                ))];
                 line.extend(cells(
                     row,
                     &[
@@ -460,7 +543,12 @@ pub fn horizon(tables: &RunTables, bassin: &Bassin) -> Option<Section> {
                 line
             })
             .collect(),
-        note: (!unkeyed.is_empty()).then(|| format!("Non réparties faute de clé régionale (aucun emploi ou poste dans la région) : {}.", unkeyed.join(", "))),
+        note: (!unkeyed.is_empty()).then(|| {
+            format!(
+                "Non réparties faute de clé régionale (aucun emploi ou poste dans la région) : {}.",
+                unkeyed.join(", ")
+            )
+        }),
     })
 }
 

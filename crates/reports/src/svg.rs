@@ -43,7 +43,11 @@ pub fn bars(title: &str, description: &str, bars: &[Bar]) -> Markup {
 }
 
 fn truncate(text: &str, characters: usize) -> String {
-    if text.chars().count() <= characters { text.to_owned() } else { format!("{}…", text.chars().take(characters - 1).collect::<String>()) }
+    if text.chars().count() <= characters {
+        text.to_owned()
+    } else {
+        format!("{}…", text.chars().take(characters - 1).collect::<String>())
+    }
 }
 
 /// A bassin's outline: polygons of rings of (longitude, latitude).
@@ -55,7 +59,9 @@ pub fn outline(geojson: &str) -> Option<Outline> {
     let ring = |ring: &serde_json::Value| -> Option<Vec<(f64, f64)>> {
         ring.as_array()?.iter().map(|point| Some((point.get(0)?.as_f64()?, point.get(1)?.as_f64()?))).collect()
     };
-    let polygon = |polygon: &serde_json::Value| -> Option<Vec<Vec<(f64, f64)>>> { polygon.as_array()?.iter().map(ring).collect() };
+    let polygon = |polygon: &serde_json::Value| -> Option<Vec<Vec<(f64, f64)>>> {
+        polygon.as_array()?.iter().map(ring).collect()
+    };
     match value.get("type")?.as_str()? {
         "MultiPolygon" => value.get("coordinates")?.as_array()?.iter().map(polygon).collect(),
         "Polygon" => Some(vec![polygon(value.get("coordinates")?)?]),

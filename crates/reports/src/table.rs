@@ -26,13 +26,18 @@ impl Table {
     pub fn read(dir: &Path) -> Result<Self> {
         let error = |message: String| Error::Table { path: dir.to_path_buf(), message };
         let Ok(entries) = std::fs::read_dir(dir) else { return Ok(Self::default()) };
-        let mut files: Vec<_> =
-            entries.filter_map(std::result::Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "parquet")).collect();
+        let mut files: Vec<_> = entries
+            .filter_map(std::result::Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
+            .collect();
         files.sort();
         let mut batches = Vec::new();
         for file in files {
             let handle = std::fs::File::open(&file).map_err(|e| error(e.to_string()))?;
-            let reader = ParquetRecordBatchReaderBuilder::try_new(handle).and_then(|b| b.build()).map_err(|e| error(e.to_string()))?;
+            let reader = ParquetRecordBatchReaderBuilder::try_new(handle)
+                .and_then(|b| b.build())
+                .map_err(|e| error(e.to_string()))?;
             for batch in reader {
                 batches.push(batch.map_err(|e| error(e.to_string()))?);
             }
@@ -76,7 +81,8 @@ impl Row<'_> {
     pub fn date(&self, name: &str) -> Option<chrono::NaiveDate> {
         let column = self.column(name)?;
         let days = column.as_primitive_opt::<arrow::datatypes::Date32Type>()?.value(self.index);
-        chrono::NaiveDate::from_ymd_opt(1970, 1, 1).and_then(|epoch| epoch.checked_add_signed(chrono::Duration::days(i64::from(days))))
+        chrono::NaiveDate::from_ymd_opt(1970, 1, 1)
+            .and_then(|epoch| epoch.checked_add_signed(chrono::Duration::days(i64::from(days))))
     }
 
     /// A list of texts.

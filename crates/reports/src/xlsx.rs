@@ -21,7 +21,14 @@ fn number_format(kind: Kind) -> Format {
 }
 
 /// Writes the workbook.
-pub fn write(path: &Path, title: &str, sections: &[Section], notes: &[String], min_denom: f64, rounding_base: i64) -> Result<()> {
+pub fn write(
+    path: &Path,
+    title: &str,
+    sections: &[Section],
+    notes: &[String],
+    min_denom: f64,
+    rounding_base: i64,
+) -> Result<()> {
     let glossary = glossary(min_denom, rounding_base);
     let failure = |error: XlsxError| Error::Write { path: path.to_path_buf(), message: error.to_string() };
     let mut workbook = Workbook::new();
@@ -31,7 +38,14 @@ pub fn write(path: &Path, title: &str, sections: &[Section], notes: &[String], m
         sheet.set_name(section.sheet).map_err(failure)?;
         for (column, header) in section.headers.iter().enumerate() {
             sheet.write_string_with_format(0, column as u16, *header, &bold).map_err(failure)?;
-            let widest = section.rows.iter().filter_map(|r| r.get(column)).map(|c| c.text.chars().count()).chain([header.chars().count()]).max().unwrap_or(10);
+            let widest = section
+                .rows
+                .iter()
+                .filter_map(|r| r.get(column))
+                .map(|c| c.text.chars().count())
+                .chain([header.chars().count()])
+                .max()
+                .unwrap_or(10);
             sheet.set_column_width(column as u16, (widest as f64 + 2.0).min(60.0)).map_err(failure)?;
         }
         sheet.set_freeze_panes(1, 0).map_err(failure)?;
@@ -39,7 +53,9 @@ pub fn write(path: &Path, title: &str, sections: &[Section], notes: &[String], m
             let line = index as u32 + 1;
             for (column, cell) in row.iter().enumerate() {
                 match (cell.number, cell.kind) {
-                    (Some(value), Some(kind)) => sheet.write_number_with_format(line, column as u16, value, &number_format(kind)).map_err(failure)?,
+                    (Some(value), Some(kind)) => sheet
+                        .write_number_with_format(line, column as u16, value, &number_format(kind))
+                        .map_err(failure)?,
                     _ => sheet.write_string(line, column as u16, &cell.text).map_err(failure)?,
                 };
             }

@@ -18,7 +18,11 @@ pub(crate) const SHARED_TABLES_DIR: &str = "engine_tables";
 
 /// The staging and marts contexts of a run in `run_dir` (absolute), each with a memory pool
 /// of `memory_limit_mib` for what runs in this process.
-pub(crate) async fn contexts(engine: &Engine, run_dir: &Path, memory_limit_mib: usize) -> Result<(SessionContext, SessionContext)> {
+pub(crate) async fn contexts(
+    engine: &Engine,
+    run_dir: &Path,
+    memory_limit_mib: usize,
+) -> Result<(SessionContext, SessionContext)> {
     let (staging_runtime, marts_runtime) = skillgap_models::bounded_runtimes(memory_limit_mib)?;
     let staging = context(engine, skillgap_models::staging_state(staging_runtime)).await?;
     let marts = context(engine, skillgap_models::marts_state(marts_runtime)).await?;
@@ -33,7 +37,8 @@ pub(crate) async fn contexts(engine: &Engine, run_dir: &Path, memory_limit_mib: 
 
 #[cfg(feature = "ballista")]
 async fn context(engine: &Engine, state: SessionState) -> Result<SessionContext> {
-    let unavailable = |source: skillgap_distributed::Error| Error::Engine { engine: engine.to_string(), message: source.to_string() };
+    let unavailable =
+        |source: skillgap_distributed::Error| Error::Engine { engine: engine.to_string(), message: source.to_string() };
     match engine {
         Engine::Local => Ok(SessionContext::new_with_state(state)),
         Engine::Standalone => skillgap_distributed::standalone_context(state).await.map_err(unavailable),

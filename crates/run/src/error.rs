@@ -61,7 +61,9 @@ pub enum Error {
     },
     /// A source refused the configured credentials (wrong client id or secret, a scope
     /// not granted): retrying later will not help.
-    #[error("input {input}: the credentials were refused: {message}; check the client id, secret and scope named in the pipeline's [fetch] section")]
+    #[error(
+        "input {input}: the credentials were refused: {message}; check the client id, secret and scope named in the pipeline's [fetch] section"
+    )]
     CredentialsRefused {
         /// The input name.
         input: String,
@@ -164,7 +166,9 @@ impl Error {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            Self::Config(_) | Self::Argument(_) | Self::EngineNotBuilt(_) | Self::CredentialsRefused { .. } => ExitCode::BadConfiguration,
+            Self::Config(_) | Self::Argument(_) | Self::EngineNotBuilt(_) | Self::CredentialsRefused { .. } => {
+                ExitCode::BadConfiguration
+            }
             Self::Engine { .. } => ExitCode::EngineUnavailable,
             Self::Source { .. } | Self::Input { .. } => ExitCode::SourceUnavailable,
             Self::TooManyRejects { .. } => ExitCode::RejectsOverThreshold,
@@ -174,7 +178,9 @@ impl Error {
             Self::Model(_) | Self::Query(_) | Self::Internal(_) => ExitCode::Internal,
             Self::Sink(skillgap_sinks::Error::Locked { .. }) => ExitCode::Locked,
             Self::Sink(
-                skillgap_sinks::Error::NothingPublished { .. } | skillgap_sinks::Error::UnknownRun { .. } | skillgap_sinks::Error::IncompleteRun { .. },
+                skillgap_sinks::Error::NothingPublished { .. }
+                | skillgap_sinks::Error::UnknownRun { .. }
+                | skillgap_sinks::Error::IncompleteRun { .. },
             ) => ExitCode::BadConfiguration,
             Self::Sink(_) | Self::Manifest { .. } => ExitCode::PublishFailed,
             Self::Sheets(skillgap_reports::Error::UnknownBassin(_)) => ExitCode::BadConfiguration,

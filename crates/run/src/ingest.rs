@@ -9,9 +9,10 @@ use arrow::array::RecordBatch;
 use skillgap_config::{FilesInput, Pipeline, TableInput, TextEncoding};
 use skillgap_sinks::TableFile;
 use skillgap_sources::{
-    BassinProperties, BassinShape, InputFile, LabourMarketFigures, OfferReader, RejectsBuilder, TableFormat, TableLayout, TableSettings, TableStats,
-    commune_assignments, describe_file, dissolve, expand_paths, labour_market_jobseekers_schema, offers_schema, read_bassins, read_lheo, read_table,
-    sessions_schema, table_layout, table_schema, tension_schema,
+    BassinProperties, BassinShape, InputFile, LabourMarketFigures, OfferReader, RejectsBuilder, TableFormat,
+    TableLayout, TableSettings, TableStats, commune_assignments, describe_file, dissolve, expand_paths,
+    labour_market_jobseekers_schema, offers_schema, read_bassins, read_lheo, read_table, sessions_schema, table_layout,
+    table_schema, tension_schema,
 };
 
 use crate::error::{Error, Result};
@@ -66,7 +67,10 @@ fn source_error(input: &str) -> impl FnOnce(skillgap_sources::Error) -> Error + 
 }
 
 fn describe(input: &str, pipeline: &Pipeline, root: &str, files: &[PathBuf]) -> Result<Vec<(String, InputFile)>> {
-    files.iter().map(|path| Ok((display_path(pipeline, root, path), describe_file(path).map_err(source_error(input))?))).collect()
+    files
+        .iter()
+        .map(|path| Ok((display_path(pipeline, root, path), describe_file(path).map_err(source_error(input))?)))
+        .collect()
 }
 
 /// The bronze Parquet file of one input, fed batch by batch by a reader's sink; the first
@@ -80,7 +84,13 @@ impl BronzeFile {
     /// The part of a bronze table written by `worker`, reading from the input's `first`
     /// file on (`part-<worker>`, or `part-<first>-<worker>` after the files of an earlier
     /// run, so that names never collide with the parts linked from it).
-    fn create_part(bronze: &Path, name: &str, first: usize, worker: usize, schema: &arrow::datatypes::SchemaRef) -> Result<Self> {
+    fn create_part(
+        bronze: &Path,
+        name: &str,
+        first: usize,
+        worker: usize,
+        schema: &arrow::datatypes::SchemaRef,
+    ) -> Result<Self> {
         let part = if first == 0 { format!("part-{worker}.parquet") } else { format!("part-{first}-{worker}.parquet") };
         Ok(Self { file: TableFile::create(&bronze.join(name).join(part), schema, None)?, error: None })
     }
@@ -136,8 +146,17 @@ fn read_in_parallel<W>(
                     let mut worker_rejects = RejectsBuilder::default();
                     let mut file = BronzeFile::create_part(bronze, name, first, worker, schema)?;
                     let mut records = 0;
-                    for (index, (shown, input_file)) in files.iter().enumerate().filter(|(index, _)| index % workers == worker) {
-                        records += read(&mut state, first + index, &input_file.path, shown, &mut worker_rejects, &mut |batch| file.accept(batch))?;
+                    for (index, (shown, input_file)) in
+                        files.iter().enumerate().filter(|(index, _)| index % workers == worker)
+                    {
+                        records += read(
+                            &mut state,
+                            first + index,
+                            &input_file.path,
+                            shown,
+                            &mut worker_rejects,
+                            &mut |batch| file.accept(batch),
+                        )?;
                         let done = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                         tracing::info!(target: skillgap_sources::PROGRESS, task = name, unit = "fichiers", done, total);
                     }
@@ -147,7 +166,12 @@ fn read_in_parallel<W>(
                 })
             })
             .collect();
-        handles.into_iter().map(|handle| handle.join().unwrap_or_else(|_| Err(Error::Internal(format!("a {name} reader thread panicked"))))).collect()
+        handles
+            .into_iter()
+            .map(|handle| {
+                handle.join().unwrap_or_else(|_| Err(Error::Internal(format!("a {name} reader thread panicked"))))
+            })
+            .collect()
     });
     let (mut records, mut bytes, mut rows) = (0, 0, 0);
     for result in results {
@@ -160,7 +184,12 @@ fn read_in_parallel<W>(
     Ok((records, rows, bytes))
 }
 
-fn write_batches(bronze: &Path, name: &str, schema: &arrow::datatypes::SchemaRef, batches: &[RecordBatch]) -> Result<()> {
+fn write_batches(
+    bronze: &Path,
+    name: &str,
+    schema: &arrow::datatypes::SchemaRef,
+    batches: &[RecordBatch],
+) -> Result<()> {
     let mut file = TableFile::create(&bronze.join(name).join("part-0.parquet"), schema, None)?;
     for batch in batches {
         file.write(batch)?;
@@ -176,8 +205,17 @@ const TABLE_FILES: &[&str] = &["csv", "tsv", "txt"];
 
 /// The files of a multi-file input (directories expanded), each with its display path and
 /// manifest description.
-fn input_files(pipeline: &Pipeline, name: &str, input: &FilesInput, extensions: &[&str]) -> Result<Vec<(String, InputFile)>> {
-    let paths = input.paths.iter().map(|path| pipeline.resolve(&input.root, path)).collect::<skillgap_config::Result<Vec<_>>>()?;
+fn input_files(
+    pipeline: &Pipeline,
+    name: &str,
+    input: &FilesInput,
+    extensions: &[&str],
+) -> Result<Vec<(String, InputFile)>> {
+    let paths = input
+        .paths
+        .iter()
+        .map(|path| pipeline.resolve(&input.root, path))
+        .collect::<skillgap_config::Result<Vec<_>>>()?;
     let files = expand_paths(name, &paths, extensions).map_err(source_error(name))?;
     describe(name, pipeline, &input.root, &files)
 }
@@ -187,7 +225,11 @@ fn table_settings(field: &str, layout: &TableLayout, input: &TableInput) -> Resu
     for key in input.columns.keys() {
         if !layout.columns.iter().any(|column| column.name == key) {
             let known: Vec<&str> = layout.columns.iter().map(|column| column.name).collect();
-            return Err(Error::Argument(format!("{field}.columns: `{key}` is not a column of {} (its columns are: {})", layout.input, known.join(", "))));
+            return Err(Error::Argument(format!(
+                "{field}.columns: `{key}` is not a column of {} (its columns are: {})",
+                layout.input,
+                known.join(", ")
+            )));
         }
     }
     let format = match input.format() {
@@ -232,19 +274,31 @@ pub struct Landed {
 /// The distinct values of one column of a configured tabular input (the codes a fetch
 /// asks for); the input's reader rejects are left to the run that reads it.
 pub(crate) fn table_column_values(pipeline: &Pipeline, name: &str, column: &str) -> Result<BTreeSet<String>> {
-    let (_, field, input) =
-        pipeline.inputs.tables().into_iter().find(|(input, _, _)| *input == name).ok_or_else(|| Error::Internal(format!("no tabular input {name}")))?;
-    let input = input.ok_or_else(|| Error::Argument(format!("{field} is not configured: the fetch needs its `{column}` codes")))?;
-    let layout = table_layout(name).ok_or_else(|| Error::Internal(format!("no layout for the tabular input {name}")))?;
+    let (_, field, input) = pipeline
+        .inputs
+        .tables()
+        .into_iter()
+        .find(|(input, _, _)| *input == name)
+        .ok_or_else(|| Error::Internal(format!("no tabular input {name}")))?;
+    let input = input
+        .ok_or_else(|| Error::Argument(format!("{field} is not configured: the fetch needs its `{column}` codes")))?;
+    let layout =
+        table_layout(name).ok_or_else(|| Error::Internal(format!("no layout for the tabular input {name}")))?;
     let settings = table_settings(field, layout, input)?;
     let path = pipeline.resolve(&input.root, &input.path)?;
-    let files = expand_paths(name, std::slice::from_ref(&path), table_files(settings.format)).map_err(source_error(name))?;
+    let files =
+        expand_paths(name, std::slice::from_ref(&path), table_files(settings.format)).map_err(source_error(name))?;
     let mut values = BTreeSet::new();
     let mut rejects = RejectsBuilder::default();
     for (file, (shown, _)) in files.iter().zip(describe(name, pipeline, &input.root, &files)?) {
         let (batches, _) = read_table(layout, &settings, file, &shown, &mut rejects).map_err(source_error(name))?;
         for batch in batches {
-            let Some(array) = batch.column_by_name(column).and_then(|c| c.as_any().downcast_ref::<arrow::array::StringArray>().cloned()) else { continue };
+            let Some(array) = batch
+                .column_by_name(column)
+                .and_then(|c| c.as_any().downcast_ref::<arrow::array::StringArray>().cloned())
+            else {
+                continue;
+            };
             values.extend(array.iter().flatten().map(str::trim).filter(|code| !code.is_empty()).map(str::to_owned));
         }
     }
@@ -253,7 +307,11 @@ pub(crate) fn table_column_values(pipeline: &Pipeline, name: &str, column: &str)
 
 /// Reads the landed Marché du travail answers into `bronze/jobseekers/part-labour-market`
 /// and `bronze/labour_market_tension` (both written, empty when nothing is landed).
-fn ingest_labour_market(bronze: &Path, landed: &[(String, PathBuf)], rejects: &mut RejectsBuilder) -> Result<Option<IngestedInput>> {
+fn ingest_labour_market(
+    bronze: &Path,
+    landed: &[(String, PathBuf)],
+    rejects: &mut RejectsBuilder,
+) -> Result<Option<IngestedInput>> {
     let mut figures = LabourMarketFigures::default();
     for (shown, path) in landed {
         figures.read_file(path, shown, rejects).map_err(source_error("labour_market"))?;
@@ -279,16 +337,28 @@ fn ingest_labour_market(bronze: &Path, landed: &[(String, PathBuf)], rejects: &m
     if landed.is_empty() {
         return Ok(None);
     }
-    let files =
-        landed.iter().map(|(shown, path)| Ok((shown.clone(), describe_file(path).map_err(source_error("labour_market"))?))).collect::<Result<Vec<_>>>()?;
-    Ok(Some(IngestedInput { name: "labour_market".to_owned(), vintage: Some(figures.vintage()), files, records: figures.items + figures.rejected }))
+    let files = landed
+        .iter()
+        .map(|(shown, path)| Ok((shown.clone(), describe_file(path).map_err(source_error("labour_market"))?)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Some(IngestedInput {
+        name: "labour_market".to_owned(),
+        vintage: Some(figures.vintage()),
+        files,
+        records: figures.items + figures.rejected,
+    }))
 }
 
 /// Reads every input into `bronze` (a directory of the run's staging area).
 /// `landed`: what `skillgap fetch` landed. `previous`: the previous run, when it can be
 /// built on — if only new offer files came since, only they are read and the rest is
 /// linked from it.
-pub(crate) fn ingest(pipeline: &Pipeline, bronze: &Path, landed: &Landed, previous: Option<&PreviousRun>) -> Result<Ingested> {
+pub(crate) fn ingest(
+    pipeline: &Pipeline,
+    bronze: &Path,
+    landed: &Landed,
+    previous: Option<&PreviousRun>,
+) -> Result<Ingested> {
     let mut rejects = RejectsBuilder::default();
     let mut inputs = Vec::new();
 
@@ -298,20 +368,30 @@ pub(crate) fn ingest(pipeline: &Pipeline, bronze: &Path, landed: &Landed, previo
         let Some(input) = input else {
             if name == "jobseekers" {
                 // Jobseekers may come from the API alone: the CSV's part is then empty.
-                write_batches(bronze, name, &table_schema(table_layout(name).ok_or_else(|| Error::Internal("no jobseekers layout".to_owned()))?), &[])?;
+                write_batches(
+                    bronze,
+                    name,
+                    &table_schema(
+                        table_layout(name).ok_or_else(|| Error::Internal("no jobseekers layout".to_owned()))?,
+                    ),
+                    &[],
+                )?;
             }
             continue;
         };
-        let layout = table_layout(name).ok_or_else(|| Error::Internal(format!("no layout for the tabular input {name}")))?;
+        let layout =
+            table_layout(name).ok_or_else(|| Error::Internal(format!("no layout for the tabular input {name}")))?;
         let settings = table_settings(field, layout, input)?;
         let path = pipeline.resolve(&input.root, &input.path)?;
-        let files = expand_paths(name, std::slice::from_ref(&path), table_files(settings.format)).map_err(source_error(name))?;
+        let files = expand_paths(name, std::slice::from_ref(&path), table_files(settings.format))
+            .map_err(source_error(name))?;
         let before = rejects.len();
         let mut batches = Vec::new();
         let mut stats = TableStats::default();
         let described = describe(name, pipeline, &input.root, &files)?;
         for (file, (shown, _)) in files.iter().zip(&described) {
-            let (file_batches, file_stats) = read_table(layout, &settings, file, shown, &mut rejects).map_err(source_error(name))?;
+            let (file_batches, file_stats) =
+                read_table(layout, &settings, file, shown, &mut rejects).map_err(source_error(name))?;
             batches.extend(file_batches);
             stats.rows += file_stats.rows;
             stats.filtered_out += file_stats.filtered_out;
@@ -337,8 +417,11 @@ pub(crate) fn ingest(pipeline: &Pipeline, bronze: &Path, landed: &Landed, previo
         None => None,
     };
     let territories = &pipeline.inputs.territories;
-    let grid_input =
-        territories.bassins.as_ref().map(|grid| ("bassins", grid)).or(territories.commune_polygons.as_ref().map(|grid| ("commune_polygons", grid)));
+    let grid_input = territories
+        .bassins
+        .as_ref()
+        .map(|grid| ("bassins", grid))
+        .or(territories.commune_polygons.as_ref().map(|grid| ("commune_polygons", grid)));
     let grid = match grid_input {
         Some((name, grid)) => {
             let path = pipeline.resolve(&grid.root, &grid.path)?;
@@ -384,7 +467,12 @@ pub(crate) fn ingest(pipeline: &Pipeline, bronze: &Path, landed: &Landed, previo
         },
     )?;
     let records = previous_records + records;
-    inputs.push(IngestedInput { name: "offers".to_owned(), vintage: offers.vintage.clone(), files: described, records });
+    inputs.push(IngestedInput {
+        name: "offers".to_owned(),
+        vintage: offers.vintage.clone(),
+        files: described,
+        records,
+    });
     tracing::info!(input = "offers", records, rows, megabytes = bytes as f64 / 1e6, "read");
 
     if let Some((catalogue, described)) = catalogue {
@@ -410,22 +498,42 @@ pub(crate) fn ingest(pipeline: &Pipeline, bronze: &Path, landed: &Landed, previo
             )?
             .0,
         };
-        inputs.push(IngestedInput { name: "lheo".to_owned(), vintage: catalogue.vintage.clone(), files: described, records });
+        inputs.push(IngestedInput {
+            name: "lheo".to_owned(),
+            vintage: catalogue.vintage.clone(),
+            files: described,
+            records,
+        });
     }
 
     let mut bassins = Vec::new();
     let mut grid_unmatched = Vec::new();
     if let Some((name, grid, path, described)) = grid {
-        let properties = BassinProperties { code: &grid.code_property, label: &grid.label_property, departement: &grid.departement_property };
+        let properties = BassinProperties {
+            code: &grid.code_property,
+            label: &grid.label_property,
+            departement: &grid.departement_property,
+        };
         let shapes = read_bassins(&path, &properties).map_err(source_error(name))?;
         let records = shapes.len() as u64;
         if name == "commune_polygons" {
-            let dissolved = dissolve(&shapes, &commune_assignments(&communes).map_err(source_error(name))?, &display_path(pipeline, &grid.root, &path))
-                .map_err(source_error(name))?;
-            grid_unmatched.extend(dissolved.without_polygon.into_iter().map(|code| ("commune_polygons", "communes", code)));
-            grid_unmatched.extend(dissolved.without_bassin.into_iter().map(|code| ("communes", "commune_polygons", code)));
+            let dissolved = dissolve(
+                &shapes,
+                &commune_assignments(&communes).map_err(source_error(name))?,
+                &display_path(pipeline, &grid.root, &path),
+            )
+            .map_err(source_error(name))?;
+            grid_unmatched
+                .extend(dissolved.without_polygon.into_iter().map(|code| ("commune_polygons", "communes", code)));
+            grid_unmatched
+                .extend(dissolved.without_bassin.into_iter().map(|code| ("communes", "commune_polygons", code)));
             bassins = dissolved.bassins;
-            tracing::info!(input = name, communes = records, bassins = bassins.len(), "grid dissolved from commune polygons");
+            tracing::info!(
+                input = name,
+                communes = records,
+                bassins = bassins.len(),
+                "grid dissolved from commune polygons"
+            );
         } else {
             bassins = shapes;
             tracing::info!(input = name, bassins = bassins.len(), "read");

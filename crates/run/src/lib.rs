@@ -23,8 +23,8 @@ mod transform;
 
 pub use error::{Error, ExitCode, Result};
 pub use fetch::{
-    FetchOutcome, FetchRequest, LABOUR_MARKET_ANSWERS, LANDED_PAGES, LabourMarketOutcome, LabourMarketRequest, LabourMarketWatermark, Watermark, fetch,
-    fetch_labour_market,
+    FetchOutcome, FetchRequest, LABOUR_MARKET_ANSWERS, LANDED_PAGES, LabourMarketOutcome, LabourMarketRequest,
+    LabourMarketWatermark, Watermark, fetch, fetch_labour_market,
 };
 pub use manifest::{InputReport, Manifest, OutputReport, StageReport, UnknownCodeReport};
 pub use output::Output;

@@ -66,9 +66,10 @@ impl Output {
     pub fn working_store(&self) -> Result<&Store> {
         match self {
             Self::Local(store) | Self::Remote { work: Some(store), .. } => Ok(store),
-            Self::Remote { remote, work: None } => {
-                Err(Error::Argument(format!("a run published to {} needs `output.work_dir` in the pipeline file", remote.url())))
-            }
+            Self::Remote { remote, work: None } => Err(Error::Argument(format!(
+                "a run published to {} needs `output.work_dir` in the pipeline file",
+                remote.url()
+            ))),
         }
     }
 
@@ -92,8 +93,13 @@ impl Output {
     pub async fn resolve_run(&self, run: Option<&str>) -> Result<String> {
         match run {
             Some(run) if self.runs().await?.iter().any(|known| known == run) => Ok(run.to_owned()),
-            Some(run) => Err(skillgap_sinks::Error::UnknownRun { run: run.to_owned(), location: self.display() }.into()),
-            None => self.current_run().await?.ok_or_else(|| skillgap_sinks::Error::NothingPublished { location: self.display() }.into()),
+            Some(run) => {
+                Err(skillgap_sinks::Error::UnknownRun { run: run.to_owned(), location: self.display() }.into())
+            }
+            None => self
+                .current_run()
+                .await?
+                .ok_or_else(|| skillgap_sinks::Error::NothingPublished { location: self.display() }.into()),
         }
     }
 

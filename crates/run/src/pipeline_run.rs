@@ -136,7 +136,9 @@ const PREVIOUS_SNAPSHOTS: &str = ".previous";
 
 /// Who holds a bucket lock: the run, the host and the process.
 fn lock_owner(run_id: &str) -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").map(|name| name.trim().to_owned()).unwrap_or_else(|_| "unknown host".to_owned());
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|name| name.trim().to_owned())
+        .unwrap_or_else(|_| "unknown host".to_owned());
     format!("run {run_id} on {host} (pid {})", std::process::id())
 }
 
@@ -160,17 +162,32 @@ async fn stages(context: &RunContext<'_>) -> Result<Manifest> {
     let bronze = run_dir.join("bronze");
     let span = tracing::info_span!("stage", name = "ingest");
     let shown = |paths: Vec<PathBuf>| -> Vec<(String, PathBuf)> {
-        paths.into_iter().map(|path| (path.strip_prefix(&context.output_dir).unwrap_or(&path).display().to_string(), path)).collect()
+        paths
+            .into_iter()
+            .map(|path| (path.strip_prefix(&context.output_dir).unwrap_or(&path).display().to_string(), path))
+            .collect()
     };
     let fetch = pipeline.fetch.as_ref();
     let landed = Landed {
-        offers: if fetch.is_some_and(|f| f.offers.is_some()) { shown(crate::fetch::landed_pages(&context.output_dir)) } else { Vec::new() },
-        labour_market: if fetch.is_some_and(|f| f.labour_market.is_some()) { shown(crate::fetch::landed_answers(&context.output_dir)) } else { Vec::new() },
+        offers: if fetch.is_some_and(|f| f.offers.is_some()) {
+            shown(crate::fetch::landed_pages(&context.output_dir))
+        } else {
+            Vec::new()
+        },
+        labour_market: if fetch.is_some_and(|f| f.labour_market.is_some()) {
+            shown(crate::fetch::landed_answers(&context.output_dir))
+        } else {
+            Vec::new()
+        },
     };
-    let previous = context.previous_run_dir.as_deref().and_then(|dir| PreviousRun::open(dir, &sha256_hex(context.pipeline.text.as_bytes())));
-    let ingested: Ingested = tokio::task::spawn_blocking(move || span.in_scope(|| ingest(&pipeline, &bronze, &landed, previous.as_ref())))
-        .await
-        .map_err(|join| Error::Internal(format!("the ingestion task failed: {join}")))??;
+    let previous = context
+        .previous_run_dir
+        .as_deref()
+        .and_then(|dir| PreviousRun::open(dir, &sha256_hex(context.pipeline.text.as_bytes())));
+    let ingested: Ingested =
+        tokio::task::spawn_blocking(move || span.in_scope(|| ingest(&pipeline, &bronze, &landed, previous.as_ref())))
+            .await
+            .map_err(|join| Error::Internal(format!("the ingestion task failed: {join}")))??;
     stage_reports.push(clock.stop());
 
     let settings = BuildSettings {
@@ -194,7 +211,11 @@ async fn stages(context: &RunContext<'_>) -> Result<Manifest> {
                 files: input
                     .files
                     .iter()
-                    .map(|(location, file)| InputFileReport { location: location.clone(), bytes: file.bytes, sha256: file.sha256.clone() })
+                    .map(|(location, file)| InputFileReport {
+                        location: location.clone(),
+                        bytes: file.bytes,
+                        sha256: file.sha256.clone(),
+                    })
                     .collect(),
                 rows_read: input.records,
                 rows_rejected,
@@ -331,8 +352,10 @@ pub async fn sheets_of_run(command: SheetsCommand) -> Result<skillgap_reports::S
 
 fn write_manifest(run_dir: &std::path::Path, manifest: &Manifest) -> Result<()> {
     let path = run_dir.join("manifest.json");
-    let text = serde_json::to_string_pretty(manifest).map_err(|error| Error::Manifest { path: path.display().to_string(), message: error.to_string() })?;
-    std::fs::write(&path, text).map_err(|error| Error::Manifest { path: path.display().to_string(), message: error.to_string() })
+    let text = serde_json::to_string_pretty(manifest)
+        .map_err(|error| Error::Manifest { path: path.display().to_string(), message: error.to_string() })?;
+    std::fs::write(&path, text)
+        .map_err(|error| Error::Manifest { path: path.display().to_string(), message: error.to_string() })
 }
 
 /// Publishes a finished run: on a bucket, uploads it and replaces the pointer (the local

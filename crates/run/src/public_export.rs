@@ -8,7 +8,9 @@ use std::path::Path;
 
 use datafusion::prelude::SessionContext;
 use skillgap_models::audit::{AuditCache, AuditReport, AuditSettings, audit_public_tables, split_cell};
-use skillgap_models::{Parameters, Secrecy, marts, public_sql, public_table_spec, register_batches, run_secrecy_checks, table_spec};
+use skillgap_models::{
+    Parameters, Secrecy, marts, public_sql, public_table_spec, register_batches, run_secrecy_checks, table_spec,
+};
 
 use crate::error::{Error, Result};
 use crate::manifest::{AuditSummary, Manifest, OutputReport};
@@ -40,7 +42,11 @@ async fn build_in_memory(context: &SessionContext, secrecy: Secrecy, forced: &Fo
 
 /// Builds, audits and writes the public tables of a run whose gold tables are registered
 /// in `context`.
-pub async fn build_public(context: &SessionContext, run_dir: &Path, parameters: &Parameters) -> Result<(Vec<OutputReport>, AuditSummary)> {
+pub async fn build_public(
+    context: &SessionContext,
+    run_dir: &Path,
+    parameters: &Parameters,
+) -> Result<(Vec<OutputReport>, AuditSummary)> {
     let secrecy = Secrecy { min_count: parameters.min_count, rounding_base: parameters.rounding_base };
     let settings = AuditSettings::new(parameters.as_of, secrecy, parameters.protection_range);
     let mut forced = Forced::new();
@@ -51,7 +57,13 @@ pub async fn build_public(context: &SessionContext, run_dir: &Path, parameters: 
     let audited = loop {
         build_in_memory(context, settings.secrecy, &forced).await?;
         let report = audit_public_tables(context, &settings, &mut cache).await?;
-        tracing::info!(cells = report.cells, suppressed = report.suppressed, equations = report.equations, at_risk = report.at_risk.len(), "disclosure audit");
+        tracing::info!(
+            cells = report.cells,
+            suppressed = report.suppressed,
+            equations = report.equations,
+            at_risk = report.at_risk.len(),
+            "disclosure audit"
+        );
         suppressed_before_audit.get_or_insert(report.suppressed);
         if report.at_risk.is_empty() {
             break report;
@@ -60,7 +72,12 @@ pub async fn build_public(context: &SessionContext, run_dir: &Path, parameters: 
         for risk in &report.at_risk {
             tracing::debug!(cell = %risk.cell, remedy = ?risk.remedy, "at risk: {risk}");
             if let Some((table, key, column)) = risk.remedy.as_deref().and_then(split_cell) {
-                added |= forced.entry(table.to_owned()).or_default().entry(column.to_owned()).or_default().insert(key.to_owned());
+                added |= forced
+                    .entry(table.to_owned())
+                    .or_default()
+                    .entry(column.to_owned())
+                    .or_default()
+                    .insert(key.to_owned());
             }
         }
         round += 1;
@@ -96,7 +113,11 @@ pub async fn build_public(context: &SessionContext, run_dir: &Path, parameters: 
 
 /// `skillgap audit`: the disclosure audit of a published run's public tables, with the
 /// thresholds of its manifest (`protection_range` overrides the run's).
-pub async fn audit_run(output: &Output, run: Option<&str>, protection_range: Option<f64>) -> Result<(String, AuditReport)> {
+pub async fn audit_run(
+    output: &Output,
+    run: Option<&str>,
+    protection_range: Option<f64>,
+) -> Result<(String, AuditReport)> {
     let run = output.resolve_run(run).await?;
     let downloads = std::env::temp_dir().join(format!("skillgap-audit-{}", std::process::id()));
     let run_dir = output.local_copy(&run, &["manifest.json"], &downloads).await?;
@@ -113,6 +134,11 @@ pub async fn audit_run(output: &Output, run: Option<&str>, protection_range: Opt
     let secrecy = Secrecy { min_count: thresholds.min_count, rounding_base: thresholds.rounding_base };
     let protection = protection_range.or(thresholds.protection_range).unwrap_or(thresholds.min_count as f64);
     let session = QuerySession::open_output(output, Some(&run)).await?;
-    let report = audit_public_tables(session.context(), &AuditSettings::new(as_of, secrecy, protection), &mut AuditCache::default()).await?;
+    let report = audit_public_tables(
+        session.context(),
+        &AuditSettings::new(as_of, secrecy, protection),
+        &mut AuditCache::default(),
+    )
+    .await?;
     Ok((run, report))
 }

@@ -40,8 +40,11 @@ const LAYERS: [&str; 4] = ["gold", "public", "silver", "bronze"];
 
 fn local_folders(directory: &Path) -> Vec<String> {
     let Ok(entries) = std::fs::read_dir(directory) else { return Vec::new() };
-    let mut names: Vec<String> =
-        entries.filter_map(std::result::Result::ok).filter(|e| e.path().is_dir()).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let mut names: Vec<String> = entries
+        .filter_map(std::result::Result::ok)
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
     names.sort();
     names
 }
@@ -82,17 +85,19 @@ impl QuerySession {
             }
         }
         // A plain name is the table of the first layer that has it: gold, public, silver, bronze.
-        let registrations = tables
-            .iter()
-            .map(|qualified| (qualified.clone(), qualified.clone()))
-            .chain(plain.into_iter().filter_map(|(name, qualified)| qualified.first().map(|first| (name, first.clone()))));
+        let registrations = tables.iter().map(|qualified| (qualified.clone(), qualified.clone())).chain(
+            plain.into_iter().filter_map(|(name, qualified)| qualified.first().map(|first| (name, first.clone()))),
+        );
         // Registering reads each table's Parquet footers: concurrently, since on object
         // storage each is a round trip.
         let context = &context;
         let location = &location;
         futures::future::try_join_all(registrations.map(|(name, qualified)| async move {
             let table_location = format!("{location}{}/", qualified.replacen('.', "/", 1));
-            context.register_parquet(name.as_str(), table_location.as_str(), ParquetReadOptions::default()).await.map_err(Error::Query)
+            context
+                .register_parquet(name.as_str(), table_location.as_str(), ParquetReadOptions::default())
+                .await
+                .map_err(Error::Query)
         }))
         .await?;
         let (context, location) = (context.clone(), location.clone());
@@ -116,7 +121,9 @@ impl QuerySession {
 pub fn format_batches(batches: &[RecordBatch], format: OutputFormat) -> Result<String> {
     let arrow_error = |error: arrow::error::ArrowError| Error::Query(error.into());
     match format {
-        OutputFormat::Table => Ok(arrow::util::pretty::pretty_format_batches(batches).map_err(arrow_error)?.to_string()),
+        OutputFormat::Table => {
+            Ok(arrow::util::pretty::pretty_format_batches(batches).map_err(arrow_error)?.to_string())
+        }
         OutputFormat::Csv => {
             let mut buffer = Vec::new();
             {

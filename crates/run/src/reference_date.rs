@@ -44,16 +44,26 @@ impl Semester {
 
     /// The day after the semester: S1 → 1 July, S2 → 1 January of the next year.
     pub fn reference_date(self) -> Option<NaiveDate> {
-        if self.half == 1 { NaiveDate::from_ymd_opt(self.year, 7, 1) } else { NaiveDate::from_ymd_opt(self.year + 1, 1, 1) }
+        if self.half == 1 {
+            NaiveDate::from_ymd_opt(self.year, 7, 1)
+        } else {
+            NaiveDate::from_ymd_opt(self.year + 1, 1, 1)
+        }
     }
 }
 
 fn parse_date(text: &str, what: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| Error::Argument(format!("{what} `{text}` is not a date (expected YYYY-MM-DD)")))
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| Error::Argument(format!("{what} `{text}` is not a date (expected YYYY-MM-DD)")))
 }
 
 /// Resolves D.
-pub fn resolve_reference_date(as_of: Option<&str>, semester: Option<Semester>, pipeline_as_of: Option<&str>, timezone: &str) -> Result<NaiveDate> {
+pub fn resolve_reference_date(
+    as_of: Option<&str>,
+    semester: Option<Semester>,
+    pipeline_as_of: Option<&str>,
+    timezone: &str,
+) -> Result<NaiveDate> {
     if as_of.is_some() && semester.is_some() {
         return Err(Error::Argument("--as-of and --semester cannot be used together".to_owned()));
     }
@@ -66,7 +76,9 @@ pub fn resolve_reference_date(as_of: Option<&str>, semester: Option<Semester>, p
     if let Some(text) = pipeline_as_of {
         return parse_date(text, "dates.as_of");
     }
-    let zone: chrono_tz::Tz = timezone.parse().map_err(|_| Error::Argument(format!("dates.timezone `{timezone}` is not a time zone name")))?;
+    let zone: chrono_tz::Tz = timezone
+        .parse()
+        .map_err(|_| Error::Argument(format!("dates.timezone `{timezone}` is not a time zone name")))?;
     Ok(chrono::Utc::now().with_timezone(&zone).date_naive())
 }
 
@@ -85,8 +97,14 @@ mod tests {
     #[test]
     fn precedence_of_the_reference_date() {
         let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
-        assert_eq!(resolve_reference_date(Some("2026-03-04"), None, Some("2020-01-01"), "Europe/Paris").unwrap(), d(2026, 3, 4));
-        assert_eq!(resolve_reference_date(None, Some("2026-S1".parse().unwrap()), Some("2020-01-01"), "Europe/Paris").unwrap(), d(2026, 7, 1));
+        assert_eq!(
+            resolve_reference_date(Some("2026-03-04"), None, Some("2020-01-01"), "Europe/Paris").unwrap(),
+            d(2026, 3, 4)
+        );
+        assert_eq!(
+            resolve_reference_date(None, Some("2026-S1".parse().unwrap()), Some("2020-01-01"), "Europe/Paris").unwrap(),
+            d(2026, 7, 1)
+        );
         assert_eq!(resolve_reference_date(None, None, Some("2020-01-01"), "Europe/Paris").unwrap(), d(2020, 1, 1));
         assert!(resolve_reference_date(None, None, None, "Mars/Olympus").is_err());
         assert!(resolve_reference_date(Some("demain"), None, None, "Europe/Paris").is_err());

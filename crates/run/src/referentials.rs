@@ -127,7 +127,10 @@ const FAP2021: TableLayout = TableLayout {
 
 const CROSSWALK: TableLayout = TableLayout {
     input: "rome_fap2021",
-    columns: &[Column { name: "code_rome", header: "code_rome", required: true }, Column { name: "code_fap2021", header: "code_fap2021", required: true }],
+    columns: &[
+        Column { name: "code_rome", header: "code_rome", required: true },
+        Column { name: "code_fap2021", header: "code_fap2021", required: true },
+    ],
 };
 
 /// The rows of one column of `layout`'s batches.
@@ -136,17 +139,24 @@ fn column(batches: &[RecordBatch], name: &str) -> Vec<Option<String>> {
         .iter()
         .flat_map(|batch| {
             let array = batch.column_by_name(name).map(|c| c.as_string::<i32>().clone());
-            (0..batch.num_rows()).map(move |row| array.as_ref().filter(|a| !a.is_null(row)).map(|a| a.value(row).trim().to_owned()))
+            (0..batch.num_rows())
+                .map(move |row| array.as_ref().filter(|a| !a.is_null(row)).map(|a| a.value(row).trim().to_owned()))
         })
         .collect()
 }
 
 /// Reads a published table; its unreadable rows are added to `rejected` (as text, for the
 /// build's report), never dropped.
-fn read(layout: &TableLayout, settings: &TableSettings, path: &Path, rejected: &mut Vec<String>) -> Result<Vec<RecordBatch>> {
+fn read(
+    layout: &TableLayout,
+    settings: &TableSettings,
+    path: &Path,
+    rejected: &mut Vec<String>,
+) -> Result<Vec<RecordBatch>> {
     let mut rejects = RejectsBuilder::default();
     let shown = path.display().to_string();
-    let (batches, _) = read_table(layout, settings, path, &shown, &mut rejects).map_err(|source| Error::Source { input: layout.input.to_owned(), source })?;
+    let (batches, _) = read_table(layout, settings, path, &shown, &mut rejects)
+        .map_err(|source| Error::Source { input: layout.input.to_owned(), source })?;
     let rejects = rejects.finish();
     for row in 0..rejects.num_rows() {
         let text = |index: usize| rejects.column(index).as_string::<i32>().value(row).to_owned();
@@ -176,7 +186,8 @@ pub fn build_rome(sources: &RomeSources, out: &Path) -> Result<RomeReport> {
         (version.len() > 1).then_some(version)
     });
     let rome = read(&ROME4, &TableSettings::csv(b','), &sources.rome, &mut report.rejected_rows)?;
-    let table = read_rome_fap_table(&sources.rome_fap2009, "Table").map_err(|source| Error::Source { input: "rome_fap2009".to_owned(), source })?;
+    let table = read_rome_fap_table(&sources.rome_fap2009, "Table")
+        .map_err(|source| Error::Source { input: "rome_fap2009".to_owned(), source })?;
     let fap2021 = read(&FAP2021, &TableSettings::csv(b';'), &sources.fap2021, &mut report.rejected_rows)?;
     let known_2021: BTreeSet<String> = column(&fap2021, "code_fap228").into_iter().flatten().collect();
 
@@ -187,7 +198,10 @@ pub fn build_rome(sources: &RomeSources, out: &Path) -> Result<RomeReport> {
     }
     let mut fap_of: BTreeMap<&str, &str> = BTreeMap::new();
     for (code, candidates) in &links {
-        let Some(chosen) = candidates.iter().copied().reduce(|best, next| if levels(&next.qualification) > levels(&best.qualification) { next } else { best })
+        let Some(chosen) = candidates
+            .iter()
+            .copied()
+            .reduce(|best, next| if levels(&next.qualification) > levels(&best.qualification) { next } else { best })
         else {
             continue;
         };
@@ -196,7 +210,13 @@ pub fn build_rome(sources: &RomeSources, out: &Path) -> Result<RomeReport> {
         if families.len() > 1 {
             let listed = candidates
                 .iter()
-                .map(|link| if link.qualification.is_empty() { link.fap.clone() } else { format!("{} (Q_{})", link.fap, link.qualification) })
+                .map(|link| {
+                    if link.qualification.is_empty() {
+                        link.fap.clone()
+                    } else {
+                        format!("{} (Q_{})", link.fap, link.qualification)
+                    }
+                })
                 .collect();
             report.several_faps.push(((*code).to_owned(), listed, chosen.fap.clone()));
         }
@@ -214,11 +234,22 @@ pub fn build_rome(sources: &RomeSources, out: &Path) -> Result<RomeReport> {
         }
     }
 
-    std::fs::create_dir_all(out).map_err(|error| Error::Internal(format!("cannot create {}: {error}", out.display())))?;
+    std::fs::create_dir_all(out)
+        .map_err(|error| Error::Internal(format!("cannot create {}: {error}", out.display())))?;
     let path = out.join("rome.csv");
     let io_error = |error: csv::Error| Error::Internal(format!("writing {}: {error}", path.display()));
     let mut writer = csv::Writer::from_path(&path).map_err(io_error)?;
-    writer.write_record(["code_rome", "libelle_rome", "code_metier_bmo", "code_fap", "secteur", "code_rome_v3", "code_fap_2009"]).map_err(io_error)?;
+    writer
+        .write_record([
+            "code_rome",
+            "libelle_rome",
+            "code_metier_bmo",
+            "code_fap",
+            "secteur",
+            "code_rome_v3",
+            "code_fap_2009",
+        ])
+        .map_err(io_error)?;
     let codes = column(&rome, "code_rome");
     let labels = column(&rome, "libelle_rome");
     let parents = column(&rome, "code_rome_parent");
@@ -226,7 +257,9 @@ pub fn build_rome(sources: &RomeSources, out: &Path) -> Result<RomeReport> {
         .into_iter()
         .zip(labels)
         .zip(parents)
-        .filter_map(|((code, label), parent)| Some((code?.to_uppercase(), label.unwrap_or_default(), parent.unwrap_or_default().to_uppercase())))
+        .filter_map(|((code, label), parent)| {
+            Some((code?.to_uppercase(), label.unwrap_or_default(), parent.unwrap_or_default().to_uppercase()))
+        })
         .collect();
     rows.sort();
     rows.dedup_by(|a, b| a.0 == b.0);
@@ -247,7 +280,15 @@ pub fn build_rome(sources: &RomeSources, out: &Path) -> Result<RomeReport> {
             report.with_bmo_metier += 1;
         }
         writer
-            .write_record([code.as_str(), label, bmo.as_deref().unwrap_or(""), family.unwrap_or(""), sector.unwrap_or(""), parent, fap.unwrap_or("")])
+            .write_record([
+                code.as_str(),
+                label,
+                bmo.as_deref().unwrap_or(""),
+                family.unwrap_or(""),
+                sector.unwrap_or(""),
+                parent,
+                fap.unwrap_or(""),
+            ])
             .map_err(io_error)?;
     }
     writer.flush().map_err(|error| Error::Internal(format!("writing {}: {error}", path.display())))?;
@@ -263,7 +304,8 @@ pub fn build_rome(sources: &RomeSources, out: &Path) -> Result<RomeReport> {
     report.unknown_fap2021.dedup();
     let text = serde_json::to_string_pretty(&report).map_err(|error| Error::Internal(error.to_string()))?;
     let report_path = out.join("rome_build.json");
-    std::fs::write(&report_path, text).map_err(|error| Error::Internal(format!("writing {}: {error}", report_path.display())))?;
+    std::fs::write(&report_path, text)
+        .map_err(|error| Error::Internal(format!("writing {}: {error}", report_path.display())))?;
     Ok(report)
 }
 
@@ -300,7 +342,11 @@ pub struct CrosswalkReport {
     pub rejected_rows: Vec<String>,
 }
 
-fn commune_bassins(table: &CommuneTable, input: &'static str, rejected: &mut Vec<String>) -> Result<BTreeMap<String, String>> {
+fn commune_bassins(
+    table: &CommuneTable,
+    input: &'static str,
+    rejected: &mut Vec<String>,
+) -> Result<BTreeMap<String, String>> {
     let layout = TableLayout {
         input,
         columns: &[
@@ -309,7 +355,8 @@ fn commune_bassins(table: &CommuneTable, input: &'static str, rejected: &mut Vec
         ],
     };
     let mut settings = TableSettings::csv(table.delimiter);
-    settings.headers = vec![("code_commune".to_owned(), table.commune.clone()), ("code_bassin".to_owned(), table.bassin.clone())];
+    settings.headers =
+        vec![("code_commune".to_owned(), table.commune.clone()), ("code_bassin".to_owned(), table.bassin.clone())];
     settings.filter = table.filter.iter().map(|(column, value)| (column.clone(), vec![value.clone()])).collect();
     let batches = read(&layout, &settings, &table.path, rejected)?;
     let shown = table.path.display();
@@ -319,7 +366,10 @@ fn commune_bassins(table: &CommuneTable, input: &'static str, rejected: &mut Vec
         if let Some(other) = out.insert(commune.clone(), bassin.clone())
             && other != bassin
         {
-            return Err(Error::Input { input: input.to_owned(), message: format!("{shown}: commune {commune} is in two bassins, {other} and {bassin}") });
+            return Err(Error::Input {
+                input: input.to_owned(),
+                message: format!("{shown}: commune {commune} is in two bassins, {other} and {bassin}"),
+            });
         }
     }
     Ok(out)
@@ -342,7 +392,8 @@ pub fn build_bmo_crosswalk(bmo: &CommuneTable, grid: &CommuneTable, out: &Path) 
         }
     }
     report.only_in_grid = grid_of.keys().filter(|commune| !bmo_of.contains_key(*commune)).cloned().collect();
-    std::fs::create_dir_all(out).map_err(|error| Error::Internal(format!("cannot create {}: {error}", out.display())))?;
+    std::fs::create_dir_all(out)
+        .map_err(|error| Error::Internal(format!("cannot create {}: {error}", out.display())))?;
     let path = out.join("bmo_bassins.csv");
     let io_error = |error: csv::Error| Error::Internal(format!("writing {}: {error}", path.display()));
     let mut writer = csv::Writer::from_path(&path).map_err(io_error)?;
@@ -353,7 +404,14 @@ pub fn build_bmo_crosswalk(bmo: &CommuneTable, grid: &CommuneTable, out: &Path) 
         for (grid_bassin, count) in grid_counts {
             reached.insert(*grid_bassin);
             // Twelve decimals: the weights of a BMO bassin sum to 1 within 1e-9.
-            writer.write_record([*bmo_bassin, *grid_bassin, &format!("{:.12}", *count as f64 / total as f64), &count.to_string()]).map_err(io_error)?;
+            writer
+                .write_record([
+                    *bmo_bassin,
+                    *grid_bassin,
+                    &format!("{:.12}", *count as f64 / total as f64),
+                    &count.to_string(),
+                ])
+                .map_err(io_error)?;
         }
     }
     writer.flush().map_err(|error| Error::Internal(format!("writing {}: {error}", path.display())))?;

@@ -14,7 +14,11 @@ use crate::transform::query;
 
 /// Counts the rejects of `staging.all_rejects` per input and fails over the threshold;
 /// returns the rejected rows per input.
-pub async fn check_reject_ratios(context: &SessionContext, inputs: &[IngestedInput], max_reject_ratio: f64) -> Result<BTreeMap<String, u64>> {
+pub async fn check_reject_ratios(
+    context: &SessionContext,
+    inputs: &[IngestedInput],
+    max_reject_ratio: f64,
+) -> Result<BTreeMap<String, u64>> {
     let counts = query(
         context,
         "silver.rejects",
@@ -32,7 +36,12 @@ pub async fn check_reject_ratios(context: &SessionContext, inputs: &[IngestedInp
         );
         for row in 0..batch.num_rows() {
             *rejected.entry(input.value(row).to_owned()).or_default() += count.value(row) as u64;
-            reasons.entry(input.value(row).to_owned()).or_default().push(format!("{} × {} (e.g. {})", count.value(row), reason.value(row), example.value(row)));
+            reasons.entry(input.value(row).to_owned()).or_default().push(format!(
+                "{} × {} (e.g. {})",
+                count.value(row),
+                reason.value(row),
+                example.value(row)
+            ));
         }
     }
     for input in inputs {

@@ -62,11 +62,9 @@ impl PreviousRun {
     fn read_the_same(&self, input: &str, files: &[(String, InputFile)]) -> bool {
         let Some(previous) = self.manifest.inputs.iter().find(|i| i.name == input) else { return false };
         previous.files.len() == files.len()
-            && previous
-                .files
-                .iter()
-                .zip(files)
-                .all(|(before, (location, now))| before.location == *location && before.bytes == now.bytes && before.sha256 == now.sha256)
+            && previous.files.iter().zip(files).all(|(before, (location, now))| {
+                before.location == *location && before.bytes == now.bytes && before.sha256 == now.sha256
+            })
     }
 
     /// How many of `files` the previous run read, when they are its whole list of offer
@@ -89,7 +87,13 @@ impl PreviousRun {
             "an input other than the offers changed"
         } else {
             match self.offer_files_read(offers) {
-                Some(read) if read > 0 => return Some(Reuse { run: self.manifest.run_id.clone(), dir: self.dir.clone(), offer_files_read: read }),
+                Some(read) if read > 0 => {
+                    return Some(Reuse {
+                        run: self.manifest.run_id.clone(),
+                        dir: self.dir.clone(),
+                        offer_files_read: read,
+                    });
+                }
                 Some(_) => "it read no offer file",
                 None => "offer files it read changed or are gone",
             }
@@ -107,7 +111,9 @@ impl PreviousRun {
 /// Links (hard links, else copies) every Parquet file of `from` into `to`; returns the
 /// files in `to`, in name order.
 pub(crate) fn link_parquet_files(from: &Path, to: &Path) -> Result<Vec<PathBuf>> {
-    let failed = |path: &Path, source: std::io::Error| Error::Internal(format!("cannot link {} into this run: {source}", path.display()));
+    let failed = |path: &Path, source: std::io::Error| {
+        Error::Internal(format!("cannot link {} into this run: {source}", path.display()))
+    };
     std::fs::create_dir_all(to).map_err(|source| failed(to, source))?;
     let mut names: Vec<_> = std::fs::read_dir(from)
         .map_err(|source| failed(from, source))?

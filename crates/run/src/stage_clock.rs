@@ -28,7 +28,12 @@ impl StageClock {
             (Some(start), Some(end)) => Some(end - start),
             _ => None,
         };
-        StageReport { stage: self.stage.to_owned(), seconds: self.started.elapsed().as_secs_f64(), cpu_seconds, peak_rss_mib: peak_rss_mib() }
+        StageReport {
+            stage: self.stage.to_owned(),
+            seconds: self.started.elapsed().as_secs_f64(),
+            cpu_seconds,
+            peak_rss_mib: peak_rss_mib(),
+        }
     }
 }
 
@@ -51,7 +56,14 @@ fn cpu_seconds_of_stat(stat: &str) -> Option<f64> {
 /// This process's high-water resident memory (`VmHWM` of `/proc/self/status`), in MiB.
 fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kib: u64 = status.lines().find_map(|line| line.strip_prefix("VmHWM:"))?.trim().trim_end_matches("kB").trim().parse().ok()?;
+    let kib: u64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
     Some(kib as f64 / 1024.0)
 }
 
@@ -71,7 +83,8 @@ mod tests {
         // Spins until this thread itself has burnt 0.2 s of CPU (or, where /proc is
         // missing, 0.2 s of wall time): on a loaded machine wall time alone may give the
         // spinning thread little CPU.
-        let thread_cpu = || std::fs::read_to_string("/proc/thread-self/stat").ok().and_then(|stat| cpu_seconds_of_stat(&stat));
+        let thread_cpu =
+            || std::fs::read_to_string("/proc/thread-self/stat").ok().and_then(|stat| cpu_seconds_of_stat(&stat));
         let clock = StageClock::start("spin");
         let started = Instant::now();
         let first = thread_cpu();
@@ -94,7 +107,11 @@ mod tests {
         assert!(report.seconds >= 0.1);
         if cfg!(target_os = "linux") {
             let cpu = report.cpu_seconds.unwrap_or_default();
-            assert!((0.15..=report.seconds * 4.0 + 0.1).contains(&cpu), "cpu {cpu} s for {} s of spinning", report.seconds);
+            assert!(
+                (0.15..=report.seconds * 4.0 + 0.1).contains(&cpu),
+                "cpu {cpu} s for {} s of spinning",
+                report.seconds
+            );
             assert!(report.peak_rss_mib.unwrap_or_default() > 1.0);
         }
     }

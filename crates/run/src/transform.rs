@@ -11,7 +11,10 @@ use datafusion::dataframe::DataFrame;
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
 use futures::StreamExt;
 use skillgap_config::Engine;
-use skillgap_models::{BassinIndex, Parameters, TableSpec, marts, register_batches, register_geocoder, run_table_tests, staging, table_spec, type_name};
+use skillgap_models::{
+    BassinIndex, Parameters, TableSpec, marts, register_batches, register_geocoder, run_table_tests, staging,
+    table_spec, type_name,
+};
 use skillgap_sinks::{TableDocumentation, TableFile, WrittenTable};
 use skillgap_sources::rejects_schema;
 
@@ -59,13 +62,20 @@ fn documentation(spec: &TableSpec) -> TableDocumentation {
 
 /// Checks that a table's columns are exactly its specification's, in order and type.
 fn check_schema(spec: &TableSpec, schema: &Schema) -> Result<()> {
-    let actual: Vec<(String, String)> = schema.fields().iter().map(|f| (f.name().clone(), type_name(f.data_type()))).collect();
+    let actual: Vec<(String, String)> =
+        schema.fields().iter().map(|f| (f.name().clone(), type_name(f.data_type()))).collect();
     let declared: Vec<(String, String)> = spec.columns.iter().map(|c| (c.name.clone(), c.data_type.clone())).collect();
     if actual != declared {
-        let render = |columns: &[(String, String)]| columns.iter().map(|(n, t)| format!("{n}: {t}")).collect::<Vec<_>>().join(", ");
+        let render = |columns: &[(String, String)]| {
+            columns.iter().map(|(n, t)| format!("{n}: {t}")).collect::<Vec<_>>().join(", ")
+        };
         return Err(skillgap_models::Error::Specification {
             table: spec.table.clone(),
-            message: format!("the built table's columns ({}) differ from the specification's ({})", render(&actual), render(&declared)),
+            message: format!(
+                "the built table's columns ({}) differ from the specification's ({})",
+                render(&actual),
+                render(&declared)
+            ),
         }
         .into());
     }
@@ -73,7 +83,11 @@ fn check_schema(spec: &TableSpec, schema: &Schema) -> Result<()> {
 }
 
 /// Streams a DataFrame into `<run>/<layer>/<table>/part-0.parquet`.
-pub(crate) async fn write_table(run_dir: &Path, spec: &TableSpec, frame: DataFrame) -> Result<(WrittenTable, SchemaRef)> {
+pub(crate) async fn write_table(
+    run_dir: &Path,
+    spec: &TableSpec,
+    frame: DataFrame,
+) -> Result<(WrittenTable, SchemaRef)> {
     let name = format!("{}.{}", spec.layer, spec.table);
     let planned: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
     let mut stream = frame.execute_stream().await.map_err(model_error(&name))?;
@@ -101,24 +115,35 @@ pub(crate) fn report(run_dir: &Path, spec: &TableSpec, written: &WrittenTable) -
 
 /// The report of a table linked from the previous run into `files`: their sizes, and the
 /// rows counted by `context` (from the files' footers).
-async fn linked_report(context: &SessionContext, run_dir: &Path, table: &str, files: &[std::path::PathBuf]) -> Result<OutputReport> {
+async fn linked_report(
+    context: &SessionContext,
+    run_dir: &Path,
+    table: &str,
+    files: &[std::path::PathBuf],
+) -> Result<OutputReport> {
     let mut listed = Vec::new();
     for path in files {
-        let bytes = std::fs::metadata(path).map_err(|error| Error::Internal(format!("cannot read {}: {error}", path.display())))?.len();
+        let bytes = std::fs::metadata(path)
+            .map_err(|error| Error::Internal(format!("cannot read {}: {error}", path.display())))?
+            .len();
         listed.push((path.strip_prefix(run_dir).unwrap_or(path).display().to_string(), bytes));
     }
     let name = format!("previous.linked_{}", table.replace('.', "_"));
     let directory = run_dir.join(table.replace('.', "/"));
     register_directory(context, &name, &directory).await?;
     let counted = query(context, table, &format!("SELECT COUNT(*) FROM {name}")).await?;
-    let rows = counted.first().and_then(|batch| batch.column(0).as_primitive_opt::<arrow::datatypes::Int64Type>()).map_or(0, |count| count.value(0));
+    let rows = counted
+        .first()
+        .and_then(|batch| batch.column(0).as_primitive_opt::<arrow::datatypes::Int64Type>())
+        .map_or(0, |count| count.value(0));
     Ok(OutputReport { table: table.to_owned(), rows: u64::try_from(rows).unwrap_or(0), files: listed })
 }
 
 /// Every field nullable, so that reader and staging rejects stack in one table.
 fn uniform_rejects(batches: Vec<RecordBatch>) -> Result<(SchemaRef, Vec<RecordBatch>)> {
-    let schema: SchemaRef =
-        Arc::new(Schema::new(rejects_schema().fields().iter().map(|f| Field::new(f.name(), f.data_type().clone(), true)).collect::<Vec<_>>()));
+    let schema: SchemaRef = Arc::new(Schema::new(
+        rejects_schema().fields().iter().map(|f| Field::new(f.name(), f.data_type().clone(), true)).collect::<Vec<_>>(),
+    ));
     let mut out = Vec::new();
     for batch in batches {
         let columns: Vec<ArrayRef> = (0..batch.num_columns()).map(|i| batch.column(i).clone()).collect();
@@ -203,14 +228,20 @@ async fn build_stages(
         query(
             &staging_context,
             "bronze.new_offers",
-            &format!("CREATE VIEW bronze.new_offers AS SELECT * FROM bronze.offers WHERE record_order >= {first_new_order}"),
+            &format!(
+                "CREATE VIEW bronze.new_offers AS SELECT * FROM bronze.offers WHERE record_order >= {first_new_order}"
+            ),
         )
         .await?;
         // Written sorted by offer_id: declared, so that the merge keeps that order instead
         // of sorting the millions of previous offers again.
         let previous = absolute(&reuse.dir.join("silver").join("offers"))?;
-        let sorted = ParquetReadOptions::default().file_sort_order(vec![vec![datafusion::prelude::col("offer_id").sort(true, false)]]);
-        staging_context.register_parquet("previous.offers", previous.display().to_string().as_str(), sorted).await.map_err(model_error("previous.offers"))?;
+        let sorted = ParquetReadOptions::default()
+            .file_sort_order(vec![vec![datafusion::prelude::col("offer_id").sort(true, false)]]);
+        staging_context
+            .register_parquet("previous.offers", previous.display().to_string().as_str(), sorted)
+            .await
+            .map_err(model_error("previous.offers"))?;
     }
 
     // Referentials and the grid, kept in memory for both contexts.
@@ -247,7 +278,10 @@ async fn build_stages(
     let empty = query(&staging_context, "staging.bassins", "SELECT b.code_bassin FROM staging.bassins b LEFT JOIN (SELECT DISTINCT code_bassin FROM staging.communes) c ON c.code_bassin = b.code_bassin WHERE c.code_bassin IS NULL ORDER BY 1").await?;
     for batch in &empty {
         for code in batch.column(0).as_string::<i32>().iter().flatten() {
-            tracing::warn!(bassin = code, "this bassin of the GeoJSON has no commune in communes.csv: only points can be placed in it");
+            tracing::warn!(
+                bassin = code,
+                "this bassin of the GeoJSON has no commune in communes.csv: only points can be placed in it"
+            );
         }
     }
     if ingested.has_bmo_crosswalk {
@@ -275,7 +309,8 @@ async fn build_stages(
             rows: 1,
         }))
         .collect::<Vec<_>>();
-    let unjoined: Vec<&UnknownCodeReport> = unknown_codes.iter().filter(|code| code.referential == "bmo_metier").collect();
+    let unjoined: Vec<&UnknownCodeReport> =
+        unknown_codes.iter().filter(|code| code.referential == "bmo_metier").collect();
     if !unjoined.is_empty() {
         tracing::warn!(
             metiers = unjoined.len(),
@@ -305,7 +340,10 @@ async fn build_stages(
             Some(reuse) => {
                 // Same catalogue, outcomes and referentials: the previous run's sessions,
                 // and (below) its catalogue's rejects.
-                let files = link_parquet_files(&reuse.dir.join("silver").join("sessions"), &run_dir.join("silver").join("sessions"))?;
+                let files = link_parquet_files(
+                    &reuse.dir.join("silver").join("sessions"),
+                    &run_dir.join("silver").join("sessions"),
+                )?;
                 outputs.push(linked_report(&staging_context, run_dir, "silver.sessions", &files).await?);
             }
             None => {
@@ -319,10 +357,20 @@ async fn build_stages(
     if let Some(reuse) = &ingested.reuse {
         // The rejects of the offers and catalogue records this run did not read again.
         register_directory(&staging_context, "previous.rejects", &reuse.dir.join("silver").join("rejects")).await?;
-        rejects_batches.extend(query(&staging_context, "silver.rejects", "SELECT * FROM previous.rejects WHERE input IN ('offers', 'lheo')").await?);
+        rejects_batches.extend(
+            query(
+                &staging_context,
+                "silver.rejects",
+                "SELECT * FROM previous.rejects WHERE input IN ('offers', 'lheo')",
+            )
+            .await?,
+        );
     }
     let spec = table_spec("bassins")?;
-    let frame = staging_context.sql("SELECT * FROM staging.bassins ORDER BY code_bassin").await.map_err(model_error("silver.bassins"))?;
+    let frame = staging_context
+        .sql("SELECT * FROM staging.bassins ORDER BY code_bassin")
+        .await
+        .map_err(model_error("silver.bassins"))?;
     let (written, _) = write_table(run_dir, spec, frame).await?;
     outputs.push(report(run_dir, spec, &written));
     // Long-term projections: the region's rows, their identities checked.
@@ -336,7 +384,10 @@ async fn build_stages(
                 many => {
                     return Err(Error::Input {
                         input: "projections".to_owned(),
-                        message: format!("the file holds several regions ({}): set [grid] region_code", many.join(", ")),
+                        message: format!(
+                            "the file holds several regions ({}): set [grid] region_code",
+                            many.join(", ")
+                        ),
                     });
                 }
             }
@@ -346,14 +397,27 @@ async fn build_stages(
     if ingested.projections.is_some() {
         let errors = staging::projection_identity_errors(&staging_context, region.as_deref()).await?;
         if !errors.is_empty() {
-            return Err(Error::Input { input: "projections".to_owned(), message: format!("the file's identities do not hold: {}", errors.join("; ")) });
+            return Err(Error::Input {
+                input: "projections".to_owned(),
+                message: format!("the file's identities do not hold: {}", errors.join("; ")),
+            });
         }
     }
     let silver = [
-        ("offers", if ingested.reuse.is_some() { staging::offers_merged(&staging_context).await? } else { staging::offers(&staging_context).await? }),
+        (
+            "offers",
+            if ingested.reuse.is_some() {
+                staging::offers_merged(&staging_context).await?
+            } else {
+                staging::offers(&staging_context).await?
+            },
+        ),
         ("jobseekers", staging::jobseekers(&staging_context, parameters).await?),
         ("bmo", staging::bmo(&staging_context, parameters).await?),
-        ("projections", staging::projections(&staging_context, ingested.projections.is_some(), region.as_deref()).await?),
+        (
+            "projections",
+            staging::projections(&staging_context, ingested.projections.is_some(), region.as_deref()).await?,
+        ),
         ("employment", staging::employment(&staging_context, ingested.has_employment).await?),
         ("labour_market_tension", staging::labour_market_tension(&staging_context, parameters).await?),
     ];
@@ -383,7 +447,9 @@ async fn build_stages(
     }
     let silver_tables: Vec<&str> = outputs.iter().filter_map(|o| o.table.strip_prefix("silver.")).collect();
     register_layer(&marts_context, run_dir, "silver", &silver_tables).await?;
-    if let Some(previous) = previous_run_dir.map(|dir| dir.join("gold").join("etat_des_lieux")).filter(|path| path.is_dir()) {
+    if let Some(previous) =
+        previous_run_dir.map(|dir| dir.join("gold").join("etat_des_lieux")).filter(|path| path.is_dir())
+    {
         register_directory(&marts_context, marts::PREVIOUS_SNAPSHOTS, &previous).await?;
     }
     marts::prepare(&marts_context, &run_dir.join(INTERMEDIATE_DIR)).await?;
@@ -417,7 +483,8 @@ async fn build_stages(
     for scratch in [SHARED_TABLES_DIR, INTERMEDIATE_DIR] {
         let scratch = run_dir.join(scratch);
         if scratch.exists() {
-            std::fs::remove_dir_all(&scratch).map_err(|error| Error::Internal(format!("cannot remove {}: {error}", scratch.display())))?;
+            std::fs::remove_dir_all(&scratch)
+                .map_err(|error| Error::Internal(format!("cannot remove {}: {error}", scratch.display())))?;
         }
     }
     Ok(Built { outputs, rejected, unknown_codes, stages, audit })
@@ -435,13 +502,20 @@ fn bassins_table(bassins: &[skillgap_sources::BassinShape]) -> Result<(SchemaRef
         Arc::new(arrow::array::StringArray::from_iter_values(bassins.iter().map(|b| b.code.as_str()))),
         Arc::new(arrow::array::StringArray::from_iter(bassins.iter().map(|b| b.label.as_deref()))),
         Arc::new(arrow::array::StringArray::from_iter(bassins.iter().map(|b| b.departement.as_deref()))),
-        Arc::new(arrow::array::StringArray::from_iter_values(bassins.iter().map(skillgap_sources::BassinShape::geojson))),
+        Arc::new(arrow::array::StringArray::from_iter_values(
+            bassins.iter().map(skillgap_sources::BassinShape::geojson),
+        )),
     ];
     let batch = RecordBatch::try_new(schema.clone(), columns).map_err(|e| model_error("staging.bassins")(e.into()))?;
     Ok((schema, vec![batch]))
 }
 
-pub(crate) async fn register_layer(context: &SessionContext, run_dir: &Path, layer: &str, tables: &[&str]) -> Result<()> {
+pub(crate) async fn register_layer(
+    context: &SessionContext,
+    run_dir: &Path,
+    layer: &str,
+    tables: &[&str],
+) -> Result<()> {
     for table in tables {
         register_directory(context, &format!("{layer}.{table}"), &run_dir.join(layer).join(table)).await?;
     }
@@ -455,5 +529,8 @@ fn absolute(path: &Path) -> Result<PathBuf> {
 /// Registers the Parquet files of a table directory as `name` (by its absolute path).
 async fn register_directory(context: &SessionContext, name: &str, path: &Path) -> Result<()> {
     let path = absolute(path)?;
-    context.register_parquet(name, path.display().to_string().as_str(), ParquetReadOptions::default()).await.map_err(model_error(name))
+    context
+        .register_parquet(name, path.display().to_string().as_str(), ParquetReadOptions::default())
+        .await
+        .map_err(model_error(name))
 }

@@ -15,7 +15,10 @@ use std::time::{Duration, Instant};
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use skillgap_sources::{BassinProperties, OfferReader, RejectsBuilder, TableFormat, TableSettings, read_bassins, read_lheo, read_table, table_layout};
+use skillgap_sources::{
+    BassinProperties, OfferReader, RejectsBuilder, TableFormat, TableSettings, read_bassins, read_lheo, read_table,
+    table_layout,
+};
 
 /// A case running longer than this is a hang (debug builds, inputs of a few KiB).
 const HANG: Duration = Duration::from_secs(20);
@@ -147,8 +150,17 @@ fn watchdog(running: Running, out: PathBuf) {
 }
 
 /// Feeds `read` mutations of `seeds` for `budget`, written to `file` (its extension matters).
-fn campaign(name: &str, seeds: &[Vec<u8>], file: &Path, budget: Duration, seed: u64, running: &Running, read: &dyn Fn(&Path) -> bool) -> Tally {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ name.bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))));
+fn campaign(
+    name: &str,
+    seeds: &[Vec<u8>],
+    file: &Path,
+    budget: Duration,
+    seed: u64,
+    running: &Running,
+    read: &dyn Fn(&Path) -> bool,
+) -> Tally {
+    let mut rng =
+        ChaCha8Rng::seed_from_u64(seed ^ name.bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))));
     let mut tally = Tally::default();
     let started = Instant::now();
     // The seeds themselves must read (a campaign on inputs the reader refuses tests nothing).
@@ -166,7 +178,8 @@ fn campaign(name: &str, seeds: &[Vec<u8>], file: &Path, budget: Duration, seed: 
             Ok(true) => {}
             Ok(false) => tally.refused += 1,
             Err(_) => {
-                let path = file.with_file_name(format!("panic-{}-{}.bin", name.replace(' ', "-"), tally.findings.len()));
+                let path =
+                    file.with_file_name(format!("panic-{}-{}.bin", name.replace(' ', "-"), tally.findings.len()));
                 std::fs::write(&path, &input).unwrap();
                 tally.findings.push(format!("{name}: panic on {}", path.display()));
             }
@@ -179,7 +192,12 @@ fn campaign(name: &str, seeds: &[Vec<u8>], file: &Path, budget: Duration, seed: 
 
 fn peak_rss_mib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<u64>().ok()).unwrap_or(0) / 1024
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<u64>().ok())
+        .unwrap_or(0)
+        / 1024
 }
 
 /// A small workbook in the BMO layout, its cells drawn by `rng` (text, numbers, blanks,
@@ -198,7 +216,13 @@ fn bmo_workbook(rng: &mut ChaCha8Rng, hostile: bool) -> Vec<u8> {
                 0 => sheet.write_string(row, column, format!("{}", 10 + row)).map(|_| ()),
                 1 => sheet.write_number(row, column, rng.random_range(-1e12..1e12)).map(|_| ()),
                 2 => sheet.write_formula(row, column, "=1/0").map(|_| ()),
-                3 => sheet.write_string(row, column, String::from_utf8_lossy(TOKENS[rng.random_range(0..TOKENS.len())]).into_owned()).map(|_| ()),
+                3 => sheet
+                    .write_string(
+                        row,
+                        column,
+                        String::from_utf8_lossy(TOKENS[rng.random_range(0..TOKENS.len())]).into_owned(),
+                    )
+                    .map(|_| ()),
                 4 => sheet.write_boolean(row, column, true).map(|_| ()),
                 _ => Ok(()),
             }
@@ -210,7 +234,9 @@ fn bmo_workbook(rng: &mut ChaCha8Rng, hostile: bool) -> Vec<u8> {
 
 #[test]
 fn every_reader_survives_mutated_inputs() {
-    let budget = Duration::from_secs_f64(std::env::var("SKILLGAP_FUZZ_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(1.5));
+    let budget = Duration::from_secs_f64(
+        std::env::var("SKILLGAP_FUZZ_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(1.5),
+    );
     let seed: u64 = std::env::var("SKILLGAP_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(20261202);
     let work = tempfile::tempdir().unwrap();
     let running: Running = Arc::default();
@@ -223,7 +249,8 @@ fn every_reader_survives_mutated_inputs() {
         let mut reader = OfferReader::new();
         reader.start_file(0);
         let mut rejects = RejectsBuilder::default();
-        let read = reader.read_file(path, "fuzz", &mut rejects, &mut |_| Ok(())).and_then(|()| reader.flush(&mut |_| Ok(())));
+        let read =
+            reader.read_file(path, "fuzz", &mut rejects, &mut |_| Ok(())).and_then(|()| reader.flush(&mut |_| Ok(())));
         read.is_ok()
     };
     let pages = vec![
@@ -231,10 +258,17 @@ fn every_reader_survives_mutated_inputs() {
         decompressed(&demo.join("offers/api/offres-0000000-0000149.json.gz"), 1 << 16),
     ];
     // The demo page is cut at 64 KiB: keep only the intact sample and pages that parse.
-    let pages: Vec<Vec<u8>> = pages.into_iter().filter(|p| serde_json::from_slice::<serde_json::Value>(p).is_ok()).collect();
-    tallies.push(("offers API page".into(), campaign("offers API page", &pages, &work.path().join("page.json"), budget, seed, &running, &offers)));
+    let pages: Vec<Vec<u8>> =
+        pages.into_iter().filter(|p| serde_json::from_slice::<serde_json::Value>(p).is_ok()).collect();
+    tallies.push((
+        "offers API page".into(),
+        campaign("offers API page", &pages, &work.path().join("page.json"), budget, seed, &running, &offers),
+    ));
     let ndjson = vec![head(&demo.join("offers/ndjson/offres-000.ndjson.gz"), 20)];
-    tallies.push(("offers NDJSON".into(), campaign("offers NDJSON", &ndjson, &work.path().join("offers.ndjson"), budget, seed, &running, &offers)));
+    tallies.push((
+        "offers NDJSON".into(),
+        campaign("offers NDJSON", &ndjson, &work.path().join("offers.ndjson"), budget, seed, &running, &offers),
+    ));
 
     let lheo = |path: &Path| {
         let mut rejects = RejectsBuilder::default();
@@ -244,7 +278,10 @@ fn every_reader_survives_mutated_inputs() {
         std::fs::read(root.join("crates/sources/tests/data/lheo_formation_2.2.xml")).unwrap(),
         std::fs::read(root.join("crates/sources/tests/data/lheo_index_2.2.xml")).unwrap(),
     ];
-    tallies.push(("LHEO XML".into(), campaign("LHEO XML", &catalogues, &work.path().join("catalogue.xml"), budget, seed, &running, &lheo)));
+    tallies.push((
+        "LHEO XML".into(),
+        campaign("LHEO XML", &catalogues, &work.path().join("catalogue.xml"), budget, seed, &running, &lheo),
+    ));
 
     let csv = |input: &'static str, delimiter: u8| {
         move |path: &Path| {
@@ -255,10 +292,21 @@ fn every_reader_survives_mutated_inputs() {
     let jobseekers = vec![head(&demo.join("jobseekers/demandeurs_emploi.csv"), 30)];
     tallies.push((
         "CSV jobseekers".into(),
-        campaign("CSV jobseekers", &jobseekers, &work.path().join("jobseekers.csv"), budget, seed, &running, &csv("jobseekers", b',')),
+        campaign(
+            "CSV jobseekers",
+            &jobseekers,
+            &work.path().join("jobseekers.csv"),
+            budget,
+            seed,
+            &running,
+            &csv("jobseekers", b','),
+        ),
     ));
     let bmo = vec![head(&demo.join("bmo/bmo_2026.csv"), 30)];
-    tallies.push(("CSV BMO".into(), campaign("CSV BMO", &bmo, &work.path().join("bmo.csv"), budget, seed, &running, &csv("bmo", b';'))));
+    tallies.push((
+        "CSV BMO".into(),
+        campaign("CSV BMO", &bmo, &work.path().join("bmo.csv"), budget, seed, &running, &csv("bmo", b';')),
+    ));
 
     let xlsx = |path: &Path| {
         let mut rejects = RejectsBuilder::default();
@@ -267,7 +315,10 @@ fn every_reader_survives_mutated_inputs() {
     };
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let workbooks = vec![bmo_workbook(&mut rng, false)];
-    tallies.push(("XLSX bytes".into(), campaign("XLSX bytes", &workbooks, &work.path().join("bmo.xlsx"), budget, seed, &running, &xlsx)));
+    tallies.push((
+        "XLSX bytes".into(),
+        campaign("XLSX bytes", &workbooks, &work.path().join("bmo.xlsx"), budget, seed, &running, &xlsx),
+    ));
     // Well-formed workbooks with hostile cells: what a spreadsheet user can type.
     let mut hostile = Tally::default();
     let started = Instant::now();
@@ -289,22 +340,38 @@ fn every_reader_survives_mutated_inputs() {
     tallies.push(("XLSX cells".into(), hostile));
 
     let bassins = |path: &Path| read_bassins(path, &BassinProperties::default()).is_ok();
-    let document: serde_json::Value = serde_json::from_slice(&std::fs::read(demo.join("territories/bassins.geojson")).unwrap()).unwrap();
+    let document: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(demo.join("territories/bassins.geojson")).unwrap()).unwrap();
     let mut small = document.clone();
-    small["features"] = serde_json::Value::Array(document["features"].as_array().unwrap().iter().take(2).cloned().collect());
+    small["features"] =
+        serde_json::Value::Array(document["features"].as_array().unwrap().iter().take(2).cloned().collect());
     let geojson = vec![serde_json::to_vec(&small).unwrap()];
-    tallies.push(("GeoJSON bassins".into(), campaign("GeoJSON bassins", &geojson, &work.path().join("bassins.geojson"), budget, seed, &running, &bassins)));
+    tallies.push((
+        "GeoJSON bassins".into(),
+        campaign("GeoJSON bassins", &geojson, &work.path().join("bassins.geojson"), budget, seed, &running, &bassins),
+    ));
 
     let pipeline = |path: &Path| {
         let text = String::from_utf8_lossy(&std::fs::read(path).unwrap()).into_owned();
         skillgap_config::Pipeline::parse(&text, path, &root.join("pipelines")).is_ok()
     };
-    let pipelines = vec![std::fs::read(root.join("pipelines/demo.toml")).unwrap(), std::fs::read(root.join("tests/minimal-pipeline.toml")).unwrap()];
-    tallies.push(("pipeline TOML".into(), campaign("pipeline TOML", &pipelines, &work.path().join("pipeline.toml"), budget, seed, &running, &pipeline)));
+    let pipelines = vec![
+        std::fs::read(root.join("pipelines/demo.toml")).unwrap(),
+        std::fs::read(root.join("tests/minimal-pipeline.toml")).unwrap(),
+    ];
+    tallies.push((
+        "pipeline TOML".into(),
+        campaign("pipeline TOML", &pipelines, &work.path().join("pipeline.toml"), budget, seed, &running, &pipeline),
+    ));
 
     let mut findings = Vec::new();
     for (name, tally) in &tallies {
-        eprintln!("{name:>16}: {:>7} inputs tried, {:>7} refused with an error, {} finding(s)", tally.tried, tally.refused, tally.findings.len());
+        eprintln!(
+            "{name:>16}: {:>7} inputs tried, {:>7} refused with an error, {} finding(s)",
+            tally.tried,
+            tally.refused,
+            tally.findings.len()
+        );
         findings.extend(tally.findings.iter().cloned());
         assert!(tally.tried > 0, "{name}: nothing tried");
     }

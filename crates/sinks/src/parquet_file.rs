@@ -80,14 +80,17 @@ impl TableFile {
             _ => {}
         }
         let file = File::create(path).map_err(io("creating", path))?;
-        let writer =
-            ArrowWriter::try_new(file, schema.clone(), Some(properties.build())).map_err(|source| Error::Parquet { path: path.to_path_buf(), source })?;
+        let writer = ArrowWriter::try_new(file, schema.clone(), Some(properties.build()))
+            .map_err(|source| Error::Parquet { path: path.to_path_buf(), source })?;
         Ok(Self { path: path.to_path_buf(), writer, schema, rows: 0 })
     }
 
     /// Writes a batch (its schema's metadata is replaced by the documented one).
     pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
-        let batch = batch.clone().with_schema(self.schema.clone()).map_err(|source| Error::Parquet { path: self.path.clone(), source: source.into() })?;
+        let batch = batch
+            .clone()
+            .with_schema(self.schema.clone())
+            .map_err(|source| Error::Parquet { path: self.path.clone(), source: source.into() })?;
         self.rows += batch.num_rows() as u64;
         self.writer.write(&batch).map_err(|source| Error::Parquet { path: self.path.clone(), source })
     }
@@ -136,7 +139,8 @@ mod tests {
         let schema: SchemaRef = Arc::new(Schema::new(vec![Field::new("n", DataType::Int64, false)]));
         let (earlier, linked) = (dir.path().join("earlier.parquet"), dir.path().join("linked.parquet"));
         let mut file = TableFile::create(&earlier, &schema, None).unwrap();
-        file.write(&RecordBatch::try_new(schema.clone(), vec![Arc::new(Int64Array::from(vec![1, 2, 3]))]).unwrap()).unwrap();
+        file.write(&RecordBatch::try_new(schema.clone(), vec![Arc::new(Int64Array::from(vec![1, 2, 3]))]).unwrap())
+            .unwrap();
         file.finish().unwrap();
         let before = std::fs::read(&earlier).unwrap();
         std::fs::hard_link(&earlier, &linked).unwrap();
@@ -148,11 +152,20 @@ mod tests {
     #[test]
     fn rows_and_documentation_survive_a_round_trip() {
         let dir = tempfile::tempdir().unwrap();
-        let schema: SchemaRef = Arc::new(Schema::new(vec![Field::new("code", DataType::Utf8, false), Field::new("n", DataType::Int64, true)]));
-        let batch =
-            RecordBatch::try_new(schema.clone(), vec![Arc::new(StringArray::from(vec!["a", "b"])), Arc::new(Int64Array::from(vec![Some(1), None]))]).unwrap();
-        let documentation =
-            TableDocumentation { name: "gold.t".into(), description: "A table.".into(), columns: HashMap::from([("n".to_owned(), "A count.".to_owned())]) };
+        let schema: SchemaRef = Arc::new(Schema::new(vec![
+            Field::new("code", DataType::Utf8, false),
+            Field::new("n", DataType::Int64, true),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![Arc::new(StringArray::from(vec!["a", "b"])), Arc::new(Int64Array::from(vec![Some(1), None]))],
+        )
+        .unwrap();
+        let documentation = TableDocumentation {
+            name: "gold.t".into(),
+            description: "A table.".into(),
+            columns: HashMap::from([("n".to_owned(), "A count.".to_owned())]),
+        };
         let path = dir.path().join("gold/t/part-0.parquet");
         let mut file = TableFile::create(&path, &schema, Some(&documentation)).unwrap();
         file.write(&batch).unwrap();

@@ -20,7 +20,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use futures::{StreamExt, TryStreamExt};
 use object_store::aws::AmazonS3Builder;
 use object_store::path::Path as Key;
-use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, RetryConfig, UpdateVersion, WriteMultipart};
+use object_store::{
+    ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, RetryConfig, UpdateVersion, WriteMultipart,
+};
 
 use crate::error::{Error, Result, io};
 use crate::store::KEEP_MARKER;
@@ -94,17 +96,22 @@ struct Lease {
 }
 
 fn valid_run_id(run_id: &str) -> bool {
-    !run_id.is_empty() && !run_id.starts_with('.') && run_id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    !run_id.is_empty()
+        && !run_id.starts_with('.')
+        && run_id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 impl RemoteStore {
     /// Connects (lazily: nothing is sent before the first request).
     pub fn connect(connection: &S3Connection) -> Result<Self> {
-        let mut builder = AmazonS3Builder::from_env().with_bucket_name(&connection.bucket).with_allow_http(connection.allow_http).with_retry(RetryConfig {
-            max_retries: connection.max_retries,
-            retry_timeout: connection.retry_timeout,
-            ..RetryConfig::default()
-        });
+        let mut builder = AmazonS3Builder::from_env()
+            .with_bucket_name(&connection.bucket)
+            .with_allow_http(connection.allow_http)
+            .with_retry(RetryConfig {
+                max_retries: connection.max_retries,
+                retry_timeout: connection.retry_timeout,
+                ..RetryConfig::default()
+            });
         if let Some(endpoint) = &connection.endpoint {
             builder = builder.with_endpoint(endpoint);
         }
@@ -150,7 +157,11 @@ impl RemoteStore {
         if !valid_run_id(run_id) {
             return Err(Error::UnknownRun { run: run_id.to_owned(), location: self.url() });
         }
-        Ok(if relative.is_empty() { self.key(&format!("{RUNS}/{run_id}")) } else { self.key(&format!("{RUNS}/{run_id}/{relative}")) })
+        Ok(if relative.is_empty() {
+            self.key(&format!("{RUNS}/{run_id}"))
+        } else {
+            self.key(&format!("{RUNS}/{run_id}/{relative}"))
+        })
     }
 
     /// `s3://bucket/key`, for messages.
@@ -173,7 +184,8 @@ impl RemoteStore {
             acquired_at: now.to_rfc3339_opts(SecondsFormat::Secs, true),
             expires_at: (now + self.lock_lease).to_rfc3339_opts(SecondsFormat::Secs, true),
         };
-        let body = serde_json::to_vec(&lease).map_err(|error| Error::Corrupt { location: key.to_string(), message: error.to_string() })?;
+        let body = serde_json::to_vec(&lease)
+            .map_err(|error| Error::Corrupt { location: key.to_string(), message: error.to_string() })?;
         let create = PutOptions { mode: PutMode::Create, ..PutOptions::default() };
         match self.store.put_opts(&key, PutPayload::from(body.clone()), create).await {
             Ok(_) => return Ok(RemoteLock { owner: owner.to_owned() }),
@@ -184,9 +196,13 @@ impl RemoteStore {
         let version = UpdateVersion { e_tag: held.meta.e_tag.clone(), version: held.meta.version.clone() };
         let bytes = held.bytes().await.map_err(self.located("reading the lock", &key))?;
         let holder: Option<Lease> = serde_json::from_slice(&bytes).ok();
-        let expired = holder.as_ref().and_then(|lease| DateTime::parse_from_rfc3339(&lease.expires_at).ok()).is_none_or(|expiry| expiry < now);
+        let expired = holder
+            .as_ref()
+            .and_then(|lease| DateTime::parse_from_rfc3339(&lease.expires_at).ok())
+            .is_none_or(|expiry| expiry < now);
         if !expired {
-            let holder = holder.map(|lease| format!(": {} until {}", lease.owner, lease.expires_at)).unwrap_or_default();
+            let holder =
+                holder.map(|lease| format!(": {} until {}", lease.owner, lease.expires_at)).unwrap_or_default();
             return Err(Error::Locked { location: self.object_url(&key), holder });
         }
         let update = PutOptions { mode: PutMode::Update(version), ..PutOptions::default() };
@@ -206,7 +222,12 @@ impl RemoteStore {
     pub async fn unlock(&self, lock: RemoteLock) {
         let key = self.key(LOCK);
         let ours = match self.store.get(&key).await {
-            Ok(held) => held.bytes().await.ok().and_then(|bytes| serde_json::from_slice::<Lease>(&bytes).ok()).is_some_and(|lease| lease.owner == lock.owner),
+            Ok(held) => held
+                .bytes()
+                .await
+                .ok()
+                .and_then(|bytes| serde_json::from_slice::<Lease>(&bytes).ok())
+                .is_some_and(|lease| lease.owner == lock.owner),
             Err(_) => false,
         };
         if ours && let Err(error) = self.store.delete(&key).await {
@@ -222,10 +243,15 @@ impl RemoteStore {
             Err(object_store::Error::NotFound { .. }) => return Ok(None),
             Err(source) => return Err(self.located("reading", &key)(source)),
         };
-        let pointer: Pointer = serde_json::from_slice(&bytes)
-            .map_err(|error| Error::Corrupt { location: self.object_url(&key), message: format!("not a skillgap pointer: {error}") })?;
+        let pointer: Pointer = serde_json::from_slice(&bytes).map_err(|error| Error::Corrupt {
+            location: self.object_url(&key),
+            message: format!("not a skillgap pointer: {error}"),
+        })?;
         if !valid_run_id(&pointer.run) {
-            return Err(Error::Corrupt { location: self.object_url(&key), message: format!("names an invalid run `{}`", pointer.run) });
+            return Err(Error::Corrupt {
+                location: self.object_url(&key),
+                message: format!("names an invalid run `{}`", pointer.run),
+            });
         }
         Ok(Some(pointer.run))
     }
@@ -258,7 +284,8 @@ impl RemoteStore {
     pub async fn folders(&self, run_id: &str, relative: &str) -> Result<Vec<String>> {
         let key = self.key(&format!("{RUNS}/{run_id}/{relative}"));
         let listing = self.store.list_with_delimiter(Some(&key)).await.map_err(self.located("listing", &key))?;
-        let mut names: Vec<String> = listing.common_prefixes.iter().filter_map(|prefix| prefix.filename().map(str::to_owned)).collect();
+        let mut names: Vec<String> =
+            listing.common_prefixes.iter().filter_map(|prefix| prefix.filename().map(str::to_owned)).collect();
         names.sort();
         Ok(names)
     }
@@ -322,12 +349,16 @@ impl RemoteStore {
         let manifest = self.run_key(run_id, MANIFEST)?;
         match self.store.head(&manifest).await {
             Ok(_) => {}
-            Err(object_store::Error::NotFound { .. }) => return Err(Error::UnknownRun { run: run_id.to_owned(), location: self.url() }),
+            Err(object_store::Error::NotFound { .. }) => {
+                return Err(Error::UnknownRun { run: run_id.to_owned(), location: self.url() });
+            }
             Err(source) => return Err(self.located("reading", &manifest)(source)),
         }
-        let pointer = Pointer { run: run_id.to_owned(), published_at: Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true) };
+        let pointer =
+            Pointer { run: run_id.to_owned(), published_at: Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true) };
         let key = self.key(POINTER);
-        let body = serde_json::to_vec(&pointer).map_err(|error| Error::Corrupt { location: key.to_string(), message: error.to_string() })?;
+        let body = serde_json::to_vec(&pointer)
+            .map_err(|error| Error::Corrupt { location: key.to_string(), message: error.to_string() })?;
         self.store.put(&key, PutPayload::from(body)).await.map_err(self.located("replacing", &key))?;
         Ok(())
     }
@@ -342,7 +373,8 @@ impl RemoteStore {
         }
         let prefix = self.run_key(run_id, "")?;
         let locations = self.store.list(Some(&prefix)).map_ok(|meta| meta.location).boxed();
-        let deleted: Vec<Key> = self.store.delete_stream(locations).try_collect().await.map_err(self.located("removing", &prefix))?;
+        let deleted: Vec<Key> =
+            self.store.delete_stream(locations).try_collect().await.map_err(self.located("removing", &prefix))?;
         tracing::debug!(run = run_id, objects = deleted.len(), "run prefix removed");
         Ok(())
     }
@@ -375,7 +407,8 @@ impl RemoteStore {
     pub async fn download(&self, run_id: &str, relative: &str, to: &Path) -> Result<u64> {
         let run_prefix = self.run_key(run_id, "")?;
         let wanted = self.run_key(run_id, relative)?;
-        let objects: Vec<_> = self.store.list(Some(&wanted)).try_collect().await.map_err(self.located("listing", &wanted))?;
+        let objects: Vec<_> =
+            self.store.list(Some(&wanted)).try_collect().await.map_err(self.located("listing", &wanted))?;
         let mut bytes = 0;
         for object in objects {
             let Some(parts) = object.location.prefix_match(&run_prefix) else { continue };
@@ -383,14 +416,22 @@ impl RemoteStore {
             for part in parts {
                 let part = part.as_ref();
                 if part.is_empty() || part == "." || part == ".." || part.contains(['/', '\\']) {
-                    return Err(Error::Corrupt { location: self.object_url(&object.location), message: "unexpected key".to_owned() });
+                    return Err(Error::Corrupt {
+                        location: self.object_url(&object.location),
+                        message: "unexpected key".to_owned(),
+                    });
                 }
                 path.push(part);
             }
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent).map_err(io("creating directory", parent))?;
             }
-            let mut stream = self.store.get(&object.location).await.map_err(self.located("downloading", &object.location))?.into_stream();
+            let mut stream = self
+                .store
+                .get(&object.location)
+                .await
+                .map_err(self.located("downloading", &object.location))?
+                .into_stream();
             let mut file = std::fs::File::create(&path).map_err(io("creating", &path))?;
             while let Some(chunk) = stream.next().await {
                 let chunk = chunk.map_err(self.located("downloading", &object.location))?;
@@ -416,9 +457,19 @@ fn collect_files(root: &Path, directory: &Path, out: &mut Vec<String>) -> Result
             match component {
                 Component::Normal(part) => match part.to_str() {
                     Some(part) => parts.push(part),
-                    None => return Err(Error::Corrupt { location: path.display().to_string(), message: "a file name that is not UTF-8".to_owned() }),
+                    None => {
+                        return Err(Error::Corrupt {
+                            location: path.display().to_string(),
+                            message: "a file name that is not UTF-8".to_owned(),
+                        });
+                    }
                 },
-                _ => return Err(Error::Corrupt { location: path.display().to_string(), message: "unexpected path component".to_owned() }),
+                _ => {
+                    return Err(Error::Corrupt {
+                        location: path.display().to_string(),
+                        message: "unexpected path component".to_owned(),
+                    });
+                }
             }
         }
         out.push(parts.join("/"));

@@ -69,10 +69,17 @@ impl Store {
     pub fn lock(&self) -> Result<StoreLock> {
         std::fs::create_dir_all(&self.root).map_err(io("creating output directory", &self.root))?;
         let path = self.root.join(LOCK);
-        let file = OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(io("opening lock", &path))?;
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io("opening lock", &path))?;
         match file.try_lock() {
             Ok(()) => Ok(StoreLock { _file: file }),
-            Err(std::fs::TryLockError::WouldBlock) => Err(Error::Locked { location: path.display().to_string(), holder: String::new() }),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                Err(Error::Locked { location: path.display().to_string(), holder: String::new() })
+            }
             Err(std::fs::TryLockError::Error(source)) => Err(Error::Io { action: "locking", path, source }),
         }
     }
@@ -117,7 +124,8 @@ impl Store {
         self.run_dir(run_id)?;
         let temporary = self.root.join(format!(".{CURRENT}-{run_id}.tmp"));
         let _ = std::fs::remove_file(&temporary);
-        std::os::unix::fs::symlink(Path::new(RUNS).join(run_id), &temporary).map_err(io("creating link", &temporary))?;
+        std::os::unix::fs::symlink(Path::new(RUNS).join(run_id), &temporary)
+            .map_err(io("creating link", &temporary))?;
         let current = self.root.join(CURRENT);
         std::fs::rename(&temporary, &current).map_err(io("replacing", &current))?;
         sync_directory(&self.root)
@@ -148,7 +156,11 @@ impl Store {
             return Err(Error::UnknownRun { run: run_id.to_owned(), location: self.root.display().to_string() });
         }
         if let Some(problem) = incompleteness(&path) {
-            return Err(Error::IncompleteRun { run: run_id.to_owned(), location: self.root.display().to_string(), problem });
+            return Err(Error::IncompleteRun {
+                run: run_id.to_owned(),
+                location: self.root.display().to_string(),
+                problem,
+            });
         }
         Ok(path)
     }
@@ -190,7 +202,8 @@ impl Store {
         let complete = self.runs()?;
         let others: Vec<&String> = complete.iter().filter(|id| Some(*id) != current.as_ref()).collect();
         let removable = others.len().saturating_sub(keep_runs);
-        let old = others.into_iter().take(removable).filter(|id| !self.root.join(RUNS).join(id).join(KEEP_MARKER).exists());
+        let old =
+            others.into_iter().take(removable).filter(|id| !self.root.join(RUNS).join(id).join(KEEP_MARKER).exists());
         let directories = self.run_directories()?;
         let incomplete = directories.iter().filter(|id| !complete.contains(id) && Some(*id) != current.as_ref());
         for id in old.chain(incomplete) {
@@ -254,7 +267,10 @@ mod tests {
         let lock = store.lock().unwrap();
         let run = store.begin_run(&lock, id).unwrap();
         std::fs::write(run.path.join("data"), id).unwrap();
-        let manifest = format!("{{\"run_id\": \"{id}\", \"outputs\": [{{\"table\": \"t\", \"files\": [[\"data\", {}]]}}]}}", id.len());
+        let manifest = format!(
+            "{{\"run_id\": \"{id}\", \"outputs\": [{{\"table\": \"t\", \"files\": [[\"data\", {}]]}}]}}",
+            id.len()
+        );
         std::fs::write(run.path.join(MANIFEST), manifest).unwrap();
         store.publish(&lock, run, keep).unwrap();
     }
@@ -275,7 +291,10 @@ mod tests {
         let lock = store.lock().unwrap();
         for (id, problem) in [("r1", "manifest.json"), ("r2", "data"), ("r3", "does not parse")] {
             let error = store.point_current_at(&lock, id).unwrap_err();
-            assert!(matches!(error, Error::IncompleteRun { .. }) && error.to_string().contains(problem), "{id}: {error}");
+            assert!(
+                matches!(error, Error::IncompleteRun { .. }) && error.to_string().contains(problem),
+                "{id}: {error}"
+            );
         }
         assert_eq!(store.current_run().unwrap().as_deref(), Some("r4"));
         drop(lock);

@@ -109,7 +109,8 @@ impl<R: BufRead> Decoding<R> {
             let last = input.is_empty();
             // Room for a replacement character and for the decoder's worst case.
             let room = self.out.len() - REPLACEMENT.len();
-            let (result, read, written) = self.decoder.decode_to_utf8_without_replacement(input, &mut self.out[..room], last);
+            let (result, read, written) =
+                self.decoder.decode_to_utf8_without_replacement(input, &mut self.out[..room], last);
             let chunk_source = self.source;
             self.inner.consume(read);
             self.source += read as u64;
@@ -120,7 +121,8 @@ impl<R: BufRead> Decoding<R> {
                 let mut source = chunk_source;
                 for (decoded, (index, byte)) in (self.decoded..).zip(text.iter().enumerate()) {
                     if *byte >= 0x80 && (*byte & 0xC0) != 0x80 {
-                        let width = text[index..].iter().skip(1).take_while(|b| (**b & 0xC0) == 0x80).count() as u64 + 1;
+                        let width =
+                            text[index..].iter().skip(1).take_while(|b| (**b & 0xC0) == 0x80).count() as u64 + 1;
                         positions.checkpoint(decoded + width, source + 1);
                     }
                     if (*byte & 0xC0) != 0x80 {
@@ -179,9 +181,13 @@ pub(crate) fn declared_encoding(start: &[u8]) -> Result<(&'static Encoding, usiz
     }
     let Some(rest) = start.strip_prefix(b"<?xml") else { return Ok((encoding_rs::UTF_8, 0)) };
     let declaration = &rest[..rest.windows(2).position(|pair| pair == b"?>").unwrap_or(rest.len())];
-    let Some(at) = declaration.windows(8).position(|window| window == b"encoding") else { return Ok((encoding_rs::UTF_8, 0)) };
+    let Some(at) = declaration.windows(8).position(|window| window == b"encoding") else {
+        return Ok((encoding_rs::UTF_8, 0));
+    };
     let after = &declaration[at + 8..];
-    let Some(quote_at) = after.iter().position(|byte| *byte == b'"' || *byte == b'\'') else { return Ok((encoding_rs::UTF_8, 0)) };
+    let Some(quote_at) = after.iter().position(|byte| *byte == b'"' || *byte == b'\'') else {
+        return Ok((encoding_rs::UTF_8, 0));
+    };
     let quote = after[quote_at];
     let value = &after[quote_at + 1..];
     let label = &value[..value.iter().position(|byte| *byte == quote).unwrap_or(value.len())];
@@ -238,8 +244,14 @@ mod tests {
 
     #[test]
     fn the_declared_encoding_is_read_from_the_bom_or_the_xml_declaration() {
-        assert_eq!(declared_encoding(b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a/>").unwrap().0, encoding_rs::WINDOWS_1252);
-        assert_eq!(declared_encoding(b"<?xml version='1.0' encoding='iso-8859-15'?>").unwrap().0, encoding_rs::ISO_8859_15);
+        assert_eq!(
+            declared_encoding(b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a/>").unwrap().0,
+            encoding_rs::WINDOWS_1252
+        );
+        assert_eq!(
+            declared_encoding(b"<?xml version='1.0' encoding='iso-8859-15'?>").unwrap().0,
+            encoding_rs::ISO_8859_15
+        );
         assert_eq!(declared_encoding(b"\xEF\xBB\xBF<a/>").unwrap(), (encoding_rs::UTF_8, 3));
         assert_eq!(declared_encoding(b"<lheo/>").unwrap().0, encoding_rs::UTF_8);
         assert_eq!(declared_encoding(b"<?xml version=\"1.0\" encoding=\"X-KLINGON\"?>").unwrap_err(), "X-KLINGON");

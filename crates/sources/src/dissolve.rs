@@ -46,10 +46,19 @@ pub fn commune_assignments(batches: &[RecordBatch]) -> Result<Vec<CommuneAssignm
     let missing = |name: &str| Error::Grid { message: format!("the commune table has no column {name}") };
     let mut out = Vec::new();
     for batch in batches {
-        let text = |name: &str| batch.column_by_name(name).map(|c| c.as_string::<i32>().clone()).ok_or_else(|| missing(name));
-        let (commune, bassin, label, departement, file) =
-            (text("code_commune")?, text("code_bassin")?, text("libelle_bassin")?, text("code_departement")?, text("source_file")?);
-        let line = batch.column_by_name("source_line").map(|c| c.as_primitive::<Int64Type>().clone()).ok_or_else(|| missing("source_line"))?;
+        let text =
+            |name: &str| batch.column_by_name(name).map(|c| c.as_string::<i32>().clone()).ok_or_else(|| missing(name));
+        let (commune, bassin, label, departement, file) = (
+            text("code_commune")?,
+            text("code_bassin")?,
+            text("libelle_bassin")?,
+            text("code_departement")?,
+            text("source_file")?,
+        );
+        let line = batch
+            .column_by_name("source_line")
+            .map(|c| c.as_primitive::<Int64Type>().clone())
+            .ok_or_else(|| missing("source_line"))?;
         for row in 0..batch.num_rows() {
             if commune.is_null(row) || bassin.is_null(row) {
                 continue;
@@ -99,23 +108,41 @@ pub fn dissolve(polygons: &[BassinShape], assignments: &[CommuneAssignment], dis
             None => without_bassin.push(commune.clone()),
         }
     }
-    let without_polygon: Vec<String> = by_commune.keys().filter(|commune| !with_polygon.contains(*commune)).map(|commune| (*commune).to_owned()).collect();
-    let labels: BTreeMap<&str, &str> = assignments.iter().filter_map(|a| a.bassin_label.as_deref().map(|label| (a.bassin.as_str(), label))).collect();
+    let without_polygon: Vec<String> = by_commune
+        .keys()
+        .filter(|commune| !with_polygon.contains(*commune))
+        .map(|commune| (*commune).to_owned())
+        .collect();
+    let labels: BTreeMap<&str, &str> =
+        assignments.iter().filter_map(|a| a.bassin_label.as_deref().map(|label| (a.bassin.as_str(), label))).collect();
     let mut bassins = Vec::with_capacity(parts.len());
     for (bassin, polygons) in parts {
         let union = unary_union(&polygons);
         let area: f64 = polygons.iter().map(Area::unsigned_area).sum();
         if union.0.is_empty() || !union.unsigned_area().is_finite() || union.unsigned_area() <= 0.0 {
-            return Err(Error::Grid { message: format!("{display_path}: the union of the {} polygons of bassin {bassin} is empty", polygons.len()) });
+            return Err(Error::Grid {
+                message: format!(
+                    "{display_path}: the union of the {} polygons of bassin {bassin} is empty",
+                    polygons.len()
+                ),
+            });
         }
         // Communes tile their bassin: the union's area is the sum of theirs, up to the
         // slivers and overlaps of simplified outlines.
         if (union.unsigned_area() - area).abs() > 0.01 * area {
-            tracing::warn!(bassin, union = union.unsigned_area(), communes = area, "the communes of this bassin overlap by more than 1 % of its area");
+            tracing::warn!(
+                bassin,
+                union = union.unsigned_area(),
+                communes = area,
+                "the communes of this bassin overlap by more than 1 % of its area"
+            );
         }
-        let departement = departements
-            .get(bassin)
-            .and_then(|counts| counts.iter().max_by_key(|(code, count)| (**count, std::cmp::Reverse(**code))).map(|(code, _)| (*code).to_owned()));
+        let departement = departements.get(bassin).and_then(|counts| {
+            counts
+                .iter()
+                .max_by_key(|(code, count)| (**count, std::cmp::Reverse(**code)))
+                .map(|(code, _)| (*code).to_owned())
+        });
         bassins.push(BassinShape {
             code: bassin.to_owned(),
             label: labels.get(bassin).map(|label| (*label).to_owned()),
@@ -138,7 +165,9 @@ mod tests {
     use geo::{Contains, MultiPolygon, Point, polygon};
 
     fn square(x: f64, y: f64, side: f64) -> MultiPolygon<f64> {
-        MultiPolygon::new(vec![polygon![(x: x, y: y), (x: x + side, y: y), (x: x + side, y: y + side), (x: x, y: y + side), (x: x, y: y)]])
+        MultiPolygon::new(vec![
+            polygon![(x: x, y: y), (x: x + side, y: y), (x: x + side, y: y + side), (x: x, y: y + side), (x: x, y: y)],
+        ])
     }
 
     fn commune(code: &str, geometry: MultiPolygon<f64>) -> BassinShape {
@@ -173,7 +202,10 @@ mod tests {
         let dissolved = dissolve(&polygons, &assignments, "t.csv").unwrap();
         assert_eq!(dissolved.bassins.len(), 2);
         let a = &dissolved.bassins[0];
-        assert_eq!((a.code.as_str(), a.label.as_deref(), a.departement.as_deref()), ("A", Some("Bassin A"), Some("80")));
+        assert_eq!(
+            (a.code.as_str(), a.label.as_deref(), a.departement.as_deref()),
+            ("A", Some("Bassin A"), Some("80"))
+        );
         assert_eq!(a.geometry.0.len(), 1, "one outline");
         assert_eq!(a.geometry.0[0].interiors().len(), 1, "the enclave is a hole");
         assert!((a.geometry.unsigned_area() - 8.0).abs() < 1e-9);
@@ -188,7 +220,9 @@ mod tests {
         let polygons = vec![commune("01", square(0.0, 0.0, 1.0))];
         let message = dissolve(&polygons, &[assign("01", "A"), assign("01", "B")], "t.csv").unwrap_err().to_string();
         assert!(
-            message.contains("commune 01 is in two bassins") && message.contains("A (t.csv line 01)") && message.contains("B (t.csv line 01)"),
+            message.contains("commune 01 is in two bassins")
+                && message.contains("A (t.csv line 01)")
+                && message.contains("B (t.csv line 01)"),
             "{message}"
         );
         // The same commune twice in the same bassin (two COG vintages) is not a conflict.

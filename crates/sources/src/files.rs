@@ -49,14 +49,23 @@ fn canonical(path: &Path) -> Result<PathBuf> {
 }
 
 /// Appends the files below `directory` in path order (see [`expand_paths`]).
-fn walk(input: &str, directory: &Path, extensions: &[&str], seen: &mut std::collections::HashSet<PathBuf>, out: &mut Vec<PathBuf>) -> Result<()> {
+fn walk(
+    input: &str,
+    directory: &Path,
+    extensions: &[&str],
+    seen: &mut std::collections::HashSet<PathBuf>,
+    out: &mut Vec<PathBuf>,
+) -> Result<()> {
     if !seen.insert(canonical(directory)?) {
         tracing::warn!(input, directory = %directory.display(), "directory already read through another path (a link): not read twice");
         return Ok(());
     }
     let io_error = |source| Error::Io { path: directory.to_path_buf(), source };
-    let mut entries =
-        std::fs::read_dir(directory).map_err(io_error)?.map(|entry| entry.map(|entry| entry.path())).collect::<std::io::Result<Vec<_>>>().map_err(io_error)?;
+    let mut entries = std::fs::read_dir(directory)
+        .map_err(io_error)?
+        .map(|entry| entry.map(|entry| entry.path()))
+        .collect::<std::io::Result<Vec<_>>>()
+        .map_err(io_error)?;
     entries.sort();
     for path in entries {
         let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
@@ -69,7 +78,9 @@ fn walk(input: &str, directory: &Path, extensions: &[&str], seen: &mut std::coll
             walk(input, &path, extensions, seen, out)?;
         } else if path.is_file() {
             let stem = name.strip_suffix(".gz").unwrap_or(&name);
-            let expected = stem.rsplit_once('.').is_some_and(|(_, extension)| extensions.iter().any(|wanted| extension.eq_ignore_ascii_case(wanted)));
+            let expected = stem
+                .rsplit_once('.')
+                .is_some_and(|(_, extension)| extensions.iter().any(|wanted| extension.eq_ignore_ascii_case(wanted)));
             if !expected {
                 return Err(Error::UnexpectedFile {
                     input: input.to_owned(),
@@ -144,9 +155,14 @@ mod tests {
     fn subdirectories_are_walked_in_path_order_and_links_are_followed_once() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        for name in
-            ["z.json", "api/2026-11-02/page_0001.json.gz", "api/2026-11-01/page_0000.json", "api/2026-11-01/page_0001.ndjson", ".git/x.json", "api/.tmp/y.json"]
-        {
+        for name in [
+            "z.json",
+            "api/2026-11-02/page_0001.json.gz",
+            "api/2026-11-01/page_0000.json",
+            "api/2026-11-01/page_0001.ndjson",
+            ".git/x.json",
+            "api/.tmp/y.json",
+        ] {
             let path = root.join(name);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, "{}").unwrap();
@@ -161,7 +177,13 @@ mod tests {
         let files = expand_paths("offers", &[root.to_path_buf()], &["json", "ndjson"]).unwrap();
         assert_eq!(
             relative(&files, root),
-            ["api/2026-11-01/page_0000.json", "api/2026-11-01/page_0001.ndjson", "api/2026-11-02/page_0001.json.gz", "api/linked-again.json", "z.json"]
+            [
+                "api/2026-11-01/page_0000.json",
+                "api/2026-11-01/page_0001.ndjson",
+                "api/2026-11-02/page_0001.json.gz",
+                "api/linked-again.json",
+                "z.json"
+            ]
         );
     }
 

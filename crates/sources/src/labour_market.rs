@@ -73,7 +73,9 @@ pub struct LabourMarketFigures {
 /// A value field as text: a number or a numeric string as sent; `null`, absent, or a
 /// masked item: `None`.
 fn value_text(item: &Value, field: &str) -> Option<String> {
-    if matches!(item.get("masque"), Some(Value::Bool(true))) || item.get("masque").and_then(Value::as_str) == Some("true") {
+    if matches!(item.get("masque"), Some(Value::Bool(true)))
+        || item.get("masque").and_then(Value::as_str) == Some("true")
+    {
         return None;
     }
     match item.get(field)? {
@@ -114,7 +116,15 @@ impl LabourMarketFigures {
         Ok(())
     }
 
-    fn reject(&mut self, rejects: &mut RejectsBuilder, origin: &Origin, location: String, reason: &str, detail: &str, raw: &str) {
+    fn reject(
+        &mut self,
+        rejects: &mut RejectsBuilder,
+        origin: &Origin,
+        location: String,
+        reason: &str,
+        detail: &str,
+        raw: &str,
+    ) {
         self.rejected += 1;
         rejects.push(INPUT, &origin.file, &location, reason, detail, Some(raw));
     }
@@ -123,10 +133,26 @@ impl LabourMarketFigures {
         let location = format!("line {}", origin.line);
         let landed: Value = match serde_json::from_str(line) {
             Ok(value) => value,
-            Err(error) => return self.reject(rejects, origin, location, "bad_json", &format!("not a landed answer: {error}"), line),
+            Err(error) => {
+                return self.reject(
+                    rejects,
+                    origin,
+                    location,
+                    "bad_json",
+                    &format!("not a landed answer: {error}"),
+                    line,
+                );
+            }
         };
         let Some(indicator) = landed.get("indicator").and_then(Value::as_str).and_then(Indicator::from_code) else {
-            return self.reject(rejects, origin, location, "missing_value", "the landed answer names no known indicator (DE_1, DE_5, PERSP_2)", line);
+            return self.reject(
+                rejects,
+                origin,
+                location,
+                "missing_value",
+                "the landed answer names no known indicator (DE_1, DE_5, PERSP_2)",
+                line,
+            );
         };
         self.answers += 1;
         let body = landed.get("body").and_then(Value::as_str).unwrap_or("");
@@ -137,7 +163,16 @@ impl LabourMarketFigures {
         }
         let answer: Value = match serde_json::from_str(body) {
             Ok(value) => value,
-            Err(error) => return self.reject(rejects, origin, location, "bad_json", &format!("the API's answer is not JSON: {error}"), body),
+            Err(error) => {
+                return self.reject(
+                    rejects,
+                    origin,
+                    location,
+                    "bad_json",
+                    &format!("the API's answer is not JSON: {error}"),
+                    body,
+                );
+            }
         };
         let items = answer.get("listeValeursParPeriode").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
         if items.is_empty() {
@@ -146,14 +181,16 @@ impl LabourMarketFigures {
         for (position, item) in items.iter().enumerate() {
             self.items += 1;
             let location = format!("line {}, listeValeursParPeriode[{position}]", origin.line);
-            let fields = ["codePeriode", "codeTypeTerritoire", "codeTerritoire", "codeActivite", "codeNomenclature"].map(|field| text(item, field));
+            let fields = ["codePeriode", "codeTypeTerritoire", "codeTerritoire", "codeActivite", "codeNomenclature"]
+                .map(|field| text(item, field));
             let [Some(period), Some(territory_kind), Some(territory), Some(rome), Some(nomenclature)] = fields else {
-                let missing: Vec<&str> = ["codePeriode", "codeTypeTerritoire", "codeTerritoire", "codeActivite", "codeNomenclature"]
-                    .into_iter()
-                    .zip(&fields)
-                    .filter(|(_, value)| value.is_none())
-                    .map(|(name, _)| name)
-                    .collect();
+                let missing: Vec<&str> =
+                    ["codePeriode", "codeTypeTerritoire", "codeTerritoire", "codeActivite", "codeNomenclature"]
+                        .into_iter()
+                        .zip(&fields)
+                        .filter(|(_, value)| value.is_none())
+                        .map(|(name, _)| name)
+                        .collect();
                 self.reject(
                     rejects,
                     origin,
@@ -171,7 +208,8 @@ impl LabourMarketFigures {
             match indicator {
                 Indicator::Stock | Indicator::Registrations => {
                     let value = value_text(item, "valeurPrincipaleNombre");
-                    let entry = self.jobseekers.entry(key).or_insert_with(|| (JobseekerCounts::default(), origin.clone()));
+                    let entry =
+                        self.jobseekers.entry(key).or_insert_with(|| (JobseekerCounts::default(), origin.clone()));
                     entry.1 = origin.clone();
                     match (indicator, nomenclature.as_str()) {
                         (Indicator::Stock, "A") => entry.0.de_a = value,
@@ -248,8 +286,12 @@ impl LabourMarketFigures {
 
 /// A batch of `schema`: its text columns from each row's values, then `source_file` and
 /// `source_line` from its origin.
-fn text_batch<'a>(schema: SchemaRef, rows: impl Iterator<Item = (Vec<Option<&'a String>>, &'a Origin)>) -> Result<RecordBatch> {
-    let mut columns: Vec<StringBuilder> = (0..schema.fields().len().saturating_sub(2)).map(|_| StringBuilder::new()).collect();
+fn text_batch<'a>(
+    schema: SchemaRef,
+    rows: impl Iterator<Item = (Vec<Option<&'a String>>, &'a Origin)>,
+) -> Result<RecordBatch> {
+    let mut columns: Vec<StringBuilder> =
+        (0..schema.fields().len().saturating_sub(2)).map(|_| StringBuilder::new()).collect();
     let mut file = StringBuilder::new();
     let mut line = Int64Builder::new();
     for (values, origin) in rows {
@@ -259,15 +301,18 @@ fn text_batch<'a>(schema: SchemaRef, rows: impl Iterator<Item = (Vec<Option<&'a 
         file.append_value(&origin.file);
         line.append_value(origin.line);
     }
-    let mut arrays: Vec<ArrayRef> = columns.into_iter().map(|mut builder| Arc::new(builder.finish()) as ArrayRef).collect();
+    let mut arrays: Vec<ArrayRef> =
+        columns.into_iter().map(|mut builder| Arc::new(builder.finish()) as ArrayRef).collect();
     arrays.push(Arc::new(file.finish()));
     arrays.push(Arc::new(line.finish()));
-    RecordBatch::try_new(schema, arrays).map_err(|source| Error::Arrow { path: "landed labour-market answers".into(), source })
+    RecordBatch::try_new(schema, arrays)
+        .map_err(|source| Error::Arrow { path: "landed labour-market answers".into(), source })
 }
 
 /// The jobseekers input's bronze schema (the CSV's, so that both feed one staging model).
 pub fn labour_market_jobseekers_schema() -> Result<SchemaRef> {
-    let layout = crate::layouts::table_layout("jobseekers").ok_or_else(|| Error::Grid { message: "no jobseekers layout".to_owned() })?;
+    let layout = crate::layouts::table_layout("jobseekers")
+        .ok_or_else(|| Error::Grid { message: "no jobseekers layout".to_owned() })?;
     Ok(table_schema(layout))
 }
 
@@ -310,23 +355,35 @@ mod tests {
         let mut figures = LabourMarketFigures::default();
         let mut rejects = RejectsBuilder::default();
         let origin = |line| Origin { file: "landing:a".to_owned(), line };
-        figures.read_answer(&landed("DE_1", &[item("2026T2", "A", "\"4430\""), item("2026T2", "ABC", "8740.0")].join(",")), &origin(1), &mut rejects);
+        figures.read_answer(
+            &landed("DE_1", &[item("2026T2", "A", "\"4430\""), item("2026T2", "ABC", "8740.0")].join(",")),
+            &origin(1),
+            &mut rejects,
+        );
         figures.read_answer(&landed("DE_5", &item("2026T2", "CUMUL 12 MOIS", "null")), &origin(2), &mut rejects);
         // A later answer revises A; a masked item is NULL; a word is kept for staging.
         figures.read_answer(
             &landed(
                 "DE_1",
-                &[item("2026T2", "A", "4440"), item("2026T1", "A", "\"environ\""), item("2026T1", "ABC", "\"12\"").replace('}', r#","masque":"true"}"#)]
-                    .join(","),
+                &[
+                    item("2026T2", "A", "4440"),
+                    item("2026T1", "A", "\"environ\""),
+                    item("2026T1", "ABC", "\"12\"").replace('}', r#","masque":"true"}"#),
+                ]
+                .join(","),
             ),
             &origin(3),
             &mut rejects,
         );
         figures.read_answer("{not json", &origin(4), &mut rejects);
         figures.read_answer(&landed("DE_1", r#"{"codePeriode":"2026T2"}"#), &origin(5), &mut rejects);
-        let batch = figures.jobseeker_batch(&labour_market_jobseekers_schema().unwrap_or_else(|_| tension_schema())).unwrap_or_else(|e| panic!("{e}"));
+        let batch = figures
+            .jobseeker_batch(&labour_market_jobseekers_schema().unwrap_or_else(|_| tension_schema()))
+            .unwrap_or_else(|e| panic!("{e}"));
         let column = |name: &str| {
-            let array = batch.column_by_name(name).and_then(|c| c.as_any().downcast_ref::<arrow::array::StringArray>().cloned());
+            let array = batch
+                .column_by_name(name)
+                .and_then(|c| c.as_any().downcast_ref::<arrow::array::StringArray>().cloned());
             array.map(|a| a.iter().map(|v| v.map(str::to_owned)).collect::<Vec<_>>()).unwrap_or_default()
         };
         assert_eq!(column("periode"), [Some("2026T1".to_owned()), Some("2026T2".to_owned())]);
@@ -337,8 +394,13 @@ mod tests {
         assert_eq!(column("sorties_abc_12m"), [None, None]);
         assert_eq!((figures.answers, figures.items, figures.rejected, rejects.len()), (4, 7, 2, 2));
         let rejects = rejects.finish();
-        let reasons = rejects.column_by_name("reason").and_then(|c| c.as_any().downcast_ref::<arrow::array::StringArray>().cloned());
-        assert_eq!(reasons.map(|r| r.iter().flatten().map(str::to_owned).collect::<Vec<_>>()).unwrap_or_default(), ["bad_json", "missing_value"]);
+        let reasons = rejects
+            .column_by_name("reason")
+            .and_then(|c| c.as_any().downcast_ref::<arrow::array::StringArray>().cloned());
+        assert_eq!(
+            reasons.map(|r| r.iter().flatten().map(str::to_owned).collect::<Vec<_>>()).unwrap_or_default(),
+            ["bad_json", "missing_value"]
+        );
     }
 
     /// The shape of the only real DE_1 answer seen (XML re-encoded as JSON: every value a
@@ -359,11 +421,17 @@ mod tests {
         let mut figures = LabourMarketFigures::default();
         let mut rejects = RejectsBuilder::default();
         figures.read_answer(&line, &Origin { file: "landing:real-shape".to_owned(), line: 1 }, &mut rejects);
-        let batch = figures.jobseeker_batch(&labour_market_jobseekers_schema().unwrap_or_else(|_| tension_schema())).unwrap_or_else(|e| panic!("{e}"));
+        let batch = figures
+            .jobseeker_batch(&labour_market_jobseekers_schema().unwrap_or_else(|_| tension_schema()))
+            .unwrap_or_else(|e| panic!("{e}"));
         let value = |name: &str| {
             batch
                 .column_by_name(name)
-                .and_then(|c| c.as_any().downcast_ref::<arrow::array::StringArray>().map(|a| a.iter().map(|v| v.map(str::to_owned)).collect::<Vec<_>>()))
+                .and_then(|c| {
+                    c.as_any()
+                        .downcast_ref::<arrow::array::StringArray>()
+                        .map(|a| a.iter().map(|v| v.map(str::to_owned)).collect::<Vec<_>>())
+                })
                 .unwrap_or_default()
         };
         assert_eq!(value("periode"), [Some("2022T3".to_owned())]);

@@ -196,7 +196,8 @@ fn fetch_all(
     let mut plan = Vec::new();
     for &indicator in &settings.indicators {
         let latest = latest_period(settings, transport, indicator)?;
-        let history = if indicator.period_type() == "ANNEE" { settings.history_years } else { settings.history_quarters };
+        let history =
+            if indicator.period_type() == "ANNEE" { settings.history_years } else { settings.history_quarters };
         let last = watermark.get(indicator.code()).map(String::as_str);
         let periods = indicator.periods_after(last, &latest, history);
         if last.is_some_and(|last| last >= latest.as_str()) {
@@ -241,7 +242,13 @@ fn fetch_all(
                     report.answers += 1;
                     report.items += found;
                 }
-                sink(&LandedAnswer { indicator: *indicator, request: &body, status: answer.status, body: &answer.body }).map_err(FetchError::Sink)?;
+                sink(&LandedAnswer {
+                    indicator: *indicator,
+                    request: &body,
+                    status: answer.status,
+                    body: &answer.body,
+                })
+                .map_err(FetchError::Sink)?;
                 done += 1;
                 tracing::info!(target: crate::PROGRESS, task = "Marché du travail", unit = "requêtes", done, total);
             }
@@ -251,7 +258,11 @@ fn fetch_all(
 }
 
 /// The latest period the API publishes for `indicator`: its national total, last period.
-fn latest_period(settings: &LabourMarketSettings, transport: &mut Transport<'_>, indicator: Indicator) -> Result<String, FetchError> {
+fn latest_period(
+    settings: &LabourMarketSettings,
+    transport: &mut Transport<'_>,
+    indicator: Indicator,
+) -> Result<String, FetchError> {
     let url = format!("{}{}", settings.base_url.trim_end_matches('/'), indicator.path());
     let body = json!({
         "codeTypeTerritoire": "NAT",
@@ -264,9 +275,18 @@ fn latest_period(settings: &LabourMarketSettings, transport: &mut Transport<'_>,
         "sansCaracteristiques": true,
     });
     let answer = transport.call(Request::PostJson { url: &url, body: &body })?;
-    items(&answer.json).iter().filter_map(|item| item.get("codePeriode").and_then(Value::as_str)).max().map(str::to_owned).ok_or_else(|| {
-        FetchError::Incomplete(format!("{}: the national figure names no period (HTTP {}), so the latest one is unknown", indicator.code(), answer.status))
-    })
+    items(&answer.json)
+        .iter()
+        .filter_map(|item| item.get("codePeriode").and_then(Value::as_str))
+        .max()
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            FetchError::Incomplete(format!(
+                "{}: the national figure names no period (HTTP {}), so the latest one is unknown",
+                indicator.code(),
+                answer.status
+            ))
+        })
 }
 
 #[cfg(test)]

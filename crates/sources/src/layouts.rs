@@ -48,7 +48,13 @@ pub const TABLE_LAYOUTS: &[TableLayout] = &[
     },
     TableLayout {
         input: "rome",
-        columns: &[required("code_rome"), required("libelle_rome"), required("code_metier_bmo"), required("code_fap"), required("secteur")],
+        columns: &[
+            required("code_rome"),
+            required("libelle_rome"),
+            required("code_metier_bmo"),
+            required("code_fap"),
+            required("secteur"),
+        ],
     },
     TableLayout { input: "rome_formacode", columns: &[required("code_rome"), required("formacode")] },
     TableLayout { input: "formacode", columns: &[required("formacode"), required("libelle"), required("code_nsf")] },
@@ -83,7 +89,10 @@ pub const TABLE_LAYOUTS: &[TableLayout] = &[
             required("smet"),
         ],
     },
-    TableLayout { input: "bmo_bassins", columns: &[required("code_bassin_bmo"), required("code_bassin"), required("poids")] },
+    TableLayout {
+        input: "bmo_bassins",
+        columns: &[required("code_bassin_bmo"), required("code_bassin"), required("poids")],
+    },
     TableLayout {
         input: "session_outcomes",
         columns: &[
@@ -111,7 +120,10 @@ pub const TABLE_LAYOUTS: &[TableLayout] = &[
             optional("niveau_tension_2019"),
         ],
     },
-    TableLayout { input: "employment", columns: &[required("code_territoire"), required("type_territoire"), required("code_fap"), required("emploi")] },
+    TableLayout {
+        input: "employment",
+        columns: &[required("code_territoire"), required("type_territoire"), required("code_fap"), required("emploi")],
+    },
 ];
 
 /// The layout of a tabular input.

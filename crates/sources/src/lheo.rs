@@ -177,7 +177,11 @@ impl SessionRows {
         self.fin.append_option(session.fin.as_deref());
         self.session_places.append_option(session.places);
         self.file.append_value(file);
-        self.location.append_value(format!("formation {} (byte {})", formation.id.as_deref().unwrap_or("?"), formation.position));
+        self.location.append_value(format!(
+            "formation {} (byte {})",
+            formation.id.as_deref().unwrap_or("?"),
+            formation.position
+        ));
         self.rows += 1;
     }
 
@@ -206,7 +210,8 @@ impl SessionRows {
             Arc::new(self.location.finish()),
         ];
         self.rows = 0;
-        RecordBatch::try_new(self.schema.clone(), columns).map_err(|source| Error::Arrow { path: path.to_path_buf(), source })
+        RecordBatch::try_new(self.schema.clone(), columns)
+            .map_err(|source| Error::Arrow { path: path.to_path_buf(), source })
     }
 }
 
@@ -239,12 +244,22 @@ fn assign(formation: &mut Formation, stack: &[String], name: &str, text: &str, e
     let in_action = in_element("action");
     let in_session = in_element("session");
     match name {
-        "code-FORMACODE" if parent(stack, 0) == "domaine-formation" && UNITS.contains(&parent(stack, 1)) => formation.formacodes.push(value),
-        "code-NSF" if parent(stack, 0) == "domaine-formation" && UNITS.contains(&parent(stack, 1)) => formation.nsf.push(value),
-        "intitule-formation" if unit_child => formation.title = Some(value.split_whitespace().collect::<Vec<_>>().join(" ")),
+        "code-FORMACODE" if parent(stack, 0) == "domaine-formation" && UNITS.contains(&parent(stack, 1)) => {
+            formation.formacodes.push(value)
+        }
+        "code-NSF" if parent(stack, 0) == "domaine-formation" && UNITS.contains(&parent(stack, 1)) => {
+            formation.nsf.push(value)
+        }
+        "intitule-formation" if unit_child => {
+            formation.title = Some(value.split_whitespace().collect::<Vec<_>>().join(" "))
+        }
         "code-RNCP" if in_element("certification") && formation.rncp.is_none() => formation.rncp = Some(value),
-        "code-CERTIFINFO" if in_element("certification") && formation.certifinfo.is_none() => formation.certifinfo = Some(value),
-        "nom-organisme" if unit_child || parent(stack, 0) == "organisme-formation-responsable" => formation.organisme = Some(value),
+        "code-CERTIFINFO" if in_element("certification") && formation.certifinfo.is_none() => {
+            formation.certifinfo = Some(value)
+        }
+        "nom-organisme" if unit_child || parent(stack, 0) == "organisme-formation-responsable" => {
+            formation.organisme = Some(value)
+        }
         "SIRET" if unit_child || parent(stack, 0) == "SIRET-organisme-formation" => formation.siret = Some(value),
         "code-financeur" if in_action && parent(stack, 0) == "organisme-financeur" => {
             if let Some(action) = formation.actions.last_mut() {
@@ -262,22 +277,30 @@ fn assign(formation: &mut Formation, stack: &[String], name: &str, text: &str, e
             }
         }
         "nb-places" if in_session && parent(stack, 0) == "recrutement" => {
-            if let (Some(session), Ok(places)) = (formation.actions.last_mut().and_then(|a| a.sessions.last_mut()), value.parse::<i64>()) {
+            if let (Some(session), Ok(places)) =
+                (formation.actions.last_mut().and_then(|a| a.sessions.last_mut()), value.parse::<i64>())
+            {
                 session.places = Some(session.places.unwrap_or(0) + places);
             }
         }
         // The training place: `action/lieu-de-formation` in full LHEO, direct children of a
         // résumé in the Intercarif index (coordinates in `extras/extra[@info]`).
         "code-INSEE-commune" | "codepostal" | "latitude" | "longitude" | "extra"
-            if (in_action && in_element("lieu-de-formation") && !in_session) || (unit_child && !in_action) || name == "extra" =>
+            if (in_action && in_element("lieu-de-formation") && !in_session)
+                || (unit_child && !in_action)
+                || name == "extra" =>
         {
             let Some(action) = formation.actions.last_mut() else { return };
             let key = if name == "extra" { extra_info.unwrap_or("") } else { name };
             match key {
                 "code-INSEE-commune" if action.code_commune.is_none() => action.code_commune = Some(value),
                 "codepostal" if action.code_postal.is_none() => action.code_postal = Some(value),
-                "latitude" if action.latitude.is_none() => action.latitude = value.parse().ok().filter(|x: &f64| x.is_finite()),
-                "longitude" if action.longitude.is_none() => action.longitude = value.parse().ok().filter(|x: &f64| x.is_finite()),
+                "latitude" if action.latitude.is_none() => {
+                    action.latitude = value.parse().ok().filter(|x: &f64| x.is_finite())
+                }
+                "longitude" if action.longitude.is_none() => {
+                    action.longitude = value.parse().ok().filter(|x: &f64| x.is_finite())
+                }
                 _ => {}
             }
         }
@@ -304,11 +327,17 @@ fn resolve_reference(name: &str) -> Option<String> {
 }
 
 /// Reads one catalogue file, sending batches of session rows to `sink`.
-pub fn read_lheo(path: &Path, display_path: &str, rejects: &mut RejectsBuilder, sink: &mut dyn FnMut(RecordBatch) -> Result<()>) -> Result<LheoStats> {
+pub fn read_lheo(
+    path: &Path,
+    display_path: &str,
+    rejects: &mut RejectsBuilder,
+    sink: &mut dyn FnMut(RecordBatch) -> Result<()>,
+) -> Result<LheoStats> {
     let xml_error = |message: String| Error::Xml { path: path.to_path_buf(), message };
     let mut input: Box<dyn BufRead + Send> = open_decompressed(path)?;
     let start = input.fill_buf().map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
-    let (encoding, bom) = declared_encoding(start).map_err(|label| xml_error(format!("the declared encoding {label} is not supported")))?;
+    let (encoding, bom) = declared_encoding(start)
+        .map_err(|label| xml_error(format!("the declared encoding {label} is not supported")))?;
     input.consume(bom);
     let declared = encoding.name();
     let (decoding, positions) = Decoding::new(input, encoding, bom as u64);
@@ -340,7 +369,14 @@ pub fn read_lheo(path: &Path, display_path: &str, rejects: &mut RejectsBuilder, 
             None => {
                 for bad in bad {
                     let location = format!("byte {}", bad.source);
-                    rejects.push(INPUT, display_path, &location, "bad_xml", &format!("byte {} outside any formation: not valid {declared}", bad.source), None);
+                    rejects.push(
+                        INPUT,
+                        display_path,
+                        &location,
+                        "bad_xml",
+                        &format!("byte {} outside any formation: not valid {declared}", bad.source),
+                        None,
+                    );
                 }
             }
         }
@@ -371,7 +407,8 @@ pub fn read_lheo(path: &Path, display_path: &str, rejects: &mut RejectsBuilder, 
         }
         Ok(())
     };
-    let total = if path.extension().is_some_and(|e| e == "gz") { 0 } else { std::fs::metadata(path).map_or(0, |m| m.len()) };
+    let total =
+        if path.extension().is_some_and(|e| e == "gz") { 0 } else { std::fs::metadata(path).map_or(0, |m| m.len()) };
     let mut reported = 0u64;
     loop {
         buffer.clear();
@@ -400,7 +437,9 @@ pub fn read_lheo(path: &Path, display_path: &str, rejects: &mut RejectsBuilder, 
         };
         match event {
             Event::DocType(_) => {
-                return Err(xml_error(format!("byte {position}: a DOCTYPE (DTD) is refused: LHEO files need none, and entity declarations are not expanded")));
+                return Err(xml_error(format!(
+                    "byte {position}: a DOCTYPE (DTD) is refused: LHEO files need none, and entity declarations are not expanded"
+                )));
             }
             // The declaration's encoding was read before parsing (`declared_encoding`).
             Event::Decl(_) => {}
@@ -409,7 +448,9 @@ pub fn read_lheo(path: &Path, display_path: &str, rejects: &mut RejectsBuilder, 
                 text.clear();
                 if UNITS.contains(&name.as_str()) {
                     if let Some(mut previous) = current.take() {
-                        previous.problem.get_or_insert_with(|| format!("not closed before the next <{name}> at byte {position}"));
+                        previous
+                            .problem
+                            .get_or_insert_with(|| format!("not closed before the next <{name}> at byte {position}"));
                         finish(previous, decoded_position, &mut rows, &mut stats, rejects, sink)?;
                         stack.truncate(stack.iter().position(|s| UNITS.contains(&s.as_str())).unwrap_or(stack.len()));
                     }
@@ -419,7 +460,11 @@ pub fn read_lheo(path: &Path, display_path: &str, rejects: &mut RejectsBuilder, 
                     let mut formation = Formation { id: numero.clone(), position, ..Formation::default() };
                     if name == "resume-offre" {
                         // The index format: one résumé = one session of one action.
-                        formation.actions.push(Action { id: numero.clone(), sessions: Vec::new(), ..Action::default() });
+                        formation.actions.push(Action {
+                            id: numero.clone(),
+                            sessions: Vec::new(),
+                            ..Action::default()
+                        });
                     }
                     current = Some(formation);
                 } else if let Some(formation) = current.as_mut() {
@@ -432,7 +477,9 @@ pub fn read_lheo(path: &Path, display_path: &str, rejects: &mut RejectsBuilder, 
                                 action.sessions.push(Session { id, ..Session::default() });
                             }
                         }
-                        "extra" => extra_info = start.try_get_attribute("info").ok().flatten().map(|a| a.value.into_owned()),
+                        "extra" => {
+                            extra_info = start.try_get_attribute("info").ok().flatten().map(|a| a.value.into_owned())
+                        }
                         _ => {}
                     }
                 }
@@ -446,7 +493,9 @@ pub fn read_lheo(path: &Path, display_path: &str, rejects: &mut RejectsBuilder, 
                     Some(resolved) => text.push_str(&resolved),
                     None => {
                         if let Some(formation) = current.as_mut() {
-                            formation.problem.get_or_insert_with(|| format!("byte {position}: undeclared entity &{name};"));
+                            formation
+                                .problem
+                                .get_or_insert_with(|| format!("byte {position}: undeclared entity &{name};"));
                         }
                     }
                 }
@@ -466,9 +515,12 @@ pub fn read_lheo(path: &Path, display_path: &str, rejects: &mut RejectsBuilder, 
                     // Elements left open inside: the unit holding them is malformed.
                     let open: Vec<String> = stack.drain(depth..).collect();
                     if let Some(formation) = current.as_mut() {
-                        formation
-                            .problem
-                            .get_or_insert_with(|| format!("byte {position}: <{}> is not closed before </{name}>", open.get(1).map_or("", String::as_str)));
+                        formation.problem.get_or_insert_with(|| {
+                            format!(
+                                "byte {position}: <{}> is not closed before </{name}>",
+                                open.get(1).map_or("", String::as_str)
+                            )
+                        });
                     }
                     if let Some(formation) = current.take_if(|_| UNITS.contains(&name.as_str())) {
                         finish(formation, reader.buffer_position(), &mut rows, &mut stats, rejects, sink)?;
@@ -480,7 +532,9 @@ pub fn read_lheo(path: &Path, display_path: &str, rejects: &mut RejectsBuilder, 
             }
             Event::Eof => {
                 if let Some(mut formation) = current.take() {
-                    formation.problem.get_or_insert_with(|| "the file ends inside this formation (truncated file)".to_owned());
+                    formation
+                        .problem
+                        .get_or_insert_with(|| "the file ends inside this formation (truncated file)".to_owned());
                     finish(formation, u64::MAX, &mut rows, &mut stats, rejects, sink)?;
                 }
                 take_bad_bytes(u64::MAX, None, rejects);

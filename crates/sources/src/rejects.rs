@@ -46,7 +46,15 @@ pub fn truncate_raw(raw: &str) -> String {
 
 impl RejectsBuilder {
     /// Records one reject.
-    pub fn push(&mut self, input: &str, source_file: &str, location: &str, reason: &str, detail: &str, raw_value: Option<&str>) {
+    pub fn push(
+        &mut self,
+        input: &str,
+        source_file: &str,
+        location: &str,
+        reason: &str,
+        detail: &str,
+        raw_value: Option<&str>,
+    ) {
         self.input.append_value(input);
         self.source_file.append_value(source_file);
         self.location.append_value(location);

@@ -45,7 +45,11 @@ fn text(cell: Option<&Data>) -> String {
 
 fn is_fap_2009(code: &str) -> bool {
     let bytes = code.as_bytes();
-    bytes.len() == 5 && bytes[0].is_ascii_uppercase() && bytes[1].is_ascii_digit() && bytes[2].is_ascii_uppercase() && bytes[3..].iter().all(u8::is_ascii_digit)
+    bytes.len() == 5
+        && bytes[0].is_ascii_uppercase()
+        && bytes[1].is_ascii_digit()
+        && bytes[2].is_ascii_uppercase()
+        && bytes[3..].iter().all(u8::is_ascii_digit)
 }
 
 fn is_rome_code(code: &str) -> bool {
@@ -56,7 +60,8 @@ fn is_rome_code(code: &str) -> bool {
 /// Reads the table (sheet `sheet`, `Table` in DARES' file).
 pub fn read_rome_fap_table(path: &Path, sheet: &str) -> Result<RomeFapTable> {
     let workbook_error = |message: String| Error::Workbook { path: path.to_path_buf(), message };
-    let mut workbook = calamine::open_workbook_auto(path).map_err(|error| workbook_error(format!("not a readable workbook: {error}")))?;
+    let mut workbook = calamine::open_workbook_auto(path)
+        .map_err(|error| workbook_error(format!("not a readable workbook: {error}")))?;
     let names = workbook.sheet_names();
     if !names.iter().any(|name| name == sheet) {
         return Err(workbook_error(format!("no sheet `{sheet}` (its sheets: {})", names.join(", "))));
@@ -64,7 +69,8 @@ pub fn read_rome_fap_table(path: &Path, sheet: &str) -> Result<RomeFapTable> {
     let range = workbook.worksheet_range(sheet).map_err(|error| workbook_error(format!("sheet {sheet}: {error}")))?;
     let first_row = range.start().map_or(0, |(row, _)| row) as u64;
     let mut rows = range.rows().enumerate();
-    let header = rows.next().map(|(_, cells)| cells.iter().map(|cell| text(Some(cell))).collect::<Vec<_>>()).unwrap_or_default();
+    let header =
+        rows.next().map(|(_, cells)| cells.iter().map(|cell| text(Some(cell))).collect::<Vec<_>>()).unwrap_or_default();
     if header.first().map(String::as_str) != Some("FAP") || header.get(4).map(String::as_str) != Some("ROME") {
         return Err(workbook_error(format!(
             "sheet {sheet}, row {}: not DARES' ROME → FAP table layout (columns 1 and 5 should be headed FAP and ROME; found: {})",
@@ -76,7 +82,8 @@ pub fn read_rome_fap_table(path: &Path, sheet: &str) -> Result<RomeFapTable> {
     let mut current: Option<String> = None;
     for (index, cells) in rows {
         let row = first_row + index as u64 + 1;
-        let (code, label, rome, qualification) = (text(cells.first()), text(cells.get(1)), text(cells.get(4)), text(cells.get(5)));
+        let (code, label, rome, qualification) =
+            (text(cells.first()), text(cells.get(1)), text(cells.get(4)), text(cells.get(5)));
         if is_fap_2009(&code) {
             table.families.push((code.clone(), label));
             current = Some(code);
@@ -91,11 +98,15 @@ pub fn read_rome_fap_table(path: &Path, sheet: &str) -> Result<RomeFapTable> {
             continue; // a note or a header repeated on a new page
         }
         let Some(fap) = &current else {
-            return Err(workbook_error(format!("sheet {sheet}, row {row}, column 5: ROME {rome} stands under no FAP code")));
+            return Err(workbook_error(format!(
+                "sheet {sheet}, row {row}, column 5: ROME {rome} stands under no FAP code"
+            )));
         };
         let levels = qualification.strip_prefix("Q_").unwrap_or("");
         if !qualification.is_empty() && (levels.is_empty() || !levels.bytes().all(|b| b.is_ascii_digit())) {
-            return Err(workbook_error(format!("sheet {sheet}, row {row}, column 6: `{qualification}` is not a qualification condition (Q_ and digits)")));
+            return Err(workbook_error(format!(
+                "sheet {sheet}, row {row}, column 6: `{qualification}` is not a qualification condition (Q_ and digits)"
+            )));
         }
         table.links.push(RomeFapLink { rome, fap: fap.clone(), qualification: levels.to_owned(), row });
     }
@@ -134,7 +145,15 @@ mod tests {
                 ["", " FAP-2009", "", " PCS 2003", "", "", "ROME version 3"],
                 ["", "", "", "", "", "", ""],
                 ["A", "Agriculture, marine, pêche", "", "", "", "", ""],
-                ["A0Z40", "Agriculteurs salariés", "691e", "Ouvriers agricoles", "A1416", "Q_0123456", "Polyculture, élevage"],
+                [
+                    "A0Z40",
+                    "Agriculteurs salariés",
+                    "691e",
+                    "Ouvriers agricoles",
+                    "A1416",
+                    "Q_0123456",
+                    "Polyculture, élevage",
+                ],
                 ["", "", "", "", "", "", ""],
                 ["A0Z41", "Éleveurs salariés", "691b", "Ouvriers de l'élevage", "A1403", "", "Aide d'élevage"],
                 ["", "", "", "", "A1407", "", "Élevage bovin ou équin"],
@@ -143,8 +162,17 @@ mod tests {
             ],
         );
         let table = read_rome_fap_table(&path, "Table").unwrap();
-        let links: Vec<(&str, &str, &str, u64)> = table.links.iter().map(|l| (l.rome.as_str(), l.fap.as_str(), l.qualification.as_str(), l.row)).collect();
-        assert_eq!(links, [("A1416", "A0Z40", "0123456", 5), ("A1403", "A0Z41", "", 7), ("A1407", "A0Z41", "", 8), ("A1416", "A2Z70", "789", 9)]);
+        let links: Vec<(&str, &str, &str, u64)> =
+            table.links.iter().map(|l| (l.rome.as_str(), l.fap.as_str(), l.qualification.as_str(), l.row)).collect();
+        assert_eq!(
+            links,
+            [
+                ("A1416", "A0Z40", "0123456", 5),
+                ("A1403", "A0Z41", "", 7),
+                ("A1407", "A0Z41", "", 8),
+                ("A1416", "A2Z70", "789", 9)
+            ]
+        );
         assert_eq!(table.domains, [("A".to_owned(), "Agriculture, marine, pêche".to_owned())]);
         assert_eq!(table.families.len(), 3);
     }
@@ -155,7 +183,10 @@ mod tests {
         let path = dir.path().join("t.xlsx");
         printed(&path, &[["code", "", "", "", "rome", "", ""]]);
         let message = read_rome_fap_table(&path, "Table").unwrap_err().to_string();
-        assert!(message.contains("t.xlsx") && message.contains("sheet Table, row 1") && message.contains("not DARES"), "{message}");
+        assert!(
+            message.contains("t.xlsx") && message.contains("sheet Table, row 1") && message.contains("not DARES"),
+            "{message}"
+        );
         let message = read_rome_fap_table(&path, "Tableau").unwrap_err().to_string();
         assert!(message.contains("no sheet `Tableau`") && message.contains("Table"), "{message}");
         printed(&path, &[["FAP", "", "", "", "ROME", "", ""], ["", "", "", "", "A1416", "", ""]]);

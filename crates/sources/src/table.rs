@@ -54,7 +54,15 @@ pub struct TableSettings {
 impl TableSettings {
     /// UTF-8 CSV with the given delimiter and the layout's headers.
     pub fn csv(delimiter: u8) -> Self {
-        Self { format: TableFormat::Csv, sheet: None, skip_rows: 0, encoding: encoding_rs::UTF_8, delimiter, filter: Vec::new(), headers: Vec::new() }
+        Self {
+            format: TableFormat::Csv,
+            sheet: None,
+            skip_rows: 0,
+            encoding: encoding_rs::UTF_8,
+            delimiter,
+            filter: Vec::new(),
+            headers: Vec::new(),
+        }
     }
 }
 
@@ -69,7 +77,8 @@ pub struct TableStats {
 
 /// The bronze schema of a layout: its canonical columns (Utf8), then provenance.
 pub fn table_schema(layout: &TableLayout) -> SchemaRef {
-    let mut fields: Vec<Field> = layout.columns.iter().map(|column| Field::new(column.name, DataType::Utf8, true)).collect();
+    let mut fields: Vec<Field> =
+        layout.columns.iter().map(|column| Field::new(column.name, DataType::Utf8, true)).collect();
     fields.push(Field::new("source_file", DataType::Utf8, false));
     fields.push(Field::new("source_line", DataType::Int64, false));
     Arc::new(Schema::new(fields))
@@ -78,7 +87,9 @@ pub fn table_schema(layout: &TableLayout) -> SchemaRef {
 /// Whether a header matches a configured name, `PREFIX*` meaning `PREFIX` + two digits.
 fn header_matches(header: &str, configured: &str) -> bool {
     match configured.strip_suffix('*') {
-        Some(prefix) => header.strip_prefix(prefix).is_some_and(|rest| rest.len() == 2 && rest.bytes().all(|b| b.is_ascii_digit())),
+        Some(prefix) => {
+            header.strip_prefix(prefix).is_some_and(|rest| rest.len() == 2 && rest.bytes().all(|b| b.is_ascii_digit()))
+        }
         None => header == configured,
     }
 }
@@ -134,18 +145,37 @@ fn place(sheet: Option<&str>, row: u64) -> String {
     }
 }
 
-fn match_header(layout: &TableLayout, settings: &TableSettings, cells: &[String], path: &Path, at: &str) -> Result<Header> {
-    let header: Vec<String> =
-        cells.iter().enumerate().map(|(index, text)| if index == 0 { text.trim_start_matches('\u{feff}').to_owned() } else { text.clone() }).collect();
+fn match_header(
+    layout: &TableLayout,
+    settings: &TableSettings,
+    cells: &[String],
+    path: &Path,
+    at: &str,
+) -> Result<Header> {
+    let header: Vec<String> = cells
+        .iter()
+        .enumerate()
+        .map(|(index, text)| if index == 0 { text.trim_start_matches('\u{feff}').to_owned() } else { text.clone() })
+        .collect();
     let found = || header.join(", ");
     let mut positions = Vec::with_capacity(layout.columns.len());
     for column in layout.columns {
-        let wanted = settings.headers.iter().find(|(name, _)| name == column.name).map_or(column.header, |(_, header)| header.as_str());
+        let wanted = settings
+            .headers
+            .iter()
+            .find(|(name, _)| name == column.name)
+            .map_or(column.header, |(_, header)| header.as_str());
         match header.iter().position(|h| header_matches(h, wanted)) {
             Some(position) => positions.push(Some(position)),
             None if column.required => {
-                let shown = if wanted == column.name { wanted.to_owned() } else { format!("{wanted} (for {})", column.name) };
-                return Err(Error::MissingColumn { path: path.to_path_buf(), place: at.to_owned(), column: shown, found: found() });
+                let shown =
+                    if wanted == column.name { wanted.to_owned() } else { format!("{wanted} (for {})", column.name) };
+                return Err(Error::MissingColumn {
+                    path: path.to_path_buf(),
+                    place: at.to_owned(),
+                    column: shown,
+                    found: found(),
+                });
             }
             None => positions.push(None),
         }
@@ -198,7 +228,15 @@ impl<'a> Rows<'a> {
     }
 
     /// One data row: filtered, checked, then kept or rejected.
-    fn push(&mut self, header: &Header, cells: &[Option<String>], row: u64, at: &str, raw: impl Fn() -> String, rejects: &mut RejectsBuilder) -> Result<()> {
+    fn push(
+        &mut self,
+        header: &Header,
+        cells: &[Option<String>],
+        row: u64,
+        at: &str,
+        raw: impl Fn() -> String,
+        rejects: &mut RejectsBuilder,
+    ) -> Result<()> {
         if cells.iter().all(Option::is_none) {
             return Ok(()); // blank line or row
         }
@@ -232,7 +270,8 @@ impl<'a> Rows<'a> {
         let mut columns: Vec<ArrayRef> = self.builders.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef).collect();
         columns.push(Arc::new(self.file.finish()));
         columns.push(Arc::new(self.line.finish()));
-        let batch = RecordBatch::try_new(self.schema.clone(), columns).map_err(|source| Error::Arrow { path: self.path.to_path_buf(), source })?;
+        let batch = RecordBatch::try_new(self.schema.clone(), columns)
+            .map_err(|source| Error::Arrow { path: self.path.to_path_buf(), source })?;
         self.batches.push(batch);
         self.pending = 0;
         Ok(())
@@ -283,7 +322,8 @@ fn read_csv(
         skipped_bytes += std::io::BufRead::read_line(&mut decoding, &mut line_text).map_err(io_error)? as u64;
     }
     let first_line = settings.skip_rows as u64;
-    let mut csv = csv::ReaderBuilder::new().delimiter(settings.delimiter).flexible(true).has_headers(false).from_reader(decoding);
+    let mut csv =
+        csv::ReaderBuilder::new().delimiter(settings.delimiter).flexible(true).has_headers(false).from_reader(decoding);
     let encoding = settings.encoding.name();
     let mut record = csv::StringRecord::new();
     let mut rows = Rows::new(layout, path, display_path);
@@ -312,7 +352,14 @@ fn read_csv(
             if header.is_none() {
                 return Err(Error::Csv { path: path.to_path_buf(), line, message: detail });
             }
-            rejects.push(layout.input, display_path, &format!("line {line}"), "bad_encoding", &detail, Some(&record.iter().collect::<Vec<_>>().join(",")));
+            rejects.push(
+                layout.input,
+                display_path,
+                &format!("line {line}"),
+                "bad_encoding",
+                &detail,
+                Some(&record.iter().collect::<Vec<_>>().join(",")),
+            );
             continue;
         }
         positions.borrow_mut().forget_before(end);
@@ -324,9 +371,17 @@ fn read_csv(
             header = Some(match_header(layout, settings, &cells, path, &format!("line {line}"))?);
             continue;
         };
-        let cells: Vec<Option<String>> = record.iter().map(|field| Some(field.trim()).filter(|text| !text.is_empty()).map(str::to_owned)).collect();
+        let cells: Vec<Option<String>> =
+            record.iter().map(|field| Some(field.trim()).filter(|text| !text.is_empty()).map(str::to_owned)).collect();
         let delimiter = char::from(settings.delimiter).to_string();
-        rows.push(columns, &cells, line, &format!("line {line}"), || record.iter().collect::<Vec<_>>().join(&delimiter), rejects)?;
+        rows.push(
+            columns,
+            &cells,
+            line,
+            &format!("line {line}"),
+            || record.iter().collect::<Vec<_>>().join(&delimiter),
+            rejects,
+        )?;
     }
     if header.is_none() {
         let message = if settings.skip_rows > 0 {
@@ -349,12 +404,14 @@ fn read_sheet(
     let workbook_error = |message: String| Error::Workbook { path: path.to_path_buf(), message };
     let open = || match settings.format {
         TableFormat::Xls => sheet_range(
-            calamine::open_workbook::<calamine::Xls<_>, _>(path).map_err(|error| workbook_error(format!("not a readable XLS workbook: {error}")))?,
+            calamine::open_workbook::<calamine::Xls<_>, _>(path)
+                .map_err(|error| workbook_error(format!("not a readable XLS workbook: {error}")))?,
             settings,
             path,
         ),
         _ => sheet_range(
-            calamine::open_workbook::<calamine::Xlsx<_>, _>(path).map_err(|error| workbook_error(format!("not a readable XLSX workbook: {error}")))?,
+            calamine::open_workbook::<calamine::Xlsx<_>, _>(path)
+                .map_err(|error| workbook_error(format!("not a readable XLSX workbook: {error}")))?,
             settings,
             path,
         ),
@@ -362,8 +419,12 @@ fn read_sheet(
     // calamine indexes a workbook's tables with the file's own numbers (a shared string
     // past the end panics, found by the robustness campaign): a panic there is the file's
     // fault, reported as such.
-    let (sheet, range) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(open))
-        .map_err(|_| workbook_error("a malformed workbook: its parts refer to entries that do not exist (e.g. a shared string past the end)".to_owned()))??;
+    let (sheet, range) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(open)).map_err(|_| {
+        workbook_error(
+            "a malformed workbook: its parts refer to entries that do not exist (e.g. a shared string past the end)"
+                .to_owned(),
+        )
+    })??;
     let first_row = range.start().map_or(0, |(row, _)| row) as u64;
     let mut rows = Rows::new(layout, path, display_path);
     let mut header: Option<Header> = None;
@@ -404,13 +465,20 @@ fn read_sheet(
         rows.push(columns, &values, row, &at, raw, rejects)?;
     }
     if header.is_none() {
-        return Err(Error::Workbook { path: path.to_path_buf(), message: format!("sheet {sheet}: no header row after the {} skipped", settings.skip_rows) });
+        return Err(Error::Workbook {
+            path: path.to_path_buf(),
+            message: format!("sheet {sheet}: no header row after the {} skipped", settings.skip_rows),
+        });
     }
     rows.finish()
 }
 
 /// The configured sheet (or the first) of a workbook, with its name.
-fn sheet_range<R: Reader<std::io::BufReader<std::fs::File>>>(mut workbook: R, settings: &TableSettings, path: &Path) -> Result<(String, calamine::Range<Data>)>
+fn sheet_range<R: Reader<std::io::BufReader<std::fs::File>>>(
+    mut workbook: R,
+    settings: &TableSettings,
+    path: &Path,
+) -> Result<(String, calamine::Range<Data>)>
 where
     R::Error: std::fmt::Display,
 {
@@ -418,11 +486,19 @@ where
     let sheet = match &settings.sheet {
         Some(sheet) if names.contains(sheet) => sheet.clone(),
         Some(sheet) => {
-            return Err(Error::Workbook { path: path.to_path_buf(), message: format!("no sheet `{sheet}` (its sheets: {})", names.join(", ")) });
+            return Err(Error::Workbook {
+                path: path.to_path_buf(),
+                message: format!("no sheet `{sheet}` (its sheets: {})", names.join(", ")),
+            });
         }
-        None => names.first().cloned().ok_or_else(|| Error::Workbook { path: path.to_path_buf(), message: "the workbook has no sheet".to_owned() })?,
+        None => names.first().cloned().ok_or_else(|| Error::Workbook {
+            path: path.to_path_buf(),
+            message: "the workbook has no sheet".to_owned(),
+        })?,
     };
-    let range = workbook.worksheet_range(&sheet).map_err(|error| Error::Workbook { path: path.to_path_buf(), message: format!("sheet {sheet}: {error}") })?;
+    let range = workbook
+        .worksheet_range(&sheet)
+        .map_err(|error| Error::Workbook { path: path.to_path_buf(), message: format!("sheet {sheet}: {error}") })?;
     Ok((sheet, range))
 }
 
@@ -441,7 +517,11 @@ mod tests {
         ],
     };
 
-    fn read(bytes: &[u8], name: &str, settings: &TableSettings) -> (Result<(Vec<RecordBatch>, TableStats)>, RecordBatch) {
+    fn read(
+        bytes: &[u8],
+        name: &str,
+        settings: &TableSettings,
+    ) -> (Result<(Vec<RecordBatch>, TableStats)>, RecordBatch) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(name);
         std::fs::write(&path, bytes).unwrap();
@@ -478,7 +558,10 @@ mod tests {
     fn a_missing_required_column_names_the_file_the_line_and_the_column() {
         let (result, _) = read(b"rome,label\nA,B\n", "t.csv", &TableSettings::csv(b','));
         let message = result.unwrap_err().to_string();
-        assert!(message.contains("t.csv, line 1") && message.contains("`b`") && message.contains("rome, label"), "{message}");
+        assert!(
+            message.contains("t.csv, line 1") && message.contains("`b`") && message.contains("rome, label"),
+            "{message}"
+        );
     }
 
     #[test]
@@ -541,7 +624,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.xlsx");
         workbook(&path);
-        let mut settings = TableSettings { format: TableFormat::Xlsx, sheet: Some("Data".to_owned()), skip_rows: 2, ..TableSettings::csv(b',') };
+        let mut settings = TableSettings {
+            format: TableFormat::Xlsx,
+            sheet: Some("Data".to_owned()),
+            skip_rows: 2,
+            ..TableSettings::csv(b',')
+        };
         let mut rejects = RejectsBuilder::default();
         let (batches, stats) = read_table(&LAYOUT, &settings, &path, "t.xlsx", &mut rejects).unwrap();
         assert_eq!(stats, TableStats { rows: 3, filtered_out: 0 });
@@ -556,7 +644,10 @@ mod tests {
         // A wrong sheet name lists the sheets; a missing header names sheet and row.
         settings.sheet = Some("BMO".to_owned());
         let message = read_table(&LAYOUT, &settings, &path, "t.xlsx", &mut rejects).unwrap_err().to_string();
-        assert!(message.contains("t.xlsx") && message.contains("no sheet `BMO`") && message.contains("Notes, Data"), "{message}");
+        assert!(
+            message.contains("t.xlsx") && message.contains("no sheet `BMO`") && message.contains("Notes, Data"),
+            "{message}"
+        );
         settings.sheet = Some("Data".to_owned());
         settings.skip_rows = 0;
         let message = read_table(&LAYOUT, &settings, &path, "t.xlsx", &mut rejects).unwrap_err().to_string();

@@ -28,12 +28,23 @@ pub struct BassinShape {
 impl BassinShape {
     /// The outline as GeoJSON geometry text (a MultiPolygon, coordinates to 1e-6 degree).
     pub fn geojson(&self) -> String {
-        let ring = |ring: &geo::LineString<f64>| format!("[{}]", ring.coords().map(|c| format!("[{:.6},{:.6}]", c.x, c.y)).collect::<Vec<_>>().join(","));
+        let ring = |ring: &geo::LineString<f64>| {
+            format!("[{}]", ring.coords().map(|c| format!("[{:.6},{:.6}]", c.x, c.y)).collect::<Vec<_>>().join(","))
+        };
         let polygons: Vec<String> = self
             .geometry
             .0
             .iter()
-            .map(|polygon| format!("[{}]", std::iter::once(polygon.exterior()).chain(polygon.interiors()).map(ring).collect::<Vec<_>>().join(",")))
+            .map(|polygon| {
+                format!(
+                    "[{}]",
+                    std::iter::once(polygon.exterior())
+                        .chain(polygon.interiors())
+                        .map(ring)
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )
+            })
             .collect();
         format!("{{\"type\":\"MultiPolygon\",\"coordinates\":[{}]}}", polygons.join(","))
     }
@@ -86,7 +97,8 @@ fn ring(value: &Value, context: &dyn Fn(String) -> Error) -> Result<LineString<f
 }
 
 fn polygon(value: &Value, context: &dyn Fn(String) -> Error) -> Result<Polygon<f64>> {
-    let rings = value.as_array().filter(|r| !r.is_empty()).ok_or_else(|| context("a polygon has no ring".to_owned()))?;
+    let rings =
+        value.as_array().filter(|r| !r.is_empty()).ok_or_else(|| context("a polygon has no ring".to_owned()))?;
     let exterior = ring(&rings[0], context)?;
     let holes = rings[1..].iter().map(|r| ring(r, context)).collect::<Result<Vec<_>>>()?;
     Ok(Polygon::new(exterior, holes))
@@ -94,7 +106,8 @@ fn polygon(value: &Value, context: &dyn Fn(String) -> Error) -> Result<Polygon<f
 
 /// Whether two segments properly cross (touching at shared endpoints does not count).
 fn segments_cross(a: Coord<f64>, b: Coord<f64>, c: Coord<f64>, d: Coord<f64>) -> bool {
-    let orientation = |p: Coord<f64>, q: Coord<f64>, r: Coord<f64>| ((q.x - p.x) * (r.y - p.y) - (q.y - p.y) * (r.x - p.x)).signum();
+    let orientation =
+        |p: Coord<f64>, q: Coord<f64>, r: Coord<f64>| ((q.x - p.x) * (r.y - p.y) - (q.y - p.y) * (r.x - p.x)).signum();
     let (o1, o2, o3, o4) = (orientation(a, b, c), orientation(a, b, d), orientation(c, d, a), orientation(c, d, b));
     o1 * o2 < 0.0 && o3 * o4 < 0.0
 }
@@ -122,25 +135,32 @@ fn self_intersects(ring: &LineString<f64>) -> bool {
 /// Reads the bassins of a GeoJSON FeatureCollection.
 pub fn read_bassins(path: &Path, properties: &BassinProperties<'_>) -> Result<Vec<BassinShape>> {
     let mut text = Vec::new();
-    std::io::Read::read_to_end(&mut open_decompressed(path)?, &mut text).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
-    let document: Value =
-        serde_json::from_slice(&text).map_err(|error| Error::Json { path: path.to_path_buf(), message: format!("not valid JSON: {error}") })?;
-    let features = document
-        .get("features")
-        .and_then(Value::as_array)
-        .ok_or_else(|| Error::Json { path: path.to_path_buf(), message: "not a GeoJSON FeatureCollection (no `features` array)".to_owned() })?;
+    std::io::Read::read_to_end(&mut open_decompressed(path)?, &mut text)
+        .map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+    let document: Value = serde_json::from_slice(&text)
+        .map_err(|error| Error::Json { path: path.to_path_buf(), message: format!("not valid JSON: {error}") })?;
+    let features = document.get("features").and_then(Value::as_array).ok_or_else(|| Error::Json {
+        path: path.to_path_buf(),
+        message: "not a GeoJSON FeatureCollection (no `features` array)".to_owned(),
+    })?;
     let mut shapes = Vec::with_capacity(features.len());
     for (index, feature) in features.iter().enumerate() {
         let code = property(feature, properties.code);
         let shown = code.clone().unwrap_or_else(|| "?".to_owned());
-        let context = |message: String| Error::Json { path: path.to_path_buf(), message: format!("feature {index} (bassin {shown}): {message}") };
-        let code = code.ok_or_else(|| context(format!("property `{}` (the bassin code) is missing", properties.code)))?;
+        let context = |message: String| Error::Json {
+            path: path.to_path_buf(),
+            message: format!("feature {index} (bassin {shown}): {message}"),
+        };
+        let code =
+            code.ok_or_else(|| context(format!("property `{}` (the bassin code) is missing", properties.code)))?;
         let geometry = feature.get("geometry").ok_or_else(|| context("no geometry".to_owned()))?;
         let coordinates = geometry.get("coordinates").ok_or_else(|| context("no coordinates".to_owned()))?;
         let multi = match geometry.get("type").and_then(Value::as_str) {
             Some("Polygon") => MultiPolygon::new(vec![polygon(coordinates, &context)?]),
             Some("MultiPolygon") => {
-                let parts = coordinates.as_array().ok_or_else(|| context("MultiPolygon coordinates are not an array".to_owned()))?;
+                let parts = coordinates
+                    .as_array()
+                    .ok_or_else(|| context("MultiPolygon coordinates are not an array".to_owned()))?;
                 MultiPolygon::new(parts.iter().map(|p| polygon(p, &context)).collect::<Result<Vec<_>>>()?)
             }
             other => return Err(context(format!("geometry type {other:?} is not Polygon or MultiPolygon"))),
@@ -150,12 +170,20 @@ pub fn read_bassins(path: &Path, properties: &BassinProperties<'_>) -> Result<Ve
                 tracing::warn!(file = %path.display(), feature = index, bassin = %code, "a ring of this bassin crosses itself; points near the crossing may be placed in the wrong bassin");
             }
         }
-        shapes.push(BassinShape { code, label: property(feature, properties.label), departement: property(feature, properties.departement), geometry: multi });
+        shapes.push(BassinShape {
+            code,
+            label: property(feature, properties.label),
+            departement: property(feature, properties.departement),
+            geometry: multi,
+        });
     }
     let mut codes: Vec<&str> = shapes.iter().map(|s| s.code.as_str()).collect();
     codes.sort_unstable();
     if let Some(pair) = codes.windows(2).find(|w| w[0] == w[1]) {
-        return Err(Error::Json { path: path.to_path_buf(), message: format!("bassin {} has two features: merge them into one MultiPolygon", pair[0]) });
+        return Err(Error::Json {
+            path: path.to_path_buf(),
+            message: format!("bassin {} has two features: merge them into one MultiPolygon", pair[0]),
+        });
     }
     Ok(shapes)
 }
@@ -180,7 +208,10 @@ mod tests {
         );
         let shapes = read_bassins(&path, &BassinProperties::default()).unwrap();
         assert_eq!(shapes.len(), 2);
-        assert_eq!((shapes[0].code.as_str(), shapes[0].label.as_deref(), shapes[0].departement.as_deref()), ("A", Some("Alpha"), Some("01")));
+        assert_eq!(
+            (shapes[0].code.as_str(), shapes[0].label.as_deref(), shapes[0].departement.as_deref()),
+            ("A", Some("Alpha"), Some("01"))
+        );
         assert_eq!(shapes[0].geometry.0[0].interiors().len(), 1);
         assert_eq!(shapes[1].code, "7");
         assert_eq!(shapes[1].geometry.0.len(), 2);

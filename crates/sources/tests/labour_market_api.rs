@@ -12,7 +12,9 @@ use chrono::{TimeZone, Utc};
 use serde_json::Value;
 use skillgap_fakeapi::{CLIENT_ID, CLIENT_SECRET, FakeApi, Fault, generate_labour_market};
 use skillgap_sources::france_travail::{Connection, Credentials, FetchError};
-use skillgap_sources::labour_market_api::{Indicator, LabourMarketReport, LabourMarketSettings, SCOPE, fetch_labour_market};
+use skillgap_sources::labour_market_api::{
+    Indicator, LabourMarketReport, LabourMarketSettings, SCOPE, fetch_labour_market,
+};
 use skillgap_sources::{LabourMarketFigures, RejectsBuilder, labour_market_jobseekers_schema};
 
 const BASSINS: [&str; 2] = ["3216", "3217"];
@@ -22,7 +24,8 @@ fn start() -> FakeApi {
     let now = Utc.with_ymd_and_hms(2026, 11, 26, 2, 0, 0).single().unwrap();
     let api = FakeApi::start(Vec::new(), now).unwrap();
     // C3333 and D4444 have no figures.
-    api.state().labour_market = generate_labour_market(&BASSINS, &ROMES[..2], &["2025T4", "2026T1", "2026T2"], &["2024", "2025"], 7);
+    api.state().labour_market =
+        generate_labour_market(&BASSINS, &ROMES[..2], &["2025T4", "2026T1", "2026T2"], &["2024", "2025"], 7);
     api
 }
 
@@ -51,7 +54,10 @@ fn credentials() -> Credentials {
 }
 
 /// Fetches; returns the report and the landed lines (as `skillgap fetch` writes them).
-fn fetch(settings: &LabourMarketSettings, watermark: &BTreeMap<String, String>) -> (Result<LabourMarketReport, FetchError>, Vec<String>) {
+fn fetch(
+    settings: &LabourMarketSettings,
+    watermark: &BTreeMap<String, String>,
+) -> (Result<LabourMarketReport, FetchError>, Vec<String>) {
     let mut lines = Vec::new();
     let result = fetch_labour_market(settings, &credentials(), watermark, &mut |answer| {
         lines.push(
@@ -82,7 +88,14 @@ fn a_first_fetch_lands_every_bassin_and_rome_through_faults_and_tells_no_data_fr
     assert_eq!(report.retries, 4);
     assert_eq!((report.answers, report.no_data), (12, 12));
     assert_eq!(lines.iter().filter(|line| line.contains(r#""status":500"#)).count(), 6);
-    assert_eq!(report.latest, BTreeMap::from([("DE_1".into(), "2026T2".into()), ("DE_5".into(), "2026T2".into()), ("PERSP_2".into(), "2025".into())]));
+    assert_eq!(
+        report.latest,
+        BTreeMap::from([
+            ("DE_1".into(), "2026T2".into()),
+            ("DE_5".into(), "2026T2".into()),
+            ("PERSP_2".into(), "2025".into())
+        ])
+    );
     assert_eq!(report.periods["DE_1"], ["2026T1", "2026T2"]);
     assert_eq!(report.periods["PERSP_2"], ["2025"]);
     // DE_1: A and ABC only, two quarters; DE_5: both codes, two quarters; PERSP_2: 8 codes.
@@ -90,7 +103,12 @@ fn a_first_fetch_lands_every_bassin_and_rome_through_faults_and_tells_no_data_fr
     let criteria = api.state().labour_market_criteria.clone();
     let asked: Vec<&Value> = criteria.iter().filter(|c| c["codeTypeTerritoire"] == "BASBMO").collect();
     assert!(asked.iter().all(|c| c["sansCaracteristiques"] == true && c["codeTypeActivite"] == "ROME"));
-    assert!(asked.iter().filter(|c| c["codeTypePeriode"] == "TRIMESTRE").all(|c| c["listeCodePeriode"] == serde_json::json!(["2026T1", "2026T2"])));
+    assert!(
+        asked
+            .iter()
+            .filter(|c| c["codeTypePeriode"] == "TRIMESTRE")
+            .all(|c| c["listeCodePeriode"] == serde_json::json!(["2026T1", "2026T2"]))
+    );
     let requests = api.state().requests.join("\n");
     assert!(requests.to_lowercase().contains("accept: application/json"), "{requests}");
 
@@ -105,15 +123,25 @@ fn a_first_fetch_lands_every_bassin_and_rome_through_faults_and_tells_no_data_fr
     assert_eq!(figures.no_data, 12);
     let batch = figures.jobseeker_batch(&labour_market_jobseekers_schema().unwrap()).unwrap();
     assert_eq!(batch.num_rows(), 2 * 2 * 2);
-    let column = |name: &str| batch.column_by_name(name).unwrap().as_any().downcast_ref::<StringArray>().unwrap().clone();
+    let column =
+        |name: &str| batch.column_by_name(name).unwrap().as_any().downcast_ref::<StringArray>().unwrap().clone();
     let served = api.state().labour_market.clone();
     for row in 0..batch.num_rows() {
-        let (period, bassin, rome) =
-            (column("periode").value(row).to_owned(), column("code_territoire").value(row).to_owned(), column("code_rome").value(row).to_owned());
+        let (period, bassin, rome) = (
+            column("periode").value(row).to_owned(),
+            column("code_territoire").value(row).to_owned(),
+            column("code_rome").value(row).to_owned(),
+        );
         let value = |indicator: &str, code: &str| {
             served
                 .iter()
-                .find(|f| f.indicator == indicator && f.territory == bassin && f.activity == rome && f.period == period && f.nomenclature == code)
+                .find(|f| {
+                    f.indicator == indicator
+                        && f.territory == bassin
+                        && f.activity == rome
+                        && f.period == period
+                        && f.nomenclature == code
+                })
                 .unwrap()
                 .value
                 .unwrap()
@@ -131,7 +159,11 @@ fn a_first_fetch_lands_every_bassin_and_rome_through_faults_and_tells_no_data_fr
 fn the_next_fetch_asks_only_for_periods_published_since_and_nothing_when_none_are() {
     let api = start();
     let settings = settings(&api);
-    let watermark = BTreeMap::from([("DE_1".into(), "2026T2".into()), ("DE_5".into(), "2026T1".into()), ("PERSP_2".into(), "2025".into())]);
+    let watermark = BTreeMap::from([
+        ("DE_1".into(), "2026T2".into()),
+        ("DE_5".into(), "2026T1".into()),
+        ("PERSP_2".into(), "2025".into()),
+    ]);
     let (result, lines) = fetch(&settings, &watermark);
     let report = result.unwrap();
     // Only DE_5 has something new: its 2026T2, for 2 × 4 (bassin, ROME).
@@ -139,9 +171,18 @@ fn the_next_fetch_asks_only_for_periods_published_since_and_nothing_when_none_ar
     assert!(report.periods["DE_1"].is_empty() && report.periods["PERSP_2"].is_empty());
     assert_eq!(report.periods["DE_5"], ["2026T2"]);
     let criteria = api.state().labour_market_criteria.clone();
-    assert!(criteria.iter().filter(|c| c["codeTypeTerritoire"] == "BASBMO").all(|c| c["listeCodePeriode"] == serde_json::json!(["2026T2"])));
+    assert!(
+        criteria
+            .iter()
+            .filter(|c| c["codeTypeTerritoire"] == "BASBMO")
+            .all(|c| c["listeCodePeriode"] == serde_json::json!(["2026T2"]))
+    );
 
-    let up_to_date = BTreeMap::from([("DE_1".into(), "2026T2".into()), ("DE_5".into(), "2026T2".into()), ("PERSP_2".into(), "2025".into())]);
+    let up_to_date = BTreeMap::from([
+        ("DE_1".into(), "2026T2".into()),
+        ("DE_5".into(), "2026T2".into()),
+        ("PERSP_2".into(), "2025".into()),
+    ]);
     let (result, lines) = fetch(&settings, &up_to_date);
     assert!(lines.is_empty());
     assert_eq!(result.unwrap().requests, 4, "a token and the three probes, nothing else");
@@ -171,7 +212,11 @@ fn string_typed_numbers_and_masked_values_read_as_the_numbers_sent_and_null() {
     {
         let mut state = api.state();
         state.labour_market_options.string_values = true;
-        for figure in state.labour_market.iter_mut().filter(|f| f.territory == "3217" && f.activity == "A1111" && f.nomenclature == "A") {
+        for figure in state
+            .labour_market
+            .iter_mut()
+            .filter(|f| f.territory == "3217" && f.activity == "A1111" && f.nomenclature == "A")
+        {
             figure.value = None;
         }
     }
@@ -186,12 +231,18 @@ fn string_typed_numbers_and_masked_values_read_as_the_numbers_sent_and_null() {
     let mut rejects = RejectsBuilder::default();
     figures.read_file(&path, "answers", &mut rejects).unwrap();
     let batch = figures.jobseeker_batch(&labour_market_jobseekers_schema().unwrap()).unwrap();
-    let column = |name: &str| batch.column_by_name(name).unwrap().as_any().downcast_ref::<StringArray>().unwrap().clone();
-    let masked: Vec<usize> =
-        (0..batch.num_rows()).filter(|&row| column("code_territoire").value(row) == "3217" && column("code_rome").value(row) == "A1111").collect();
+    let column =
+        |name: &str| batch.column_by_name(name).unwrap().as_any().downcast_ref::<StringArray>().unwrap().clone();
+    let masked: Vec<usize> = (0..batch.num_rows())
+        .filter(|&row| column("code_territoire").value(row) == "3217" && column("code_rome").value(row) == "A1111")
+        .collect();
     assert_eq!(masked.len(), 2);
     assert!(masked.iter().all(|&row| column("de_a").is_null(row) && !column("de_abc").is_null(row)));
-    assert!((0..batch.num_rows()).filter(|row| !masked.contains(row)).all(|row| column("de_a").value(row).parse::<u64>().is_ok_and(|n| n % 10 == 0)));
+    assert!(
+        (0..batch.num_rows())
+            .filter(|row| !masked.contains(row))
+            .all(|row| column("de_a").value(row).parse::<u64>().is_ok_and(|n| n % 10 == 0))
+    );
 }
 
 #[test]

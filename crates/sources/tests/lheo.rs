@@ -52,10 +52,16 @@ fn a_formation_in_the_lheo_2_2_export_layout_parses_field_by_field() {
     // The formation's own Formacodes, not those of the organisme's `potentiel`.
     assert_eq!(list(batch, "formacodes", 0), ["43436", "43441"]);
     assert_eq!(list(batch, "codes_nsf", 0), ["331"]);
-    assert_eq!((text(batch, "code_rncp", 0).as_deref(), text(batch, "code_certifinfo", 0).as_deref()), (Some("35830"), Some("111501")));
+    assert_eq!(
+        (text(batch, "code_rncp", 0).as_deref(), text(batch, "code_certifinfo", 0).as_deref()),
+        (Some("35830"), Some("111501"))
+    );
     assert_eq!(text(batch, "organisme_nom", 0).as_deref(), Some("IFAS du Centre hospitalier"));
     assert_eq!(text(batch, "organisme_siret", 0).as_deref(), Some("26800000000018"));
-    assert_eq!((text(batch, "lieu_code_commune", 0).as_deref(), text(batch, "lieu_code_postal", 0).as_deref()), (Some("80021"), Some("80090")));
+    assert_eq!(
+        (text(batch, "lieu_code_commune", 0).as_deref(), text(batch, "lieu_code_postal", 0).as_deref()),
+        (Some("80021"), Some("80090"))
+    );
     assert_eq!(batch.column_by_name("lieu_longitude").unwrap().as_primitive::<Float64Type>().value(0), 2.3201875);
     assert_eq!(
         (text(batch, "session_id", 0).as_deref(), text(batch, "debut", 0).as_deref(), text(batch, "fin", 0).as_deref()),
@@ -76,13 +82,25 @@ fn an_intercarif_index_answer_parses_field_by_field() {
     assert_eq!(text(batch, "intitule_formation", 0).as_deref(), Some("Titre professionnel préparateur de commandes"));
     assert_eq!(text(batch, "organisme_nom", 0).as_deref(), Some("AFPA Hauts-de-France"));
     assert_eq!(text(batch, "organisme_siret", 0).as_deref(), Some("82422814200321"));
-    assert_eq!((text(batch, "lieu_code_commune", 0).as_deref(), text(batch, "lieu_code_postal", 0).as_deref()), (Some("59350"), Some("59160")));
+    assert_eq!(
+        (text(batch, "lieu_code_commune", 0).as_deref(), text(batch, "lieu_code_postal", 0).as_deref()),
+        (Some("59350"), Some("59160"))
+    );
     assert_eq!(batch.column_by_name("lieu_latitude").unwrap().as_primitive::<Float64Type>().value(0), 50.631719);
-    assert_eq!((text(batch, "debut", 0).as_deref(), text(batch, "fin", 0).as_deref()), (Some("20261005"), Some("20270212")));
+    assert_eq!(
+        (text(batch, "debut", 0).as_deref(), text(batch, "fin", 0).as_deref()),
+        (Some("20261005"), Some("20270212"))
+    );
     assert_eq!(text(batch, "code_rncp", 0).as_deref(), Some("38311"));
     assert_eq!(list(batch, "formacodes", 1), ["31812", "31854"]);
-    assert_eq!(text(batch, "intitule_formation", 1).as_deref(), Some("Conducteur / conductrice de chariots élévateurs"));
-    assert_eq!((text(batch, "debut", 1).as_deref(), text(batch, "fin", 1).as_deref()), (Some("20261100"), Some("20270000")));
+    assert_eq!(
+        text(batch, "intitule_formation", 1).as_deref(),
+        Some("Conducteur / conductrice de chariots élévateurs")
+    );
+    assert_eq!(
+        (text(batch, "debut", 1).as_deref(), text(batch, "fin", 1).as_deref()),
+        (Some("20261100"), Some("20270000"))
+    );
 }
 
 #[test]
@@ -103,12 +121,16 @@ fn generated_catalogues_read_the_same_in_iso_8859_1_and_utf_8_and_the_broken_for
     std::fs::write(&utf8, decoded.replacen("ISO-8859-1", "UTF-8", 1)).unwrap();
     let (utf8_stats, utf8_batches, _) = read(&utf8);
     assert_eq!(utf8_stats.unwrap(), stats);
-    let columns =
-        |batches: &[RecordBatch]| -> Vec<RecordBatch> { batches.iter().map(|b| b.project(&(0..b.num_columns() - 2).collect::<Vec<_>>()).unwrap()).collect() };
+    let columns = |batches: &[RecordBatch]| -> Vec<RecordBatch> {
+        batches.iter().map(|b| b.project(&(0..b.num_columns() - 2).collect::<Vec<_>>()).unwrap()).collect()
+    };
     assert_eq!(columns(&batches), columns(&utf8_batches));
-    let titles: Vec<String> = (0..batches[0].num_rows()).filter_map(|r| text(&batches[0], "intitule_formation", r)).collect();
+    let titles: Vec<String> =
+        (0..batches[0].num_rows()).filter_map(|r| text(&batches[0], "intitule_formation", r)).collect();
     assert!(titles.iter().any(|t| t.contains('é')), "accents decoded");
-    assert!(batches[0].column_by_name("places_financees").unwrap().as_primitive::<Int64Type>().iter().flatten().count() > 0);
+    assert!(
+        batches[0].column_by_name("places_financees").unwrap().as_primitive::<Int64Type>().iter().flatten().count() > 0
+    );
 }
 
 #[test]
@@ -164,9 +186,16 @@ fn an_undecodable_byte_costs_only_its_formation_and_is_named_at_its_exact_offset
     let (_dir, path) = write(&content);
     let (stats, batches, rejects) = read(&path);
     assert_eq!(stats.unwrap(), LheoStats { formations: 3, sessions: 2, rejected: 1 });
-    let ids: Vec<String> = batches.iter().flat_map(|batch| (0..batch.num_rows()).map(|row| text(batch, "session_id", row).unwrap())).collect();
+    let ids: Vec<String> = batches
+        .iter()
+        .flat_map(|batch| (0..batch.num_rows()).map(|row| text(batch, "session_id", row).unwrap()))
+        .collect();
     assert_eq!(ids, ["0", "2"]);
-    assert_eq!(text(&batches[0], "intitule_formation", 1).as_deref(), Some("Sûreté"), "text after the bad byte decodes as before");
+    assert_eq!(
+        text(&batches[0], "intitule_formation", 1).as_deref(),
+        Some("Sûreté"),
+        "text after the bad byte decodes as before"
+    );
     assert_eq!(rejects.num_rows(), 1);
     let reason = rejects.column_by_name("reason").unwrap().as_string::<i32>().value(0).to_owned();
     let detail = rejects.column_by_name("detail").unwrap().as_string::<i32>().value(0).to_owned();

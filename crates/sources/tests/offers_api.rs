@@ -9,7 +9,9 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::Value;
 use skillgap_fakeapi::{CLIENT_ID, CLIENT_SECRET, FakeApi, Fault, generate_offers};
-use skillgap_sources::offers_api::{ApiSettings, Connection, Credentials, FetchError, FetchReport, FetchWindow, Page, fetch_offers};
+use skillgap_sources::offers_api::{
+    ApiSettings, Connection, Credentials, FetchError, FetchReport, FetchWindow, Page, fetch_offers,
+};
 
 const DEPARTEMENTS: [&str; 5] = ["02", "59", "60", "62", "80"];
 
@@ -43,7 +45,11 @@ fn full_window() -> FetchWindow {
 }
 
 /// Fetches, returning the report and how many times each id arrived.
-fn fetch(api: &FakeApi, settings: &ApiSettings, window: &FetchWindow) -> (Result<FetchReport, FetchError>, HashMap<String, usize>) {
+fn fetch(
+    api: &FakeApi,
+    settings: &ApiSettings,
+    window: &FetchWindow,
+) -> (Result<FetchReport, FetchError>, HashMap<String, usize>) {
     let mut arrivals: HashMap<String, usize> = HashMap::new();
     let result = fetch_offers(settings, &credentials(), window, &mut |page: &Page| {
         let value: Value = serde_json::from_str(&page.body).map_err(|e| e.to_string())?;
@@ -82,7 +88,8 @@ fn every_fault_still_gives_each_offer_exactly_once() {
         assert_eq!(arrivals.len(), 700, "{fault:?}: every offer arrived");
         assert!(arrivals.values().all(|n| *n == 1), "{fault:?}: no offer twice");
         assert_eq!((report.offers, report.offers_kept), (700, 700));
-        let expected_ids: std::collections::BTreeSet<String> = generated.iter().map(|o| o["id"].as_str().unwrap().to_owned()).collect();
+        let expected_ids: std::collections::BTreeSet<String> =
+            generated.iter().map(|o| o["id"].as_str().unwrap().to_owned()).collect();
         assert_eq!(arrivals.keys().cloned().collect::<std::collections::BTreeSet<_>>(), expected_ids);
         match fault {
             Fault::RevokeToken => assert_eq!(api.state().token_requests, 4, "one refresh after each 401"),

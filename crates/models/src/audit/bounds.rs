@@ -30,7 +30,14 @@ pub struct Cell {
 
 impl Cell {
     /// The cell published as `value` (None: suppressed) under `settings`.
-    pub fn new(value: Option<f64>, integer: bool, nonnegative: bool, count: bool, weighted: bool, settings: &AuditSettings) -> Self {
+    pub fn new(
+        value: Option<f64>,
+        integer: bool,
+        nonnegative: bool,
+        count: bool,
+        weighted: bool,
+        settings: &AuditSettings,
+    ) -> Self {
         let min_count = settings.secrecy.min_count as f64;
         let half = if settings.secrecy.rounding_base > 1 { settings.secrecy.rounding_base as f64 / 2.0 } else { 0.0 };
         let floor = if nonnegative { 0.0 } else { f64::NEG_INFINITY };
@@ -38,7 +45,11 @@ impl Cell {
             // Suppressed: positive (zeros are never suppressed), nothing more.
             None => (if nonnegative && integer && count { 1.0 } else { floor }, f64::INFINITY),
             Some(v) => {
-                let (mut low, mut high) = if integer && half > 0.0 { ((v - half).ceil(), (v + half).ceil() - 1.0) } else { (v - half, v + half) };
+                let (mut low, mut high) = if integer && half > 0.0 {
+                    ((v - half).ceil(), (v + half).ceil() - 1.0)
+                } else {
+                    (v - half, v + half)
+                };
                 low = low.max(floor);
                 // A shown count is never one that primary suppression would have hidden.
                 if count && low > 0.0 && low < min_count {
@@ -125,12 +136,21 @@ impl Components {
 
 /// Adds a variable per cell of a group (within what its publication allows, of objective
 /// coefficient `objective(position)`) and a constraint per equation; returns the variables.
-pub(super) fn add_group(problem: &mut Problem, cells: &[(&String, &Cell)], equations: &[&Equation], objective: impl Fn(usize) -> f64) -> Vec<Variable> {
+pub(super) fn add_group(
+    problem: &mut Problem,
+    cells: &[(&String, &Cell)],
+    equations: &[&Equation],
+    objective: impl Fn(usize) -> f64,
+) -> Vec<Variable> {
     let index: BTreeMap<&str, usize> = cells.iter().enumerate().map(|(i, (id, _))| (id.as_str(), i)).collect();
-    let variables: Vec<Variable> = cells.iter().enumerate().map(|(i, (_, cell))| problem.add_var(objective(i), (cell.low, cell.high))).collect();
+    let variables: Vec<Variable> =
+        cells.iter().enumerate().map(|(i, (_, cell))| problem.add_var(objective(i), (cell.low, cell.high))).collect();
     for equation in equations {
-        let terms: Vec<(Variable, f64)> =
-            equation.terms.iter().filter_map(|(cell, coefficient)| index.get(cell.as_str()).map(|&i| (variables[i], *coefficient))).collect();
+        let terms: Vec<(Variable, f64)> = equation
+            .terms
+            .iter()
+            .filter_map(|(cell, coefficient)| index.get(cell.as_str()).map(|&i| (variables[i], *coefficient)))
+            .collect();
         let operator = if equation.kind == Kind::Equal { ComparisonOp::Eq } else { ComparisonOp::Ge };
         problem.add_constraint(terms, operator, -equation.constant);
     }
@@ -140,17 +160,27 @@ pub(super) fn add_group(problem: &mut Problem, cells: &[(&String, &Cell)], equat
 /// The bound of `target` in one direction over `equations` and, when it is finite, the
 /// point that reaches it (a value for every cell of the group); an error naming the
 /// equations when the published figures contradict each other.
-fn bound(cells: &[(&String, &Cell)], equations: &[&Equation], target: usize, direction: OptimizationDirection) -> Result<(f64, Option<Vec<f64>>)> {
+fn bound(
+    cells: &[(&String, &Cell)],
+    equations: &[&Equation],
+    target: usize,
+    direction: OptimizationDirection,
+) -> Result<(f64, Option<Vec<f64>>)> {
     let mut problem = Problem::new(direction);
     let variables = add_group(&mut problem, cells, equations, |i| if i == target { 1.0 } else { 0.0 });
     match problem.solve() {
         Ok(outcome) => match outcome.into_solution() {
-            Ok(solution) => Ok((solution.objective(), Some(variables.iter().map(|&v| solution.var_value(v)).collect()))),
+            Ok(solution) => {
+                Ok((solution.objective(), Some(variables.iter().map(|&v| solution.var_value(v)).collect())))
+            }
             Err(_) => Err(Error::Audit(format!("the bound of {} was not found in time", cells[target].0))),
         },
-        Err(microlp::Error::Unbounded) => Ok((if direction == OptimizationDirection::Maximize { f64::INFINITY } else { f64::NEG_INFINITY }, None)),
+        Err(microlp::Error::Unbounded) => {
+            Ok((if direction == OptimizationDirection::Maximize { f64::INFINITY } else { f64::NEG_INFINITY }, None))
+        }
         Err(microlp::Error::Infeasible) => {
-            let published: BTreeMap<String, Cell> = cells.iter().map(|(id, cell)| ((*id).clone(), (*cell).clone())).collect();
+            let published: BTreeMap<String, Cell> =
+                cells.iter().map(|(id, cell)| ((*id).clone(), (*cell).clone())).collect();
             Err(Error::Audit(format!(
                 "the published figures around {} contradict each other (a relation of the audit does not hold): {}",
                 cells[target].0,
@@ -183,11 +213,14 @@ fn remedy(target: &str, equations: &[&Equation], cells: &BTreeMap<String, Cell>)
         }
     }
     for _ in 0..2 {
-        let near: Vec<&Equation> = equations.iter().copied().filter(|e| e.terms.iter().any(|(c, _)| reached.contains(c.as_str()))).collect();
+        let near: Vec<&Equation> =
+            equations.iter().copied().filter(|e| e.terms.iter().any(|(c, _)| reached.contains(c.as_str()))).collect();
         let best = near
             .iter()
             .flat_map(|e| e.terms.iter())
-            .filter_map(|(c, _)| cells.get(c).filter(|cell| !cell.suppressed && cell.count && cell.high > 0.0).map(|cell| (cell.low, c)))
+            .filter_map(|(c, _)| {
+                cells.get(c).filter(|cell| !cell.suppressed && cell.count && cell.high > 0.0).map(|cell| (cell.low, c))
+            })
             .min_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(b.1)));
         if let Some((_, cell)) = best {
             return Some(cell.clone());
@@ -203,7 +236,8 @@ fn sums(equations: &[Equation]) -> impl Iterator<Item = (&str, Vec<(&str, f64)>,
         let totals: Vec<&(String, f64)> = e.terms.iter().filter(|(_, c)| *c < 0.0).collect();
         match totals.as_slice() {
             [(total, coefficient)] if e.terms.len() > 1 => {
-                let parts = e.terms.iter().filter(|(c, _)| c != total).map(|(c, w)| (c.as_str(), w / -coefficient)).collect();
+                let parts =
+                    e.terms.iter().filter(|(c, _)| c != total).map(|(c, w)| (c.as_str(), w / -coefficient)).collect();
                 Some((total.as_str(), parts, e))
             }
             _ => None,
@@ -214,8 +248,11 @@ fn sums(equations: &[Equation]) -> impl Iterator<Item = (&str, Vec<(&str, f64)>,
 /// The cells whose value is published capacity, not persons: expected leavers of a
 /// session whose entrants are unknown (its places), and sums of such cells only.
 fn capacity_only(equations: &[Equation]) -> BTreeSet<String> {
-    let mut capacity: BTreeSet<String> =
-        equations.iter().filter(|e| e.kind == Kind::Equal && e.constant != 0.0 && e.terms.len() == 1).map(|e| e.terms[0].0.clone()).collect();
+    let mut capacity: BTreeSet<String> = equations
+        .iter()
+        .filter(|e| e.kind == Kind::Equal && e.constant != 0.0 && e.terms.len() == 1)
+        .map(|e| e.terms[0].0.clone())
+        .collect();
     loop {
         let before = capacity.len();
         for (total, parts, equation) in sums(equations) {
@@ -281,7 +318,8 @@ fn fingerprint(cells: &[(&String, &Cell)], equations: &[&Equation]) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     for (id, cell) in cells {
-        (id, cell.low.to_bits(), cell.high.to_bits(), cell.suppressed, cell.count, cell.weighted, cell.integer).hash(&mut hasher);
+        (id, cell.low.to_bits(), cell.high.to_bits(), cell.suppressed, cell.count, cell.weighted, cell.integer)
+            .hash(&mut hasher);
     }
     for equation in equations {
         equation.id.hash(&mut hasher);
@@ -339,7 +377,8 @@ fn audit_group(
     let position: HashMap<&str, usize> = group_cells.iter().enumerate().map(|(i, (id, _))| (id.as_str(), i)).collect();
     let mut mentioned_by: Vec<Vec<&Equation>> = vec![Vec::new(); group_cells.len()];
     for equation in group_equations {
-        let mut members: Vec<usize> = equation.terms.iter().filter_map(|(cell, _)| position.get(cell.as_str()).copied()).collect();
+        let mut members: Vec<usize> =
+            equation.terms.iter().filter_map(|(cell, _)| position.get(cell.as_str()).copied()).collect();
         members.dedup();
         for member in members {
             mentioned_by[member].push(equation);
@@ -363,18 +402,19 @@ fn audit_group(
         targets[target] = true;
     }
     let mut programme = None;
-    let mut solve = |target: usize, direction: OptimizationDirection, result: &mut GroupResult, seen: &mut Seen| -> Result<f64> {
-        result.programmes += 1;
-        let programme = programme.get_or_insert_with(|| Programme::new(group_cells, group_equations, &targets));
-        let (value, point) = match programme.as_mut().and_then(|p| p.bound(target, direction)) {
-            Some((value, point)) => (value, Some(point)),
-            None => bound(group_cells, group_equations, target, direction)?,
+    let mut solve =
+        |target: usize, direction: OptimizationDirection, result: &mut GroupResult, seen: &mut Seen| -> Result<f64> {
+            result.programmes += 1;
+            let programme = programme.get_or_insert_with(|| Programme::new(group_cells, group_equations, &targets));
+            let (value, point) = match programme.as_mut().and_then(|p| p.bound(target, direction)) {
+                Some((value, point)) => (value, Some(point)),
+                None => bound(group_cells, group_equations, target, direction)?,
+            };
+            if let Some(point) = point {
+                seen.record(&point);
+            }
+            Ok(value)
         };
-        if let Some(point) = point {
-            seen.record(&point);
-        }
-        Ok(value)
-    };
     for (target, (id, cell)) in group_cells.iter().enumerate() {
         if !targets[target] {
             continue;
@@ -409,12 +449,18 @@ fn audit_group(
 }
 
 /// Bounds every suppressed count of `cells` under `equations`, reusing `cache`.
-pub(super) fn audit(cells: &BTreeMap<String, Cell>, equations: &[Equation], protection_range: f64, cache: &mut AuditCache) -> Result<AuditReport> {
+pub(super) fn audit(
+    cells: &BTreeMap<String, Cell>,
+    equations: &[Equation],
+    protection_range: f64,
+    cache: &mut AuditCache,
+) -> Result<AuditReport> {
     let ids: Vec<&String> = cells.keys().collect();
     let position: BTreeMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
     let mut components = Components { parent: (0..ids.len()).collect() };
     for equation in equations {
-        let members: Vec<usize> = equation.terms.iter().filter_map(|(cell, _)| position.get(cell.as_str()).copied()).collect();
+        let members: Vec<usize> =
+            equation.terms.iter().filter_map(|(cell, _)| position.get(cell.as_str()).copied()).collect();
         for pair in members.windows(2) {
             components.join(pair[0], pair[1]);
         }
@@ -463,7 +509,12 @@ mod tests {
 
     fn settings(rounding_base: i64) -> AuditSettings {
         let day = NaiveDate::from_ymd_opt(2026, 7, 1).unwrap_or_default();
-        AuditSettings { as_of: day, w12_start: day, secrecy: Secrecy { min_count: 5, rounding_base }, protection_range: 5.0 }
+        AuditSettings {
+            as_of: day,
+            w12_start: day,
+            secrecy: Secrecy { min_count: 5, rounding_base },
+            protection_range: 5.0,
+        }
     }
 
     /// A case: cells (id, true value, suppressed, weighted) published under `rounding_base`
@@ -532,8 +583,19 @@ mod tests {
     fn two_small_values_beside_a_published_total() {
         // Sessions a = 1 and b = 1 suppressed, c = 20 shown, their bassin total 22 shown.
         let case = Case {
-            cells: vec![("a", 1.0, true, false), ("b", 1.0, true, false), ("c", 20.0, false, false), ("total", 22.0, false, false)],
-            equations: vec![("sum", Kind::Equal, false, vec![("total", -1.0), ("a", 1.0), ("b", 1.0), ("c", 1.0)], 0.0)],
+            cells: vec![
+                ("a", 1.0, true, false),
+                ("b", 1.0, true, false),
+                ("c", 20.0, false, false),
+                ("total", 22.0, false, false),
+            ],
+            equations: vec![(
+                "sum",
+                Kind::Equal,
+                false,
+                vec![("total", -1.0), ("a", 1.0), ("b", 1.0), ("c", 1.0)],
+                0.0,
+            )],
         };
         // Exact figures: a + b = 2 with both ≥ 1 gives each exactly.
         assert_eq!(case.at_risk(1), ["a", "b"]);
@@ -546,7 +608,12 @@ mod tests {
         // Session s = 3 (suppressed) is the only one of métier r (share suppressed too);
         // the bassin's leavers 15 and the other session 12 are shown.
         let case = Case {
-            cells: vec![("s", 3.0, true, false), ("r", 3.0, true, true), ("other", 12.0, false, false), ("bassin", 15.0, false, false)],
+            cells: vec![
+                ("s", 3.0, true, false),
+                ("r", 3.0, true, true),
+                ("other", 12.0, false, false),
+                ("bassin", 15.0, false, false),
+            ],
             equations: vec![
                 ("bassin", Kind::Equal, false, vec![("bassin", -1.0), ("s", 1.0), ("other", 1.0)], 0.0),
                 ("metier", Kind::Equal, true, vec![("r", -1.0), ("s", 1.0)], 0.0),
@@ -578,7 +645,13 @@ mod tests {
         // Previous de_a 3 suppressed, current 27 and the delta 24 shown.
         let case = Case {
             cells: vec![("previous", 3.0, true, false), ("current", 27.0, false, false), ("delta", 24.0, false, false)],
-            equations: vec![("delta", Kind::Equal, false, vec![("delta", -1.0), ("current", 1.0), ("previous", -1.0)], 0.0)],
+            equations: vec![(
+                "delta",
+                Kind::Equal,
+                false,
+                vec![("delta", -1.0), ("current", 1.0), ("previous", -1.0)],
+                0.0,
+            )],
         };
         assert_eq!(case.at_risk(1), ["previous"]);
         assert!(case.at_risk(10).is_empty());
@@ -602,7 +675,10 @@ mod tests {
         assert_eq!(risk.remedy.as_deref(), Some("specialty"));
         assert!(risk.equations.iter().any(|e| e.starts_with("specialty:")), "{:?}", risk.equations);
         // A cell made of published places only is not a person count to protect.
-        let capacity = Case { cells: vec![("b", 9.0, true, false)], equations: vec![("places", Kind::Equal, false, vec![("b", 1.0)], -9.0)] };
+        let capacity = Case {
+            cells: vec![("b", 9.0, true, false)],
+            equations: vec![("places", Kind::Equal, false, vec![("b", 1.0)], -9.0)],
+        };
         // (b here a suppressed count whose value the places give: nothing of persons in it.)
         let report = capacity.audit(10);
         assert!(report.at_risk.is_empty());
@@ -628,7 +704,8 @@ mod tests {
             let sessions = 3 + self.next(10) as usize;
             let values: Vec<f64> = (0..sessions).map(|_| self.next(20) as f64).collect();
             let mut cells: Vec<(&'static str, f64, bool, bool)> = Vec::new();
-            let names: Vec<&'static str> = (0..sessions).map(|i| &*Box::leak(format!("s{i}").into_boxed_str())).collect();
+            let names: Vec<&'static str> =
+                (0..sessions).map(|i| &*Box::leak(format!("s{i}").into_boxed_str())).collect();
             for (name, value) in names.iter().zip(&values) {
                 let suppressed = (1.0..5.0).contains(value) || (*value > 0.0 && self.next(6) == 0);
                 cells.push((name, *value, suppressed, false));
@@ -645,7 +722,8 @@ mod tests {
             let sum = |total: &'static str, parts: &[&'static str]| -> Vec<(&'static str, f64)> {
                 std::iter::once((total, -1.0)).chain(parts.iter().map(|p| (*p, 1.0))).collect()
             };
-            let listed: Vec<(&'static str, f64)> = std::iter::once(("bassin", 1.0)).chain(names.iter().step_by(2).map(|p| (*p, -1.0))).collect();
+            let listed: Vec<(&'static str, f64)> =
+                std::iter::once(("bassin", 1.0)).chain(names.iter().step_by(2).map(|p| (*p, -1.0))).collect();
             let equations = vec![
                 ("bassin", Kind::Equal, false, sum("bassin", &names), 0.0),
                 ("first", Kind::Equal, false, sum("first", &names[..split]), 0.0),
@@ -667,7 +745,17 @@ mod tests {
                 .cells
                 .iter()
                 .map(|(id, value, suppressed, _)| {
-                    ((*id).to_owned(), Cell::new((!suppressed).then(|| (value / 10.0).round() * 10.0), true, true, true, false, &settings))
+                    (
+                        (*id).to_owned(),
+                        Cell::new(
+                            (!suppressed).then(|| (value / 10.0).round() * 10.0),
+                            true,
+                            true,
+                            true,
+                            false,
+                            &settings,
+                        ),
+                    )
                 })
                 .collect();
             let equations: Vec<Equation> = case
@@ -684,17 +772,23 @@ mod tests {
             let group: Vec<(&String, &Cell)> = cells.iter().collect();
             let group_equations: Vec<&Equation> = equations.iter().collect();
             let targets: Vec<bool> = group.iter().map(|(_, cell)| cell.suppressed).collect();
-            let mut programme = Programme::new(&group, &group_equations, &targets).expect("the generated figures are consistent");
+            let mut programme =
+                Programme::new(&group, &group_equations, &targets).expect("the generated figures are consistent");
             // Every bound from the previous basis equals a fresh solve of it; the at-risk
             // cells of the audit (which skips bounds the points seen already settle) are
             // exactly those whose fresh interval is too narrow.
             let mut expected = Vec::new();
             for (target, (id, _)) in group.iter().enumerate().filter(|(i, _)| targets[*i]) {
                 let mut interval = [0.0; 2];
-                for (slot, direction) in [OptimizationDirection::Maximize, OptimizationDirection::Minimize].into_iter().enumerate() {
+                for (slot, direction) in
+                    [OptimizationDirection::Maximize, OptimizationDirection::Minimize].into_iter().enumerate()
+                {
                     let (fresh, _) = bound(&group, &group_equations, target, direction).unwrap();
                     let (warm, _) = programme.bound(target, direction).expect("the warm solve succeeds");
-                    assert!(fresh == warm || (fresh - warm).abs() < 1e-6, "{id} {direction:?}: fresh {fresh}, warm {warm}");
+                    assert!(
+                        fresh == warm || (fresh - warm).abs() < 1e-6,
+                        "{id} {direction:?}: fresh {fresh}, warm {warm}"
+                    );
                     interval[slot] = fresh;
                     bounds_compared += 1;
                 }

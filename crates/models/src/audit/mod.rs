@@ -63,7 +63,16 @@ pub struct CellAtRisk {
 
 impl std::fmt::Display for CellAtRisk {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} lies in [{}, {}] (width {} < {}), by {}", self.cell, self.low, self.high, self.high - self.low, self.required, self.equations.join("; "))
+        write!(
+            f,
+            "{} lies in [{}, {}] (width {} < {}), by {}",
+            self.cell,
+            self.low,
+            self.high,
+            self.high - self.low,
+            self.required,
+            self.equations.join("; ")
+        )
     }
 }
 
@@ -163,7 +172,11 @@ async fn read_cells(context: &SessionContext, settings: &AuditSettings) -> Resul
 }
 
 /// The equations of every relation, over the cells read.
-async fn read_equations(context: &SessionContext, settings: &AuditSettings, cells: &BTreeMap<String, Cell>) -> Result<Vec<Equation>> {
+async fn read_equations(
+    context: &SessionContext,
+    settings: &AuditSettings,
+    cells: &BTreeMap<String, Cell>,
+) -> Result<Vec<Equation>> {
     // Each equation with the position of each of its cells among its terms: a bassin's
     // total has a term per session, too many to look each one up by scanning.
     let mut equations: BTreeMap<String, (Equation, HashMap<String, usize>)> = BTreeMap::new();
@@ -172,7 +185,9 @@ async fn read_equations(context: &SessionContext, settings: &AuditSettings, cell
             let (ids, terms, coefficients) = (strings(&batch, 0)?, strings(&batch, 1)?, numbers(&batch, 2)?);
             for row in 0..batch.num_rows() {
                 let (Some(id), Some(coefficient)) = (&ids[row], coefficients[row]) else { continue };
-                let (equation, positions) = equations.entry(id.clone()).or_insert_with(|| (Equation::new(id, relation.kind, relation.shares), HashMap::new()));
+                let (equation, positions) = equations
+                    .entry(id.clone())
+                    .or_insert_with(|| (Equation::new(id, relation.kind, relation.shares), HashMap::new()));
                 match &terms[row] {
                     // An unpublished cell stands for 0, as in the sums.
                     Some(term) if cells.contains_key(term) => match positions.get(term) {
@@ -193,7 +208,11 @@ async fn read_equations(context: &SessionContext, settings: &AuditSettings, cell
 
 /// Audits the public tables registered in `context`; `cache` keeps the groups of
 /// equations already bounded (give a fresh one to audit from scratch).
-pub async fn audit_public_tables(context: &SessionContext, settings: &AuditSettings, cache: &mut AuditCache) -> Result<AuditReport> {
+pub async fn audit_public_tables(
+    context: &SessionContext,
+    settings: &AuditSettings,
+    cache: &mut AuditCache,
+) -> Result<AuditReport> {
     let cells = read_cells(context, settings).await?;
     let equations = read_equations(context, settings, &cells).await?;
     bounds::audit(&cells, &equations, settings.protection_range, cache)

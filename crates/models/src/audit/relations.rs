@@ -233,7 +233,12 @@ pub fn relations(as_of: NaiveDate, w12_start: NaiveDate) -> Vec<Relation> {
             )
         })
         .collect();
-    all.push(Relation { name: "current_snapshot", kind: Kind::Equal, shares: false, sql: snapshot_terms.join("\nUNION ALL\n") });
+    all.push(Relation {
+        name: "current_snapshot",
+        kind: Kind::Equal,
+        shares: false,
+        sql: snapshot_terms.join("\nUNION ALL\n"),
+    });
     all.extend(metier_rows(
         "competence_gap",
         &["code_bassin", "code_rome"],
@@ -242,7 +247,11 @@ pub fn relations(as_of: NaiveDate, w12_start: NaiveDate) -> Vec<Relation> {
     all.extend(metier_rows(
         "etat_des_lieux",
         &["semestre", "code_bassin", "code_rome"],
-        ["snapshot_available_competences", "snapshot_competences_to_develop", "snapshot_competences_to_develop_positive"],
+        [
+            "snapshot_available_competences",
+            "snapshot_competences_to_develop",
+            "snapshot_competences_to_develop_positive",
+        ],
     ));
     all
 }

@@ -12,7 +12,8 @@ use crate::parameters::Parameters;
 
 /// The rates ranked (`rang_<rate>`): SQL RANK() descending, NULL for a NULL rate and for
 /// `HORS_BASSIN`.
-pub const RANKED_RATES: [&str; 4] = ["part_metiers_en_tension", "part_difficiles", "taux_remplissage", "taux_emploi_6m"];
+pub const RANKED_RATES: [&str; 4] =
+    ["part_metiers_en_tension", "part_difficiles", "taux_remplissage", "taux_emploi_6m"];
 
 /// The SQL of the table.
 pub fn sql(parameters: &Parameters) -> String {

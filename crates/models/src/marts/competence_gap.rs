@@ -25,7 +25,9 @@ pub fn sql(parameters: &Parameters) -> String {
     let in_w12 = parameters.sql_in_w12("date_offre");
     let [c1, c2, c3, c4] = QUINTILE_CUTS;
     let [w1, w2, w3] = TENSION_WEIGHTS;
-    let z = |column: &str, mean: &str, deviation: &str| format!("CASE WHEN {deviation} > {ZERO_STDDEV:e} THEN ({column} - {mean}) / {deviation} ELSE 0.0 END");
+    let z = |column: &str, mean: &str, deviation: &str| {
+        format!("CASE WHEN {deviation} > {ZERO_STDDEV:e} THEN ({column} - {mean}) / {deviation} ELSE 0.0 END")
+    };
     format!(
         "WITH offers_w12 AS (
             SELECT code_bassin, code_rome, COUNT(*) AS offres, SUM(postes) AS postes,

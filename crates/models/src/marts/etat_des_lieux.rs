@@ -16,16 +16,26 @@ pub const PREVIOUS_SNAPSHOTS: &str = "previous.etat_des_lieux";
 pub fn sql(parameters: &Parameters, has_previous: bool) -> String {
     let semester = parameters.semester.as_deref().unwrap_or("");
     let previous_semester = parameters.previous_semester.as_deref().unwrap_or("");
-    let deltas =
-        DELTA_COLUMNS.iter().map(|column| format!("CAST(g.{column} AS DOUBLE) - CAST(p.{column} AS DOUBLE) AS delta_{column}")).collect::<Vec<_>>().join(", ");
+    let deltas = DELTA_COLUMNS
+        .iter()
+        .map(|column| format!("CAST(g.{column} AS DOUBLE) - CAST(p.{column} AS DOUBLE) AS delta_{column}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let as_of = Parameters::sql_date(parameters.as_of);
     // Without a previous run the earlier snapshots are an empty relation of the same shape.
     let earlier = if has_previous {
         format!("SELECT * FROM {PREVIOUS_SNAPSHOTS}")
     } else {
-        format!("SELECT CAST(NULL AS VARCHAR) AS semestre, {as_of} AS date_reference, g.*, {} FROM gold.competence_gap g WHERE false", {
-            DELTA_COLUMNS.iter().map(|c| format!("CAST(NULL AS DOUBLE) AS delta_{c}")).collect::<Vec<_>>().join(", ")
-        })
+        format!(
+            "SELECT CAST(NULL AS VARCHAR) AS semestre, {as_of} AS date_reference, g.*, {} FROM gold.competence_gap g WHERE false",
+            {
+                DELTA_COLUMNS
+                    .iter()
+                    .map(|c| format!("CAST(NULL AS DOUBLE) AS delta_{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        )
     };
     let snapshot = if parameters.semester.is_some() {
         format!(

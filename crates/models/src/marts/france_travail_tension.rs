@@ -24,7 +24,9 @@ pub const MAIN_CAUSE_RANK: i64 = 4;
 pub fn sql(parameters: &Parameters) -> String {
     let causes: String = CAUSE_COLUMNS
         .iter()
-        .map(|(code, column)| format!(",\n                MAX(CASE WHEN f.code_indicateur = '{code}' THEN f.rang END) AS {column}"))
+        .map(|(code, column)| {
+            format!(",\n                MAX(CASE WHEN f.code_indicateur = '{code}' THEN f.rang END) AS {column}")
+        })
         .collect();
     let labels: String = TENSION_CODES
         .iter()

@@ -14,7 +14,10 @@ pub const PROJECTION_YEARS: f64 = 11.0;
 /// The SQL of the table.
 pub fn sql(parameters: &Parameters) -> String {
     let (key_table, source) = if parameters.employment_key {
-        ("SELECT code_bassin, code_fap, emploi AS weight FROM silver.employment WHERE code_bassin <> 'HORS_BASSIN'", "emploi")
+        (
+            "SELECT code_bassin, code_fap, emploi AS weight FROM silver.employment WHERE code_bassin <> 'HORS_BASSIN'",
+            "emploi",
+        )
     } else {
         ("SELECT code_bassin, code_fap, CAST(postes AS DOUBLE) AS weight FROM positions", "offres")
     };

@@ -24,8 +24,16 @@ use crate::error::{Error, Result, in_model};
 use crate::parameters::Parameters;
 
 /// Gold tables built by this version, in build order (a table may read the ones before it).
-pub const GOLD_TABLES: [&str; 8] =
-    ["competence_gap", "specialty_gap", "skills_demand", "upcoming_sessions", "bassin_summary", "long_term_gap", "etat_des_lieux", "france_travail_tension"];
+pub const GOLD_TABLES: [&str; 8] = [
+    "competence_gap",
+    "specialty_gap",
+    "skills_demand",
+    "upcoming_sessions",
+    "bassin_summary",
+    "long_term_gap",
+    "etat_des_lieux",
+    "france_travail_tension",
+];
 
 /// Computes once the `intermediate` tables the marts share (the session → métiers weights,
 /// read by four marts), written under `dir` as Parquet rather than held in memory: they
@@ -53,7 +61,12 @@ pub fn sql(table: &str, parameters: &Parameters, has_previous: bool) -> Result<S
         "long_term_gap" => long_term_gap::sql(parameters),
         "etat_des_lieux" => etat_des_lieux::sql(parameters, has_previous),
         "france_travail_tension" => france_travail_tension::sql(parameters),
-        other => return Err(Error::Specification { table: other.to_owned(), message: "not a gold table of this version".to_owned() }),
+        other => {
+            return Err(Error::Specification {
+                table: other.to_owned(),
+                message: "not a gold table of this version".to_owned(),
+            });
+        }
     })
 }
 

@@ -8,7 +8,12 @@ use crate::parameters::Parameters;
 
 /// The SQL of the table.
 pub fn sql(parameters: &Parameters) -> String {
-    let in_windows = format!("{} OR {} OR {}", parameters.sql_in_w12("date_debut"), parameters.sql_in_f6("date_fin"), parameters.sql_in_observable("date_fin"));
+    let in_windows = format!(
+        "{} OR {} OR {}",
+        parameters.sql_in_w12("date_debut"),
+        parameters.sql_in_f6("date_fin"),
+        parameters.sql_in_observable("date_fin")
+    );
     format!(
         "WITH supply AS (
             SELECT code_bassin, code_nsf, {supply}, COUNT(*) FILTER (WHERE {in_windows}) AS sessions_fenetres

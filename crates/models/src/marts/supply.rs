@@ -31,7 +31,9 @@ impl Weighting {
 /// term. With divisor `1`, an order-independent sum of values already rounded to 9
 /// decimals (weighted capacities).
 pub fn exact_sum(value: &str, divisor: &str, condition: &str) -> String {
-    format!("CAST(ROUND(SUM(CAST({value} AS DECIMAL(24, 12)) / CAST({divisor} AS DECIMAL(10, 0))) FILTER (WHERE {condition}), 9) AS DOUBLE)")
+    format!(
+        "CAST(ROUND(SUM(CAST({value} AS DECIMAL(24, 12)) / CAST({divisor} AS DECIMAL(10, 0))) FILTER (WHERE {condition}), 9) AS DOUBLE)"
+    )
 }
 
 /// Aggregate select-list over a relation of sessions with `date_debut`, `date_fin`,

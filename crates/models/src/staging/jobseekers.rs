@@ -19,7 +19,11 @@ pub const LABOUR_MARKET_LANDING: &str = "landing/labour_market/answers";
 pub async fn jobseekers(context: &SessionContext, parameters: &Parameters) -> Result<Staged> {
     let counts = ["de_a", "de_abc", "sorties_abc_12m", "entrees_a_12m"];
     let bad_count = counts.iter().map(|c| format!("is_bad_count({c})")).collect::<Vec<_>>().join(" OR ");
-    let bad_count_detail = counts.iter().map(|c| format!("CASE WHEN is_bad_count({c}) THEN '{c}=' || {c} END")).collect::<Vec<_>>().join(", ");
+    let bad_count_detail = counts
+        .iter()
+        .map(|c| format!("CASE WHEN is_bad_count({c}) THEN '{c}=' || {c} END"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let crosswalk = if parameters.grid_is_bmo_bassins {
         "SELECT DISTINCT code_bassin AS code_bassin_bmo, code_bassin, CAST(1.0 AS DOUBLE) AS poids FROM staging.communes"
     } else {
@@ -58,7 +62,9 @@ pub async fn jobseekers(context: &SessionContext, parameters: &Parameters) -> Re
     );
     // A BMO bassin's row becomes one row per grid bassin it covers, its counts times the weight.
     let share = |column: &str| {
-        format!("CASE WHEN x.poids IS NULL THEN parse_count({column}) ELSE CAST(round(parse_count({column}) * x.poids) AS BIGINT) END AS {column}")
+        format!(
+            "CASE WHEN x.poids IS NULL THEN parse_count({column}) ELSE CAST(round(parse_count({column}) * x.poids) AS BIGINT) END AS {column}"
+        )
     };
     let rows = format!(
         "{classified}
@@ -79,8 +85,19 @@ pub async fn jobseekers(context: &SessionContext, parameters: &Parameters) -> Re
     let rejects = format!(
         "{classified} SELECT {} FROM classified WHERE reject_reason IS NOT NULL",
         reject_columns(
-            &format!("CASE WHEN starts_with(source_file, '{LABOUR_MARKET_LANDING}/') THEN 'labour_market' ELSE 'jobseekers' END"),
-            &["periode", "code_territoire", "type_territoire", "code_rome", "de_a", "de_abc", "sorties_abc_12m", "entrees_a_12m"]
+            &format!(
+                "CASE WHEN starts_with(source_file, '{LABOUR_MARKET_LANDING}/') THEN 'labour_market' ELSE 'jobseekers' END"
+            ),
+            &[
+                "periode",
+                "code_territoire",
+                "type_territoire",
+                "code_rome",
+                "de_a",
+                "de_abc",
+                "sorties_abc_12m",
+                "entrees_a_12m"
+            ]
         )
     );
     staged(context, "silver.jobseekers", &rows, &rejects).await

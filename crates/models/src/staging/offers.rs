@@ -26,7 +26,8 @@ pub async fn offers_merged(context: &SessionContext) -> Result<Staged> {
 }
 
 async fn offers_from(context: &SessionContext, records: &str, previous: Option<&str>) -> Result<Staged> {
-    let (code_bassin, geo_method) = placement_sql("c.code_bassin", "p.code_bassin", "o.lieu_longitude", "o.lieu_latitude");
+    let (code_bassin, geo_method) =
+        placement_sql("c.code_bassin", "p.code_bassin", "o.lieu_longitude", "o.lieu_latitude");
     let classified = format!("WITH typed AS (
             SELECT b.*,
               parse_api_timestamp(b.date_creation) AS created_at,

@@ -10,8 +10,15 @@ use super::{Staged, csv_reject_columns, staged};
 use crate::error::{Result, in_model};
 
 /// The number columns of the projections file (thousands over 2019–2030).
-pub const PROJECTION_NUMBERS: [&str; 7] =
-    ["emploi_2019", "creations_nettes", "departs_fin_carriere", "jeunes_debutants", "solde_mobilites", "desequilibre", "postes_a_pourvoir"];
+pub const PROJECTION_NUMBERS: [&str; 7] = [
+    "emploi_2019",
+    "creations_nettes",
+    "departs_fin_carriere",
+    "jeunes_debutants",
+    "solde_mobilites",
+    "desequilibre",
+    "postes_a_pourvoir",
+];
 
 /// The rejects of an input that is not configured: none, with the rejects' columns.
 const NO_REJECTS: &str = "SELECT CAST(NULL AS VARCHAR) AS input, CAST(NULL AS VARCHAR) AS source_file, CAST(NULL AS VARCHAR) AS location, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS VARCHAR) AS detail, CAST(NULL AS VARCHAR) AS raw_value WHERE false";
@@ -53,7 +60,8 @@ fn classified(region: Option<&str>) -> String {
 /// `configured` false gives the empty table.
 pub async fn projections(context: &SessionContext, configured: bool, region: Option<&str>) -> Result<Staged> {
     if !configured {
-        let columns = PROJECTION_NUMBERS.iter().map(|c| format!("CAST(NULL AS DOUBLE) AS {c}")).collect::<Vec<_>>().join(", ");
+        let columns =
+            PROJECTION_NUMBERS.iter().map(|c| format!("CAST(NULL AS DOUBLE) AS {c}")).collect::<Vec<_>>().join(", ");
         let empty = format!(
             "SELECT CAST(NULL AS VARCHAR) AS code_fap, CAST(NULL AS VARCHAR) AS libelle_fap, CAST(NULL AS VARCHAR) AS region, {columns}, CAST(NULL AS BIGINT) AS niveau_tension_2019, CAST(NULL AS VARCHAR) AS source_file, CAST(NULL AS BIGINT) AS source_line WHERE false"
         );
@@ -67,7 +75,10 @@ pub async fn projections(context: &SessionContext, configured: bool, region: Opt
     );
     let mut raw = vec!["code_fap", "libelle_fap", "region"];
     raw.extend(PROJECTION_NUMBERS);
-    let rejects = format!("{classified} SELECT {} FROM classified WHERE reject_reason IS NOT NULL", csv_reject_columns("projections", &raw));
+    let rejects = format!(
+        "{classified} SELECT {} FROM classified WHERE reject_reason IS NOT NULL",
+        csv_reject_columns("projections", &raw)
+    );
     staged(context, "silver.projections", &rows, &rejects).await
 }
 
@@ -90,8 +101,17 @@ pub async fn projection_identity_errors(context: &SessionContext, region: Option
         classified = classified(region),
         tolerance = IDENTITY_TOLERANCE,
     );
-    let batches = context.sql(&sql).await.map_err(in_model("silver.projections"))?.collect().await.map_err(in_model("silver.projections"))?;
-    Ok(batches.iter().flat_map(|b| b.column(0).as_string::<i32>().iter().flatten().map(str::to_owned).collect::<Vec<_>>()).collect())
+    let batches = context
+        .sql(&sql)
+        .await
+        .map_err(in_model("silver.projections"))?
+        .collect()
+        .await
+        .map_err(in_model("silver.projections"))?;
+    Ok(batches
+        .iter()
+        .flat_map(|b| b.column(0).as_string::<i32>().iter().flatten().map(str::to_owned).collect::<Vec<_>>())
+        .collect())
 }
 
 /// The regions present in the projections file.
@@ -103,7 +123,10 @@ pub async fn projection_regions(context: &SessionContext) -> Result<Vec<String>>
         .collect()
         .await
         .map_err(in_model("silver.projections"))?;
-    Ok(batches.iter().flat_map(|b| b.column(0).as_string::<i32>().iter().flatten().map(str::to_owned).collect::<Vec<_>>()).collect())
+    Ok(batches
+        .iter()
+        .flat_map(|b| b.column(0).as_string::<i32>().iter().flatten().map(str::to_owned).collect::<Vec<_>>())
+        .collect())
 }
 
 /// `silver.employment`: employment by bassin and FAP (commune rows summed into their

@@ -35,9 +35,11 @@ async fn keyed(context: &SessionContext, referential: &Referential<'_>) -> Resul
     let Referential { input, key, joins, checks, columns, raw } = referential;
     let mut reason = String::from("CASE");
     let mut detail = String::from("CASE");
-    for (condition, code, explanation) in
-        checks.iter().chain(std::iter::once(&("n.occurrence > 1", "duplicate_key", "'the key is already defined earlier in the file'")))
-    {
+    for (condition, code, explanation) in checks.iter().chain(std::iter::once(&(
+        "n.occurrence > 1",
+        "duplicate_key",
+        "'the key is already defined earlier in the file'",
+    ))) {
         reason.push_str(&format!(" WHEN {condition} THEN '{code}'"));
         detail.push_str(&format!(" WHEN {condition} THEN {explanation}"));
     }
@@ -49,7 +51,10 @@ async fn keyed(context: &SessionContext, referential: &Referential<'_>) -> Resul
          )"
     );
     let rows = format!("{classified} SELECT {columns} FROM classified n WHERE reject_reason IS NULL ORDER BY 1");
-    let rejects = format!("{classified} SELECT {} FROM classified WHERE reject_reason IS NOT NULL", csv_reject_columns(input, raw));
+    let rejects = format!(
+        "{classified} SELECT {} FROM classified WHERE reject_reason IS NOT NULL",
+        csv_reject_columns(input, raw)
+    );
     staged(context, &format!("staging.{input}"), &rows, &rejects).await
 }
 
@@ -78,7 +83,11 @@ pub async fn nsf(context: &SessionContext) -> Result<Staged> {
             input: "nsf",
             key: "code_nsf",
             joins: "",
-            checks: &[("n.code_nsf IS NULL OR char_length(n.code_nsf) <> 3", "bad_nsf", "'code_nsf must have 3 characters'")],
+            checks: &[(
+                "n.code_nsf IS NULL OR char_length(n.code_nsf) <> 3",
+                "bad_nsf",
+                "'code_nsf must have 3 characters'",
+            )],
             columns: "n.code_nsf, n.libelle_nsf",
             raw: &["code_nsf", "libelle_nsf"],
         },
@@ -101,7 +110,11 @@ pub async fn formacode(context: &SessionContext) -> Result<Staged> {
                     "bad_formacode",
                     "'formacode must be 5 digits'",
                 ),
-                ("n.code_nsf IS NOT NULL AND s.code_nsf IS NULL", "bad_nsf", "'code_nsf ' || n.code_nsf || ' is not in nsf.csv'"),
+                (
+                    "n.code_nsf IS NOT NULL AND s.code_nsf IS NULL",
+                    "bad_nsf",
+                    "'code_nsf ' || n.code_nsf || ' is not in nsf.csv'",
+                ),
             ],
             columns: "n.formacode, n.libelle, n.code_nsf",
             raw: &["formacode", "libelle", "code_nsf"],
@@ -134,8 +147,11 @@ pub async fn rome_formacode(context: &SessionContext) -> Result<Staged> {
 /// listing wins), so that no commune is ever in two bassins; with a polygon grid
 /// (`staging.bassins` registered first), a commune of an unknown bassin is a reject too.
 pub async fn communes(context: &SessionContext, grid_registered: bool) -> Result<Staged> {
-    let (grid_join, unknown) =
-        if grid_registered { ("LEFT JOIN staging.bassins g ON g.code_bassin = n.code_bassin", "g.code_bassin IS NULL") } else { ("", "false") };
+    let (grid_join, unknown) = if grid_registered {
+        ("LEFT JOIN staging.bassins g ON g.code_bassin = n.code_bassin", "g.code_bassin IS NULL")
+    } else {
+        ("", "false")
+    };
     let classified = format!(
         "WITH numbered AS (
             SELECT *, ROW_NUMBER() OVER (PARTITION BY code_commune ORDER BY source_file, source_line) AS occurrence FROM bronze.communes
@@ -150,7 +166,9 @@ pub async fn communes(context: &SessionContext, grid_registered: bool) -> Result
             FROM numbered n {grid_join}
          )"
     );
-    let rows = format!("{classified} SELECT code_commune, libelle_commune, code_bassin, code_postal FROM classified WHERE reject_reason IS NULL");
+    let rows = format!(
+        "{classified} SELECT code_commune, libelle_commune, code_bassin, code_postal FROM classified WHERE reject_reason IS NULL"
+    );
     let rejects = format!(
         "{classified} SELECT {} FROM classified WHERE reject_reason IS NOT NULL",
         csv_reject_columns("communes", &["code_commune", "libelle_commune", "code_bassin", "code_postal"])
@@ -175,7 +193,9 @@ pub async fn bmo_bassins(context: &SessionContext) -> Result<Staged> {
                    WHEN known IS NULL THEN 'bassin ' || code_bassin || ' is not in the grid' END AS reject_detail
             FROM typed
          )";
-    let rows = format!("{classified} SELECT bassin_bmo AS code_bassin_bmo, code_bassin, weight AS poids FROM classified WHERE reject_reason IS NULL");
+    let rows = format!(
+        "{classified} SELECT bassin_bmo AS code_bassin_bmo, code_bassin, weight AS poids FROM classified WHERE reject_reason IS NULL"
+    );
     let rejects = format!(
         "{classified} SELECT {} FROM classified WHERE reject_reason IS NOT NULL",
         csv_reject_columns("bmo_bassins", &["code_bassin_bmo", "code_bassin", "poids"])
@@ -190,5 +210,8 @@ pub async fn crosswalk_weight_errors(context: &SessionContext) -> Result<Vec<Str
         .await
         .map_err(crate::error::in_model("staging.bmo_bassins"))?;
     let batches = frame.collect().await.map_err(crate::error::in_model("staging.bmo_bassins"))?;
-    Ok(batches.iter().flat_map(|b| b.column(0).as_string::<i32>().iter().flatten().map(str::to_owned).collect::<Vec<_>>()).collect())
+    Ok(batches
+        .iter()
+        .flat_map(|b| b.column(0).as_string::<i32>().iter().flatten().map(str::to_owned).collect::<Vec<_>>())
+        .collect())
 }

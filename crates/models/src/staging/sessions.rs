@@ -38,7 +38,8 @@ const CLASSIFIED: &str = "lheo_typed AS (
 /// Builds `silver.sessions` (without outcomes columns' join when there is no outcomes
 /// input: `outcomes` false) and the catalogue's staging rejects.
 pub async fn sessions(context: &SessionContext, outcomes: bool) -> Result<Staged> {
-    let (code_bassin, geo_method) = placement_sql("c.code_bassin", "p.code_bassin", "v.lieu_longitude", "v.lieu_latitude");
+    let (code_bassin, geo_method) =
+        placement_sql("c.code_bassin", "p.code_bassin", "v.lieu_longitude", "v.lieu_latitude");
     let outcome_join = if outcomes {
         "LEFT JOIN staging.session_outcomes r ON r.session_id = v.session_id"
     } else {
@@ -125,7 +126,10 @@ pub async fn session_outcomes(context: &SessionContext) -> Result<Staged> {
     );
     let rejects = format!(
         "{classified} SELECT {} FROM classified WHERE reject_reason IS NOT NULL",
-        csv_reject_columns("session_outcomes", &["session_id", "entrees", "entrees_prioritaires", "sortants", "en_emploi_6m", "date_maj"])
+        csv_reject_columns(
+            "session_outcomes",
+            &["session_id", "entrees", "entrees_prioritaires", "sortants", "en_emploi_6m", "date_maj"]
+        )
     );
     staged(context, "staging.session_outcomes", &rows, &rejects).await
 }

@@ -37,18 +37,90 @@ struct Check {
 }
 
 fn checks() -> [Check; 8] {
-    let check = |referential, input, table, filter, code: String, known, key| Check { referential, input, table, filter, code, known, key };
+    let check = |referential, input, table, filter, code: String, known, key| Check {
+        referential,
+        input,
+        table,
+        filter,
+        code,
+        known,
+        key,
+    };
     [
-        check("rome", "offers", "bronze.offers", "true", "upper(trim(rome_code))".to_owned(), "staging.rome", "code_rome"),
-        check("rome", "jobseekers", "bronze.jobseekers", "true", "upper(trim(code_rome))".to_owned(), "staging.rome", "code_rome"),
-        check("rome", "rome_formacode", "bronze.rome_formacode", "true", "upper(trim(code_rome))".to_owned(), "staging.rome", "code_rome"),
-        check("formacode", "rome_formacode", "bronze.rome_formacode", "true", "trim(formacode)".to_owned(), "staging.formacode", "formacode"),
-        check("commune", "offers", "bronze.offers", "true", commune_of("lieu_commune"), "staging.communes", "code_commune"),
-        check("commune", "lheo", "bronze.lheo", "true", commune_of("lieu_code_commune"), "staging.communes", "code_commune"),
-        check("bassin", "jobseekers", "bronze.jobseekers", "type_territoire = 'bassin'", "code_territoire".to_owned(), "staging.bassins", "code_bassin"),
+        check(
+            "rome",
+            "offers",
+            "bronze.offers",
+            "true",
+            "upper(trim(rome_code))".to_owned(),
+            "staging.rome",
+            "code_rome",
+        ),
+        check(
+            "rome",
+            "jobseekers",
+            "bronze.jobseekers",
+            "true",
+            "upper(trim(code_rome))".to_owned(),
+            "staging.rome",
+            "code_rome",
+        ),
+        check(
+            "rome",
+            "rome_formacode",
+            "bronze.rome_formacode",
+            "true",
+            "upper(trim(code_rome))".to_owned(),
+            "staging.rome",
+            "code_rome",
+        ),
+        check(
+            "formacode",
+            "rome_formacode",
+            "bronze.rome_formacode",
+            "true",
+            "trim(formacode)".to_owned(),
+            "staging.formacode",
+            "formacode",
+        ),
+        check(
+            "commune",
+            "offers",
+            "bronze.offers",
+            "true",
+            commune_of("lieu_commune"),
+            "staging.communes",
+            "code_commune",
+        ),
+        check(
+            "commune",
+            "lheo",
+            "bronze.lheo",
+            "true",
+            commune_of("lieu_code_commune"),
+            "staging.communes",
+            "code_commune",
+        ),
+        check(
+            "bassin",
+            "jobseekers",
+            "bronze.jobseekers",
+            "type_territoire = 'bassin'",
+            "code_territoire".to_owned(),
+            "staging.bassins",
+            "code_bassin",
+        ),
         // A BMO métier that no ROME of the referential carries: its hiring projects reach no
         // métier (BMO 2024+ without a ROME → FAP 2021 crosswalk: every métier).
-        check("bmo_metier", "bmo", "bronze.bmo", "true", "trim(code_metier_bmo)".to_owned(), "staging.rome", "code_metier_bmo"),
+        check(
+            "bmo_metier",
+            "bmo",
+            "bronze.bmo",
+            "true",
+            "trim(code_metier_bmo)".to_owned(),
+            "staging.rome",
+            "code_metier_bmo",
+        ),
     ]
 }
 
@@ -92,7 +164,13 @@ pub async fn unknown_codes(context: &SessionContext) -> Result<Vec<UnknownCode>>
         return Ok(Vec::new());
     }
     let sql = format!("SELECT * FROM ({}) ORDER BY referential, input, code", parts.join(" UNION ALL "));
-    let batches: Vec<RecordBatch> = context.sql(&sql).await.map_err(in_model("unknown codes"))?.collect().await.map_err(in_model("unknown codes"))?;
+    let batches: Vec<RecordBatch> = context
+        .sql(&sql)
+        .await
+        .map_err(in_model("unknown codes"))?
+        .collect()
+        .await
+        .map_err(in_model("unknown codes"))?;
     let mut codes = Vec::new();
     for batch in &batches {
         let text = |column: usize, row: usize| batch.column(column).as_string::<i32>().value(row).to_owned();

@@ -92,15 +92,21 @@ fn territories(pipeline: &Pipeline) -> Result<Vec<String>> {
         GridKind::ZonesEmploi | GridKind::Custom => ("bmo_bassins", "code_bassin_bmo"),
     };
     let codes = crate::ingest::table_column_values(pipeline, input, column)?;
-    Ok(codes.into_iter().map(|code| format!("{code:0>4}")).collect::<std::collections::BTreeSet<_>>().into_iter().collect())
+    Ok(codes
+        .into_iter()
+        .map(|code| format!("{code:0>4}"))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect())
 }
 
 fn settings(pipeline: &Pipeline) -> Result<(LabourMarketSettings, skillgap_sources::france_travail::Credentials)> {
-    let api = pipeline
-        .fetch
-        .as_ref()
-        .and_then(|fetch| fetch.labour_market.as_ref())
-        .ok_or_else(|| Error::Argument(format!("{} has no [fetch.labour_market] section: nothing to fetch from", pipeline.source.display())))?;
+    let api = pipeline.fetch.as_ref().and_then(|fetch| fetch.labour_market.as_ref()).ok_or_else(|| {
+        Error::Argument(format!(
+            "{} has no [fetch.labour_market] section: nothing to fetch from",
+            pipeline.source.display()
+        ))
+    })?;
     let credentials = landing::credentials("[fetch.labour_market]", &api.client_id_env, &api.client_secret_env)?;
     let indicators = api
         .indicators
@@ -115,9 +121,16 @@ fn settings(pipeline: &Pipeline) -> Result<(LabourMarketSettings, skillgap_sourc
     let romes = match &api.romes {
         Some(romes) => {
             if let Some(unknown) = romes.iter().find(|rome| !referential.contains(rome.trim())) {
-                return Err(Error::Argument(format!("[fetch.labour_market] romes: {unknown} is not a code of the ROME referential (inputs.rome)")));
+                return Err(Error::Argument(format!(
+                    "[fetch.labour_market] romes: {unknown} is not a code of the ROME referential (inputs.rome)"
+                )));
             }
-            romes.iter().map(|rome| rome.trim().to_owned()).collect::<std::collections::BTreeSet<_>>().into_iter().collect()
+            romes
+                .iter()
+                .map(|rome| rome.trim().to_owned())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect()
         }
         None => referential.into_iter().collect(),
     };
@@ -156,8 +169,10 @@ pub fn fetch_labour_market(request: LabourMarketRequest) -> Result<LabourMarketO
     let watermark: LabourMarketWatermark = landing::read_json(INPUT, &watermark_path)?.unwrap_or_default();
     let asked_after = if request.full { BTreeMap::new() } else { watermark.latest.clone() };
     let now = request.now.unwrap_or_else(Utc::now);
-    let fetch_id =
-        landing::fetch_id(now, |id| answers_dir.join(format!("marche-travail-{id}.ndjson.gz")).exists() || records_dir.join(format!("{id}.json")).exists());
+    let fetch_id = landing::fetch_id(now, |id| {
+        answers_dir.join(format!("marche-travail-{id}.ndjson.gz")).exists()
+            || records_dir.join(format!("{id}.json")).exists()
+    });
     let answers_file = answers_dir.join(format!("marche-travail-{fetch_id}.ndjson.gz"));
     let temporary = answers_dir.join(format!(".marche-travail-{fetch_id}.ndjson.gz.tmp"));
     tracing::info!(fetch = %fetch_id, territories = settings.territories.len(), romes = settings.romes.len(), watermark = ?asked_after, "labour-market fetch started");
@@ -198,8 +213,9 @@ pub fn fetch_labour_market(request: LabourMarketRequest) -> Result<LabourMarketO
         }
     }
     if after != watermark.latest {
-        let text = serde_json::to_vec_pretty(&LabourMarketWatermark { latest: after.clone(), fetch_id: fetch_id.clone() })
-            .map_err(|error| Error::Internal(error.to_string()))?;
+        let text =
+            serde_json::to_vec_pretty(&LabourMarketWatermark { latest: after.clone(), fetch_id: fetch_id.clone() })
+                .map_err(|error| Error::Internal(error.to_string()))?;
         landing::write_atomically(INPUT, &watermark_path, &text)?;
     }
     tracing::info!(fetch = %fetch_id, answers = counts.answers, no_data = counts.no_data, items = counts.items, "labour-market fetch landed");
@@ -222,10 +238,15 @@ fn land(
     watermark: &BTreeMap<String, String>,
 ) -> Result<LabourMarketReport> {
     landing::land_lines(INPUT, temporary, |write| {
-        skillgap_sources::labour_market_api::fetch_labour_market(settings, credentials, watermark, &mut |answer: &LandedAnswer<'_>| {
-            let line = serde_json::json!({"indicator": answer.indicator.code(), "request": answer.request, "status": answer.status, "body": answer.body});
-            write(&line.to_string())
-        })
+        skillgap_sources::labour_market_api::fetch_labour_market(
+            settings,
+            credentials,
+            watermark,
+            &mut |answer: &LandedAnswer<'_>| {
+                let line = serde_json::json!({"indicator": answer.indicator.code(), "request": answer.request, "status": answer.status, "body": answer.body});
+                write(&line.to_string())
+            },
+        )
     })
 }
 

@@ -21,9 +21,10 @@ pub fn io_error<'a>(input: &'a str, path: &'a Path) -> impl FnOnce(std::io::Erro
 /// A watermark (or any landing JSON file) when present.
 pub fn read_json<T: DeserializeOwned>(input: &str, path: &Path) -> Result<Option<T>> {
     match std::fs::read_to_string(path) {
-        Ok(text) => serde_json::from_str(&text)
-            .map(Some)
-            .map_err(|error| Error::Input { input: input.to_owned(), message: format!("{}: not a watermark ({error})", path.display()) }),
+        Ok(text) => serde_json::from_str(&text).map(Some).map_err(|error| Error::Input {
+            input: input.to_owned(),
+            message: format!("{}: not a watermark ({error})", path.display()),
+        }),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(error) => Err(io_error(input, path)(error)),
     }
@@ -31,7 +32,10 @@ pub fn read_json<T: DeserializeOwned>(input: &str, path: &Path) -> Result<Option
 
 /// Writes `text` to `path` through a hidden temporary file and a rename, synced.
 pub fn write_atomically(input: &str, path: &Path, text: &[u8]) -> Result<()> {
-    let temporary = path.with_file_name(format!(".{}.tmp", path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned())));
+    let temporary = path.with_file_name(format!(
+        ".{}.tmp",
+        path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+    ));
     let mut file = std::fs::File::create(&temporary).map_err(io_error(input, &temporary))?;
     file.write_all(text).and_then(|()| file.sync_all()).map_err(io_error(input, &temporary))?;
     std::fs::rename(&temporary, path).map_err(io_error(input, path))
@@ -60,17 +64,32 @@ pub fn landed_files(directory: &Path) -> Vec<PathBuf> {
 }
 
 /// The credentials named by a fetch section's two variables.
-pub fn credentials(section: &str, id_variable: &str, secret_variable: &str) -> Result<skillgap_sources::france_travail::Credentials> {
-    let variable = |name: &str| std::env::var(name).map_err(|_| Error::Argument(format!("the environment variable {name} (named in {section}) is not set")));
-    Ok(skillgap_sources::france_travail::Credentials { client_id: variable(id_variable)?, client_secret: variable(secret_variable)? })
+pub fn credentials(
+    section: &str,
+    id_variable: &str,
+    secret_variable: &str,
+) -> Result<skillgap_sources::france_travail::Credentials> {
+    let variable = |name: &str| {
+        std::env::var(name)
+            .map_err(|_| Error::Argument(format!("the environment variable {name} (named in {section}) is not set")))
+    };
+    Ok(skillgap_sources::france_travail::Credentials {
+        client_id: variable(id_variable)?,
+        client_secret: variable(secret_variable)?,
+    })
 }
 
 /// `--since`-like instants: an RFC 3339 instant, or a date (midnight UTC).
 pub fn parse_instant(option: &str, text: &str) -> Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text.trim())
         .map(|t| t.with_timezone(&Utc))
-        .or_else(|_| chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc()))
-        .map_err(|_| Error::Argument(format!("{option} `{text}` is neither an RFC 3339 instant nor a date (YYYY-MM-DD)")))
+        .or_else(|_| {
+            chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+                .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc())
+        })
+        .map_err(|_| {
+            Error::Argument(format!("{option} `{text}` is neither an RFC 3339 instant nor a date (YYYY-MM-DD)"))
+        })
 }
 
 /// A fetch's failure as the run's error: refused credentials are a configuration error
@@ -91,7 +110,9 @@ pub fn land_lines<R>(
 ) -> Result<R> {
     let file = std::fs::File::create(temporary).map_err(io_error(input, temporary))?;
     let mut encoder = GzEncoder::new(std::io::BufWriter::new(file), Compression::default());
-    let mut write = |line: &str| encoder.write_all(line.as_bytes()).and_then(|()| encoder.write_all(b"\n")).map_err(|e| e.to_string());
+    let mut write = |line: &str| {
+        encoder.write_all(line.as_bytes()).and_then(|()| encoder.write_all(b"\n")).map_err(|e| e.to_string())
+    };
     let report = fetch(&mut write).map_err(|error| fetch_error(input, error))?;
     let writer = encoder.finish().map_err(io_error(input, temporary))?;
     let file = writer.into_inner().map_err(|error| io_error(input, temporary)(error.into_error()))?;

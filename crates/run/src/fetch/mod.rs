@@ -6,5 +6,8 @@ mod labour_market;
 mod landing;
 mod offers;
 
-pub use labour_market::{LABOUR_MARKET_ANSWERS, LabourMarketOutcome, LabourMarketRequest, LabourMarketWatermark, fetch_labour_market, landed_answers};
+pub use labour_market::{
+    LABOUR_MARKET_ANSWERS, LabourMarketOutcome, LabourMarketRequest, LabourMarketWatermark, fetch_labour_market,
+    landed_answers,
+};
 pub use offers::{FetchOutcome, FetchRequest, LANDED_PAGES, Watermark, fetch, landed_pages};

@@ -13,7 +13,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use skillgap_config::Pipeline;
 use skillgap_sinks::Store;
-use skillgap_sources::offers_api::{ApiSettings, Connection, Credentials, FetchReport, FetchWindow, Page, fetch_offers};
+use skillgap_sources::offers_api::{
+    ApiSettings, Connection, Credentials, FetchReport, FetchWindow, Page, fetch_offers,
+};
 
 use super::landing;
 use crate::error::{Error, Result};
@@ -114,11 +116,9 @@ fn prune_landing(pages_dir: &Path, records_dir: &Path, cutoff: DateTime<Utc>) ->
 }
 
 fn settings(pipeline: &Pipeline) -> Result<(ApiSettings, Credentials, u32)> {
-    let api = pipeline
-        .fetch
-        .as_ref()
-        .and_then(|fetch| fetch.offers.as_ref())
-        .ok_or_else(|| Error::Argument(format!("{} has no [fetch.offers] section: nothing to fetch from", pipeline.source.display())))?;
+    let api = pipeline.fetch.as_ref().and_then(|fetch| fetch.offers.as_ref()).ok_or_else(|| {
+        Error::Argument(format!("{} has no [fetch.offers] section: nothing to fetch from", pipeline.source.display()))
+    })?;
     let credentials = landing::credentials("[fetch.offers]", &api.client_id_env, &api.client_secret_env)?;
     let settings = ApiSettings {
         connection: Connection {
@@ -154,14 +154,25 @@ pub fn fetch(request: FetchRequest) -> Result<FetchOutcome> {
     // current second is inside the window.
     let now = request.now.unwrap_or_else(Utc::now);
     let now = DateTime::from_timestamp(now.timestamp() + 1, 0).unwrap_or(now);
-    let since = request.since.as_deref().map(|since| landing::parse_instant("--since", since)).transpose()?.or(watermark.as_ref().map(|w| w.updated_after));
+    let since = request
+        .since
+        .as_deref()
+        .map(|since| landing::parse_instant("--since", since))
+        .transpose()?
+        .or(watermark.as_ref().map(|w| w.updated_after));
     // The API's `publieeDepuis` reaches 31 days back: older than that, fetch everything.
     let updated_after = since.filter(|s| now - *s <= chrono::Duration::days(31));
     if since.is_some() && updated_after.is_none() {
         tracing::warn!(since = ?since, "the watermark is more than 31 days old: full fetch");
     }
-    let window = FetchWindow { created_from: now - chrono::Duration::days(i64::from(history_days)), created_to: now, updated_after };
-    let fetch_id = landing::fetch_id(now, |id| pages_dir.join(format!("offres-{id}.ndjson.gz")).exists() || records_dir.join(format!("{id}.json")).exists());
+    let window = FetchWindow {
+        created_from: now - chrono::Duration::days(i64::from(history_days)),
+        created_to: now,
+        updated_after,
+    };
+    let fetch_id = landing::fetch_id(now, |id| {
+        pages_dir.join(format!("offres-{id}.ndjson.gz")).exists() || records_dir.join(format!("{id}.json")).exists()
+    });
     let pages_file = pages_dir.join(format!("offres-{fetch_id}.ndjson.gz"));
     let temporary = pages_dir.join(format!(".offres-{fetch_id}.ndjson.gz.tmp"));
     tracing::info!(fetch = %fetch_id, updated_after = ?updated_after, departements = settings.departements.len(), "fetch started");
@@ -196,15 +207,17 @@ pub fn fetch(request: FetchRequest) -> Result<FetchOutcome> {
     let watermark_after = match (report.max_updated, &watermark) {
         (Some(max), Some(previous)) if max <= previous.updated_after => Some(previous.updated_after),
         (Some(max), _) => {
-            let text =
-                serde_json::to_vec_pretty(&Watermark { updated_after: max, fetch_id: fetch_id.clone() }).map_err(|error| Error::Internal(error.to_string()))?;
+            let text = serde_json::to_vec_pretty(&Watermark { updated_after: max, fetch_id: fetch_id.clone() })
+                .map_err(|error| Error::Internal(error.to_string()))?;
             landing::write_atomically(INPUT, &watermark_path, &text)?;
             Some(max)
         }
         (None, previous) => previous.as_ref().map(|w| w.updated_after),
     };
     tracing::info!(fetch = %fetch_id, offers = report.offers, new = report.offers_kept, pages = report.pages, "fetch landed");
-    if let Some(days) = pipeline.fetch.as_ref().and_then(|f| f.offers.as_ref()).and_then(|offers| offers.keep_landed_days) {
+    if let Some(days) =
+        pipeline.fetch.as_ref().and_then(|f| f.offers.as_ref()).and_then(|offers| offers.keep_landed_days)
+    {
         let removed = prune_landing(&pages_dir, &records_dir, now - chrono::Duration::days(i64::from(days)))?;
         tracing::info!(removed, days, "landed files past retention removed");
     }
@@ -222,7 +235,12 @@ pub fn fetch(request: FetchRequest) -> Result<FetchOutcome> {
 }
 
 /// Fetches into the temporary page file, synced to disk.
-fn land(temporary: &Path, settings: &ApiSettings, credentials: &Credentials, window: &FetchWindow) -> Result<FetchReport> {
+fn land(
+    temporary: &Path,
+    settings: &ApiSettings,
+    credentials: &Credentials,
+    window: &FetchWindow,
+) -> Result<FetchReport> {
     let mut pages = 0u64;
     landing::land_lines(INPUT, temporary, |write| {
         fetch_offers(settings, credentials, window, &mut |page: &Page| {

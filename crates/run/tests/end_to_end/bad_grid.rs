@@ -9,13 +9,15 @@ const GEOJSON: &str = r#"{"type":"FeatureCollection","features":[
  {"type":"Feature","properties":{"code_bassin":"0001","libelle_bassin":"Ouest"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]}},
  {"type":"Feature","properties":{"code_bassin":"0002","libelle_bassin":"Est"},"geometry":{"type":"Polygon","coordinates":[[[1,0],[2,0],[2,1],[1,1],[1,0]]]}}]}"#;
 // 11001 is listed twice (second listing rejected); 33001 names a bassin with no polygon.
-const COMMUNES: &str = "code_commune,libelle_commune,code_bassin\n11001,Un,0001\n22001,Deux,0002\n11001,Un bis,0002\n33001,Trois,0003\n";
+const COMMUNES: &str =
+    "code_commune,libelle_commune,code_bassin\n11001,Un,0001\n22001,Deux,0002\n11001,Un bis,0002\n33001,Trois,0003\n";
 const OFFERS: &str = r#"{"id":"a","dateCreation":"2026-03-01T10:00:00Z","lieuTravail":{"latitude":0.5,"longitude":1.5},"romeCode":"A1111","typeContrat":"CDI"}
 {"id":"b","dateCreation":"2026-03-01T10:00:00Z","lieuTravail":{"commune":"11001"},"romeCode":"A1111","typeContrat":"CDI"}
 {"id":"c","dateCreation":"2026-03-01T10:00:00Z","lieuTravail":{"latitude":5.0,"longitude":5.0},"romeCode":"A1111","typeContrat":"CDI"}
 "#;
 const JOBSEEKERS: &str = "periode,code_territoire,type_territoire,code_rome,de_a,de_abc,sorties_abc_12m,entrees_a_12m\n2026-06,0001,bassin,A1111,40,80,40,50\n";
-const BMO: &str = "annee;code_metier_bmo;nom_metier_bmo;REG;Dept;BE26;NOMBE26;met;xmet;smet\n2026;M1;M;7;11;9901;B;100;60;10\n";
+const BMO: &str =
+    "annee;code_metier_bmo;nom_metier_bmo;REG;Dept;BE26;NOMBE26;met;xmet;smet\n2026;M1;M;7;11;9901;B;100;60;10\n";
 
 fn files(geojson: &'static str, crosswalk: &'static str) -> Vec<(&'static str, &'static str)> {
     let mut files = vec![
@@ -34,16 +36,28 @@ const GRID: &str = "[grid]\nkind = \"custom\"\n[thresholds]\nmax_reject_ratio = 
 
 async fn run(dir: &std::path::Path, files: &[(&str, &str)]) -> Result<skillgap_run::RunReport, skillgap_run::Error> {
     let path = write_pipeline(dir, files, GRID);
-    skillgap_run::run(RunRequest { pipeline: load(&path), as_of: Some("2026-07-01".to_owned()), semester: None, output: None }).await
+    skillgap_run::run(RunRequest {
+        pipeline: load(&path),
+        as_of: Some("2026-07-01".to_owned()),
+        semester: None,
+        output: None,
+    })
+    .await
 }
 
 #[tokio::test]
 async fn duplicate_and_unknown_communes_are_rejects_and_points_are_placed_by_polygon() {
     let dir = tempfile::tempdir().unwrap();
-    let report = run(dir.path(), &files(GEOJSON, "code_bassin_bmo,code_bassin,poids\n9901,0001,0.25\n9901,0002,0.75\n")).await.unwrap();
+    let report =
+        run(dir.path(), &files(GEOJSON, "code_bassin_bmo,code_bassin,poids\n9901,0001,0.25\n9901,0002,0.75\n"))
+            .await
+            .unwrap();
     let session = skillgap_run::QuerySession::open(&report.output_dir, None).await.unwrap();
     let rejects = arrow::util::pretty::pretty_format_batches(
-        &session.query("SELECT input, location, reason FROM silver.rejects WHERE input = 'communes' ORDER BY location").await.unwrap(),
+        &session
+            .query("SELECT input, location, reason FROM silver.rejects WHERE input = 'communes' ORDER BY location")
+            .await
+            .unwrap(),
     )
     .unwrap()
     .to_string();
@@ -69,7 +83,9 @@ async fn duplicate_and_unknown_communes_are_rejects_and_points_are_placed_by_pol
 #[tokio::test]
 async fn crosswalk_weights_not_summing_to_one_are_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
-    let error = run(dir.path(), &files(GEOJSON, "code_bassin_bmo,code_bassin,poids\n9901,0001,0.25\n9901,0002,0.70\n")).await.unwrap_err();
+    let error = run(dir.path(), &files(GEOJSON, "code_bassin_bmo,code_bassin,poids\n9901,0001,0.25\n9901,0002,0.70\n"))
+        .await
+        .unwrap_err();
     let message = error.to_string();
     assert!(message.contains("bmo_bassins") && message.contains("9901 sums to 0.95"), "{message}");
     assert_eq!(error.exit_code(), ExitCode::SourceUnavailable);

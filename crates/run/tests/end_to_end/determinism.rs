@@ -10,7 +10,8 @@ fn repository() -> PathBuf {
 fn table_files(run_dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files = Vec::new();
     for layer in ["silver", "gold"] {
-        let mut tables: Vec<PathBuf> = std::fs::read_dir(run_dir.join(layer)).unwrap().map(|e| e.unwrap().path()).collect();
+        let mut tables: Vec<PathBuf> =
+            std::fs::read_dir(run_dir.join(layer)).unwrap().map(|e| e.unwrap().path()).collect();
         tables.sort();
         for table in tables {
             let file = table.join("part-0.parquet");
@@ -26,7 +27,12 @@ async fn the_same_inputs_give_identical_tables() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let mut reports = Vec::new();
     for out in [a.path(), b.path()] {
-        let request = skillgap_run::RunRequest { pipeline: pipeline.clone(), as_of: None, semester: None, output: Some(out.to_path_buf()) };
+        let request = skillgap_run::RunRequest {
+            pipeline: pipeline.clone(),
+            as_of: None,
+            semester: None,
+            output: Some(out.to_path_buf()),
+        };
         reports.push(skillgap_run::run(request).await.unwrap());
     }
     let (first, second) = (table_files(&reports[0].run_dir), table_files(&reports[1].run_dir));

@@ -68,14 +68,23 @@ const BMO: &str = "annee;code_metier_bmo;nom_metier_bmo;REG;Dept;BE26;NOMBE26;me
 2026;M1;BMO 1;7;33;3;Trois;10;5;0
 ";
 
-fn formation(id: &str, formacodes: &[&str], nsf: Option<&str>, commune: &str, sessions: &[(&str, &str, &str, Option<u32>)]) -> String {
+fn formation(
+    id: &str,
+    formacodes: &[&str],
+    nsf: Option<&str>,
+    commune: &str,
+    sessions: &[(&str, &str, &str, Option<u32>)],
+) -> String {
     let codes: String = formacodes.iter().map(|c| format!("<code-FORMACODE>{c}</code-FORMACODE>")).collect();
     let nsf = nsf.map(|n| format!("<code-NSF>{n}</code-NSF>")).unwrap_or_default();
     let sessions: String = sessions
         .iter()
         .map(|(id, debut, fin, places)| {
-            let places = places.map(|p| format!("<recrutement><nb-places>{p}</nb-places></recrutement>")).unwrap_or_default();
-            format!("<session numero=\"{id}\"><periode><debut>{debut}</debut><fin>{fin}</fin></periode>{places}</session>")
+            let places =
+                places.map(|p| format!("<recrutement><nb-places>{p}</nb-places></recrutement>")).unwrap_or_default();
+            format!(
+                "<session numero=\"{id}\"><periode><debut>{debut}</debut><fin>{fin}</fin></periode>{places}</session>"
+            )
         })
         .collect();
     format!(
@@ -90,8 +99,15 @@ fn formation(id: &str, formacodes: &[&str], nsf: Option<&str>, commune: &str, se
 /// S5 [D]. S6 [E], NSF unknown, in O. S7 only an unknown Formacode (no métier). S8 a
 /// Formacode mapped to no ROME.
 fn catalogue() -> String {
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<lheo xmlns=\"http://lheo.gouv.fr/2.3\"><offres>\n");
-    xml += &formation("F1", &["11111", "22222"], None, "11001", &[("S1", "20250701", "20251231", Some(20)), ("S2", "20260630", "20260701", Some(10))]);
+    let mut xml =
+        String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<lheo xmlns=\"http://lheo.gouv.fr/2.3\"><offres>\n");
+    xml += &formation(
+        "F1",
+        &["11111", "22222"],
+        None,
+        "11001",
+        &[("S1", "20250701", "20251231", Some(20)), ("S2", "20260630", "20260701", Some(10))],
+    );
     xml += &formation("F3", &["33333", "44444"], Some("230"), "11001", &[("S3", "20250630", "20261231", Some(30))]);
     xml += &formation("F4", &["33333"], None, "22001", &[("S4", "20260110", "20270101", None)]);
     xml += &formation("F5", &["66666"], None, "22001", &[("S5", "20260301", "20260930", Some(12))]);
@@ -134,7 +150,9 @@ async fn rows(session: &QuerySession, sql: &str) -> Vec<Vec<String>> {
     let batches = session.query(sql).await.unwrap();
     let mut out = Vec::new();
     for batch in &batches {
-        out.extend((0..batch.num_rows()).map(|row| (0..batch.num_columns()).map(|column| cell(batch, column, row)).collect()));
+        out.extend(
+            (0..batch.num_rows()).map(|row| (0..batch.num_columns()).map(|column| cell(batch, column, row)).collect()),
+        );
     }
     out
 }
@@ -160,7 +178,12 @@ fn check(actual: &[Vec<String>], expected: &[&[&str]], table: &str) {
     }
 }
 
-async fn run(pipeline: &skillgap_config::Pipeline, out: &std::path::Path, as_of: Option<&str>, semester: Option<&str>) -> skillgap_run::RunReport {
+async fn run(
+    pipeline: &skillgap_config::Pipeline,
+    out: &std::path::Path,
+    as_of: Option<&str>,
+    semester: Option<&str>,
+) -> skillgap_run::RunReport {
     let request = RunRequest {
         pipeline: pipeline.clone(),
         as_of: as_of.map(str::to_owned),
@@ -181,15 +204,24 @@ async fn every_gold_column_matches_the_hand_computation() {
     assert_eq!(report.manifest.as_of, "2026-07-01");
     // The manifest lists what the referentials lack: o8's commune, S7's Formacode, and the
     // ROME D4444 of two offers, whose BMO métier the survey does not code.
-    let unknown: Vec<(&str, &str, &str, i64)> =
-        report.manifest.unknown_codes.iter().map(|u| (u.referential.as_str(), u.input.as_str(), u.code.as_str(), u.rows)).collect();
-    assert_eq!(unknown, [("bmo", "offers", "D4444", 2), ("commune", "offers", "99999", 1), ("formacode", "lheo", "99999", 1)]);
+    let unknown: Vec<(&str, &str, &str, i64)> = report
+        .manifest
+        .unknown_codes
+        .iter()
+        .map(|u| (u.referential.as_str(), u.input.as_str(), u.code.as_str(), u.rows))
+        .collect();
+    assert_eq!(
+        unknown,
+        [("bmo", "offers", "D4444", 2), ("commune", "offers", "99999", 1), ("formacode", "lheo", "99999", 1)]
+    );
     // Every stage in order, each with its CPU time and the peak RSS so far (Linux).
     let stages: Vec<&str> = report.manifest.stages.iter().map(|s| s.stage.as_str()).collect();
     assert_eq!(stages, ["ingest", "silver", "gold", "tests", "public", "sheets"]);
     let mut peak = 0.0;
     for stage in &report.manifest.stages {
-        let (Some(cpu), Some(rss)) = (stage.cpu_seconds, stage.peak_rss_mib) else { panic!("{} lacks its CPU time or RSS", stage.stage) };
+        let (Some(cpu), Some(rss)) = (stage.cpu_seconds, stage.peak_rss_mib) else {
+            panic!("{} lacks its CPU time or RSS", stage.stage)
+        };
         assert!(cpu >= 0.0 && stage.seconds > 0.0, "{stage:?}");
         assert!(rss >= peak, "the peak RSS went down at {}: {rss} < {peak}", stage.stage);
         peak = rss;
@@ -259,7 +291,8 @@ async fn every_gold_column_matches_the_hand_computation() {
     // o1 lists 200001 (1 of 2 offers of (0001,A)); o6 and o7 list 100001 (o7 twice: one
     // offer), o6 lists 100002; the competence without code is ignored. 100001's label is
     // its most frequent: « Soigner » (2) over « Soigner (bis) » (1).
-    let skills = rows(&session, "SELECT * FROM gold.skills_demand ORDER BY code_bassin, code_rome, code_competence").await;
+    let skills =
+        rows(&session, "SELECT * FROM gold.skills_demand ORDER BY code_bassin, code_rome, code_competence").await;
     check(
         &skills,
         &[
@@ -369,14 +402,21 @@ async fn every_gold_column_matches_the_hand_computation() {
     // Bassin totals: 0003's de_a 3 is suppressed, and the region total would give it back
     // from the others, so the smallest other (0002's 12) goes too, each with the
     // offers-per-jobseeker ratio that would give it back.
-    let public_summary = rows(&session, "SELECT code_bassin, de_a, secret FROM public.bassin_summary ORDER BY code_bassin").await;
+    let public_summary =
+        rows(&session, "SELECT code_bassin, de_a, secret FROM public.bassin_summary ORDER BY code_bassin").await;
     check(
         &public_summary,
-        &[&["0001", "40", ""], &["0002", "∅", "de_a,ratio_offres_de_a"], &["0003", "∅", "de_a,ratio_offres_de_a"], &["HORS_BASSIN", "∅", ""]],
+        &[
+            &["0001", "40", ""],
+            &["0002", "∅", "de_a,ratio_offres_de_a"],
+            &["0003", "∅", "de_a,ratio_offres_de_a"],
+            &["HORS_BASSIN", "∅", ""],
+        ],
         "public.bassin_summary",
     );
     // The audit found nothing the published figures pin down in this run.
-    let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("current/manifest.json")).unwrap()).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("current/manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["audit"]["added_by_audit"], 0, "{}", manifest["audit"]);
     assert!(manifest["audit"]["suppressed"].as_u64().unwrap() > 0, "{}", manifest["audit"]);
 
@@ -385,6 +425,9 @@ async fn every_gold_column_matches_the_hand_computation() {
     run(&pipeline, &out, Some("2026-07-02"), None).await;
     let after = rows(&QuerySession::open(&out, None).await.unwrap(), "SELECT * FROM gold.etat_des_lieux").await;
     assert_eq!(before, after);
-    let kept = std::fs::read_dir(out.join("runs")).unwrap().filter(|e| e.as_ref().unwrap().path().join(skillgap_sinks::KEEP_MARKER).exists()).count();
+    let kept = std::fs::read_dir(out.join("runs"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().join(skillgap_sinks::KEEP_MARKER).exists())
+        .count();
     assert_eq!(kept, 2);
 }

@@ -8,8 +8,7 @@ use arrow::array::RecordBatch;
 
 // Bassin 0001 has communes 11001 (postal 11100) and 11002 (postal 11200); bassin 0002 has
 // 22001 (postal 22100) and 22002 (postal 11200: shared with 11002, so 11200 is ambiguous).
-const COMMUNES: &str =
-    "code_commune,libelle_commune,code_bassin,code_postal\n11001,Un,0001,11100\n11002,Deux,0001,11200\n22001,Trois,0002,22100\n22002,Quatre,0002,11200\n";
+const COMMUNES: &str = "code_commune,libelle_commune,code_bassin,code_postal\n11001,Un,0001,11100\n11002,Deux,0001,11200\n22001,Trois,0002,22100\n22002,Quatre,0002,11200\n";
 
 // D = 2026-07-01, W12 = [2025-07-01, 2026-07-01).
 const OFFERS: &str = r#"{"id":"o1","dateCreation":"2026-03-01T10:00:00Z","lieuTravail":{"commune":"11001"},"romeCode":"A1111","typeContrat":"CDI","nombrePostes":2}
@@ -54,11 +53,23 @@ async fn run_example(
     dir: &std::path::Path,
     jobseekers: &'static str,
 ) -> (std::path::PathBuf, skillgap_run::RunReport, skillgap_run::QuerySession, RecordBatch) {
-    let mut files = vec![("communes.csv", COMMUNES), ("offers/offers.ndjson", OFFERS), ("jobseekers.csv", jobseekers), ("bmo.csv", BMO)];
+    let mut files = vec![
+        ("communes.csv", COMMUNES),
+        ("offers/offers.ndjson", OFFERS),
+        ("jobseekers.csv", jobseekers),
+        ("bmo.csv", BMO),
+    ];
     files.extend(REFERENTIALS);
     // One rejected offer in 12 records: allow it.
     let path = write_pipeline(dir, &files, "[thresholds]\nmax_reject_ratio = 0.2\n[dates]\nas_of = \"2026-07-01\"");
-    let report = skillgap_run::run(skillgap_run::RunRequest { pipeline: load(&path), as_of: None, semester: None, output: None }).await.unwrap();
+    let report = skillgap_run::run(skillgap_run::RunRequest {
+        pipeline: load(&path),
+        as_of: None,
+        semester: None,
+        output: None,
+    })
+    .await
+    .unwrap();
     let session = skillgap_run::QuerySession::open(&report.output_dir, None).await.unwrap();
     let batches = session.query("SELECT * FROM gold.competence_gap ORDER BY code_bassin, code_rome").await.unwrap();
     let batch: RecordBatch = arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap();
@@ -74,9 +85,15 @@ async fn every_competence_gap_column_matches_the_hand_computation() {
     // Rows: offers in W12 give (0001,A1111), (0002,B2222), (0002,C3333), (HORS_BASSIN,A1111);
     // jobseekers add (0001,B2222).
     let keys: Vec<(String, String)> = (0..batch.num_rows())
-        .map(|i| (Row { batch: &batch, index: i }.text("code_bassin").unwrap(), Row { batch: &batch, index: i }.text("code_rome").unwrap()))
+        .map(|i| {
+            (
+                Row { batch: &batch, index: i }.text("code_bassin").unwrap(),
+                Row { batch: &batch, index: i }.text("code_rome").unwrap(),
+            )
+        })
         .collect();
-    let expected_keys = [("0001", "A1111"), ("0001", "B2222"), ("0002", "B2222"), ("0002", "C3333"), ("HORS_BASSIN", "A1111")];
+    let expected_keys =
+        [("0001", "A1111"), ("0001", "B2222"), ("0002", "B2222"), ("0002", "C3333"), ("HORS_BASSIN", "A1111")];
     assert_eq!(keys, expected_keys.map(|(b, r)| (b.to_owned(), r.to_owned())));
     let row = |i: usize| Row { batch: &batch, index: i };
 
@@ -104,15 +121,27 @@ async fn every_competence_gap_column_matches_the_hand_computation() {
     let r = row(0);
     assert_eq!((r.int("offres"), r.int("postes"), r.int("offres_durables")), (Some(4), Some(7), Some(3)));
     assert_close(r.float("part_durables"), Some(0.75), "part_durables");
-    assert_eq!((r.int("de_a"), r.int("de_abc"), r.int("sorties_abc_12m"), r.int("entrees_a_12m")), (Some(40), Some(80), Some(40), Some(50)));
+    assert_eq!(
+        (r.int("de_a"), r.int("de_abc"), r.int("sorties_abc_12m"), r.int("entrees_a_12m")),
+        (Some(40), Some(80), Some(40), Some(50))
+    );
     assert_close(r.float("ratio_offres_de_a"), Some(0.1), "ratio_offres_de_a");
     assert_close(r.float("ratio_offres_entrees_a"), Some(0.08), "ratio_offres_entrees_a");
     assert_close(r.float("taux_ecoulement"), Some(0.5), "taux_ecoulement");
-    assert_eq!((r.float("bmo_projets"), r.float("bmo_difficiles"), r.float("bmo_saisonniers")), (Some(100.0), Some(60.0), Some(10.0)));
+    assert_eq!(
+        (r.float("bmo_projets"), r.float("bmo_difficiles"), r.float("bmo_saisonniers")),
+        (Some(100.0), Some(60.0), Some(10.0))
+    );
     assert_close(r.float("part_difficiles"), Some(0.6), "part_difficiles");
     assert_close(r.float("indice_tension"), Some(index(components[0])), "indice_tension");
-    assert_eq!(r.text("composantes_tension").as_deref(), Some("ratio_offres_entrees_a,taux_ecoulement,part_difficiles"));
-    assert_eq!((r.int("niveau_tension"), r.text("libelle_tension").as_deref(), r.boolean("en_tension")), (Some(4), Some("Tension"), Some(true)));
+    assert_eq!(
+        r.text("composantes_tension").as_deref(),
+        Some("ratio_offres_entrees_a,taux_ecoulement,part_difficiles")
+    );
+    assert_eq!(
+        (r.int("niveau_tension"), r.text("libelle_tension").as_deref(), r.boolean("en_tension")),
+        (Some(4), Some("Tension"), Some(true))
+    );
     assert_eq!(r.int("besoin_12m"), Some(7));
     assert_eq!((r.text("libelle_rome").as_deref(), r.text("secteur").as_deref()), (Some("Métier A"), Some("santé")));
 
@@ -126,16 +155,25 @@ async fn every_competence_gap_column_matches_the_hand_computation() {
     assert_close(r.float("taux_ecoulement"), Some(0.3), "taux_ecoulement");
     assert_eq!(r.float("bmo_projets"), Some(100.0), "B2222 gets the full value of M1 too");
     assert_close(r.float("indice_tension"), Some(index(components[1])), "indice_tension");
-    assert_eq!((r.int("niveau_tension"), r.text("libelle_tension").as_deref(), r.boolean("en_tension")), (Some(2), Some("Faible"), Some(false)));
+    assert_eq!(
+        (r.int("niveau_tension"), r.text("libelle_tension").as_deref(), r.boolean("en_tension")),
+        (Some(2), Some("Faible"), Some(false))
+    );
     assert_eq!(r.int("besoin_12m"), Some(0));
 
     // (0002, B2222): o8; jobseekers summed over communes, the masked de_abc ignored.
     let r = row(2);
     assert_eq!((r.int("offres"), r.int("postes"), r.int("offres_durables")), (Some(1), Some(1), Some(1)));
-    assert_eq!((r.int("de_a"), r.int("de_abc"), r.int("sorties_abc_12m"), r.int("entrees_a_12m")), (Some(25), Some(30), Some(20), Some(25)));
+    assert_eq!(
+        (r.int("de_a"), r.int("de_abc"), r.int("sorties_abc_12m"), r.int("entrees_a_12m")),
+        (Some(25), Some(30), Some(20), Some(25))
+    );
     assert_close(r.float("ratio_offres_de_a"), Some(0.04), "ratio_offres_de_a");
     assert_close(r.float("taux_ecoulement"), Some(2.0 / 3.0), "taux_ecoulement");
-    assert_eq!((r.float("bmo_projets"), r.float("bmo_difficiles"), r.float("bmo_saisonniers")), (Some(40.0), Some(10.0), None));
+    assert_eq!(
+        (r.float("bmo_projets"), r.float("bmo_difficiles"), r.float("bmo_saisonniers")),
+        (Some(40.0), Some(10.0), None)
+    );
     assert_close(r.float("part_difficiles"), Some(0.25), "part_difficiles");
     assert_close(r.float("indice_tension"), Some(index(components[2])), "indice_tension");
     assert_eq!((r.int("niveau_tension"), r.boolean("en_tension")), (Some(2), Some(false)));
@@ -145,8 +183,14 @@ async fn every_competence_gap_column_matches_the_hand_computation() {
     let r = row(3);
     assert_eq!((r.int("offres"), r.int("postes"), r.int("offres_durables")), (Some(1), Some(4), Some(0)));
     assert_close(r.float("part_durables"), Some(0.0), "part_durables");
-    assert_eq!((r.int("de_a"), r.int("de_abc"), r.int("sorties_abc_12m"), r.int("entrees_a_12m")), (None, None, None, None));
-    assert_eq!((r.float("ratio_offres_de_a"), r.float("ratio_offres_entrees_a"), r.float("taux_ecoulement")), (None, None, None));
+    assert_eq!(
+        (r.int("de_a"), r.int("de_abc"), r.int("sorties_abc_12m"), r.int("entrees_a_12m")),
+        (None, None, None, None)
+    );
+    assert_eq!(
+        (r.float("ratio_offres_de_a"), r.float("ratio_offres_entrees_a"), r.float("taux_ecoulement")),
+        (None, None, None)
+    );
     assert_eq!(r.float("bmo_projets"), Some(15.0));
     assert_eq!(r.float("part_difficiles"), None);
     assert_eq!((r.float("indice_tension"), r.int("niveau_tension"), r.boolean("en_tension")), (None, None, None));
@@ -161,18 +205,31 @@ async fn every_competence_gap_column_matches_the_hand_computation() {
     // The unknown ROME is a reject with its file and line; o6 is one silver row.
     let rejects = session.query("SELECT input, source_file, location, reason FROM silver.rejects").await.unwrap();
     let text = arrow::util::pretty::pretty_format_batches(&rejects).unwrap().to_string();
-    assert!(text.contains("offers") && text.contains("data:offers/offers.ndjson") && text.contains("line 12") && text.contains("bad_rome"), "{text}");
-    let o6 = session.query("SELECT postes, type_contrat, geo_method FROM silver.offers WHERE offer_id = 'o6'").await.unwrap();
+    assert!(
+        text.contains("offers")
+            && text.contains("data:offers/offers.ndjson")
+            && text.contains("line 12")
+            && text.contains("bad_rome"),
+        "{text}"
+    );
+    let o6 = session
+        .query("SELECT postes, type_contrat, geo_method FROM silver.offers WHERE offer_id = 'o6'")
+        .await
+        .unwrap();
     assert_eq!(o6.iter().map(RecordBatch::num_rows).sum::<usize>(), 1);
     assert_eq!(Row { batch: &o6[0], index: 0 }.int("postes"), Some(3));
-    let placed = session.query("SELECT offer_id, geo_method FROM silver.offers WHERE offer_id IN ('o5', 'o7') ORDER BY offer_id").await.unwrap();
+    let placed = session
+        .query("SELECT offer_id, geo_method FROM silver.offers WHERE offer_id IN ('o5', 'o7') ORDER BY offer_id")
+        .await
+        .unwrap();
     let text = arrow::util::pretty::pretty_format_batches(&placed).unwrap().to_string();
     assert!(text.contains("o5") && text.contains("code_postal") && text.contains("none"), "{text}");
 }
 
 // The same jobseekers without exits, as the Marché du travail API serves them: no row of
 // the run has `taux_ecoulement`, so the index rests on the two other components.
-const JOBSEEKERS_WITHOUT_EXITS: &str = "periode,code_territoire,type_territoire,code_rome,de_a,de_abc,sorties_abc_12m,entrees_a_12m
+const JOBSEEKERS_WITHOUT_EXITS: &str =
+    "periode,code_territoire,type_territoire,code_rome,de_a,de_abc,sorties_abc_12m,entrees_a_12m
 2026-06,0001,bassin,A1111,40,80,,50
 2026-06,0001,bassin,B2222,10,30,,25
 2026-06,22001,commune,B2222,15,30,,20
@@ -209,7 +266,10 @@ async fn a_component_missing_from_the_whole_run_degrades_the_index_instead_of_er
     }
     // A component the run has but this row lacks still leaves it without a level.
     let r = row(3);
-    assert_eq!((r.float("indice_tension"), r.text("composantes_tension"), r.text("libelle_tension").as_deref()), (None, None, Some("Données insuffisantes")));
+    assert_eq!(
+        (r.float("indice_tension"), r.text("composantes_tension"), r.text("libelle_tension").as_deref()),
+        (None, None, Some("Données insuffisantes"))
+    );
 
     // The sheet says which measure the levels lack.
     let to = dir.path().join("sheets");
@@ -224,7 +284,8 @@ async fn a_component_missing_from_the_whole_run_degrades_the_index_instead_of_er
     skillgap_run::sheets(command).await.unwrap();
     let sheet = std::fs::read_to_string(to.join("fiche-0001.html")).unwrap();
     assert!(
-        sheet.contains("Niveaux de tension calculés sans : taux d&#39;écoulement") || sheet.contains("Niveaux de tension calculés sans : taux d'écoulement"),
+        sheet.contains("Niveaux de tension calculés sans : taux d&#39;écoulement")
+            || sheet.contains("Niveaux de tension calculés sans : taux d'écoulement"),
         "{sheet}"
     );
 }

@@ -25,7 +25,9 @@ fn copy_tree(from: &Path, to: &Path) {
 fn demo_copy(dir: &Path) -> PathBuf {
     let repository = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     copy_tree(&repository.join("fixtures/demo"), &dir.join("data"));
-    let text = std::fs::read_to_string(repository.join("pipelines/demo.toml")).unwrap().replace("data = \"../fixtures/demo\"", "data = \"data\"");
+    let text = std::fs::read_to_string(repository.join("pipelines/demo.toml"))
+        .unwrap()
+        .replace("data = \"../fixtures/demo\"", "data = \"data\"");
     let path = dir.join("pipeline.toml");
     std::fs::write(&path, text).unwrap();
     path
@@ -33,7 +35,9 @@ fn demo_copy(dir: &Path) -> PathBuf {
 
 async fn run(pipeline: &Path, out: &Path) -> RunReport {
     let pipeline = skillgap_config::Pipeline::load(pipeline).unwrap();
-    skillgap_run::run(RunRequest { pipeline, as_of: None, semester: None, output: Some(out.to_path_buf()) }).await.unwrap()
+    skillgap_run::run(RunRequest { pipeline, as_of: None, semester: None, output: Some(out.to_path_buf()) })
+        .await
+        .unwrap()
 }
 
 fn gzip(path: &Path, lines: &[String]) {
@@ -55,8 +59,12 @@ async fn assert_same_tables(built_on: &Path, full: &Path) {
         .query("SELECT table_schema || '.' || table_name FROM information_schema.tables WHERE table_schema IN ('silver', 'gold') ORDER BY 1")
         .await
         .unwrap();
-    let names: Vec<String> =
-        tables.iter().flat_map(|b| arrow::array::AsArray::as_string::<i32>(b.column(0)).iter().flatten().map(str::to_owned).collect::<Vec<_>>()).collect();
+    let names: Vec<String> = tables
+        .iter()
+        .flat_map(|b| {
+            arrow::array::AsArray::as_string::<i32>(b.column(0)).iter().flatten().map(str::to_owned).collect::<Vec<_>>()
+        })
+        .collect();
     assert!(names.len() >= 15, "{names:?}");
     for table in names {
         // Every row as text, in the lines' order (whatever order the files hold them in).
@@ -87,7 +95,11 @@ async fn new_offer_files_are_merged_into_the_previous_run_as_a_full_run_would() 
     // The next day: a file after the others with a new version of a published offer, an
     // older version of another (which must lose), a version tied with a third (the one
     // read last wins), a new offer, an unknown ROME code and a truncated line.
-    let published = rows(&nightly, "SELECT offer_id, updated_at FROM silver.offers WHERE code_bassin <> 'HORS_BASSIN' ORDER BY offer_id LIMIT 3").await;
+    let published = rows(
+        &nightly,
+        "SELECT offer_id, updated_at FROM silver.offers WHERE code_bassin <> 'HORS_BASSIN' ORDER BY offer_id LIMIT 3",
+    )
+    .await;
     let ids = arrow::array::AsArray::as_string::<i32>(published[0].column(0));
     let stamp = |row: usize| {
         let cast = arrow::compute::cast(published[0].column(1), &arrow::datatypes::DataType::Utf8).unwrap();
@@ -111,13 +123,20 @@ async fn new_offer_files_are_merged_into_the_previous_run_as_a_full_run_would() 
     gzip(&dir.path().join("data/offers/ndjson/offres-001.ndjson.gz"), &lines);
 
     let second = run(&pipeline, &nightly).await;
-    assert_eq!(second.manifest.built_on.as_deref(), Some(first.manifest.run_id.as_str()), "the nightly run did not build on the previous one");
+    assert_eq!(
+        second.manifest.built_on.as_deref(),
+        Some(first.manifest.run_id.as_str()),
+        "the nightly run did not build on the previous one"
+    );
     let reference = run(&pipeline, &full).await;
     assert_eq!(reference.manifest.built_on, None);
     assert_same_tables(&nightly, &full).await;
-    let counts = |report: &RunReport| report.manifest.inputs.iter().map(|i| (i.name.clone(), i.rows_read, i.rows_rejected)).collect::<Vec<_>>();
+    let counts = |report: &RunReport| {
+        report.manifest.inputs.iter().map(|i| (i.name.clone(), i.rows_read, i.rows_rejected)).collect::<Vec<_>>()
+    };
     assert_eq!(counts(&second), counts(&reference));
-    let outputs = |report: &RunReport| report.manifest.outputs.iter().map(|o| (o.table.clone(), o.rows)).collect::<Vec<_>>();
+    let outputs =
+        |report: &RunReport| report.manifest.outputs.iter().map(|o| (o.table.clone(), o.rows)).collect::<Vec<_>>();
     assert_eq!(outputs(&second), outputs(&reference));
     assert_eq!(second.manifest.unknown_codes, reference.manifest.unknown_codes);
     // The merge did what the rules say.
@@ -131,7 +150,8 @@ async fn new_offer_files_are_merged_into_the_previous_run_as_a_full_run_would() 
         ),
     )
     .await;
-    let postes: Vec<i64> = arrow::array::AsArray::as_primitive::<arrow::datatypes::Int64Type>(merged[0].column(1)).values().to_vec();
+    let postes: Vec<i64> =
+        arrow::array::AsArray::as_primitive::<arrow::datatypes::Int64Type>(merged[0].column(1)).values().to_vec();
     assert_eq!(postes.len(), 4);
     assert_eq!(postes[0], 7, "the newer version replaces the published one");
     assert_ne!(postes[1], 8, "an older version does not replace the published one");

@@ -27,7 +27,14 @@ async fn run(dir: &Path, offers: &[(&str, Vec<u8>)]) -> QuerySession {
     let mut files = vec![("communes.csv", COMMUNES), ("rome.csv", ROME)];
     files.extend(EMPTY);
     let path = write_pipeline(dir, &files, "[thresholds]\nmax_reject_ratio = 0.9\n");
-    let report = skillgap_run::run(RunRequest { pipeline: load(&path), as_of: Some("2024-06-01".to_owned()), semester: None, output: None }).await.unwrap();
+    let report = skillgap_run::run(RunRequest {
+        pipeline: load(&path),
+        as_of: Some("2024-06-01".to_owned()),
+        semester: None,
+        output: None,
+    })
+    .await
+    .unwrap();
     QuerySession::open(&report.output_dir, None).await.unwrap()
 }
 
@@ -55,11 +62,21 @@ async fn an_api_page_loads_field_by_field() {
     let r = row(0);
     assert_eq!(r.text("offer_id").as_deref(), Some("200ZPLM"));
     assert_eq!(
-        (r.text("code_rome").as_deref(), r.text("type_contrat").as_deref(), r.int("duree_contrat_mois"), r.boolean("offre_durable")),
+        (
+            r.text("code_rome").as_deref(),
+            r.text("type_contrat").as_deref(),
+            r.int("duree_contrat_mois"),
+            r.boolean("offre_durable")
+        ),
         (Some("D1102"), Some("CDD"), Some(6), Some(true))
     );
     assert_eq!(
-        (r.int("postes"), r.text("code_commune").as_deref(), r.text("code_bassin").as_deref(), r.text("geo_method").as_deref()),
+        (
+            r.int("postes"),
+            r.text("code_commune").as_deref(),
+            r.text("code_bassin").as_deref(),
+            r.text("geo_method").as_deref()
+        ),
         (Some(3), Some("74010"), Some("0003"), Some("commune"))
     );
     assert!(r.text("created").unwrap().starts_with("2024-02-20T05:30:00"), "{:?}", r.text("created"));
@@ -68,7 +85,12 @@ async fn an_api_page_loads_field_by_field() {
     // 201QWXC: Bordeaux, CDI, updated two seconds after creation, in the page's first slot.
     let r = row(1);
     assert_eq!(
-        (r.text("offer_id").as_deref(), r.text("code_rome").as_deref(), r.boolean("offre_durable"), r.text("code_bassin").as_deref()),
+        (
+            r.text("offer_id").as_deref(),
+            r.text("code_rome").as_deref(),
+            r.boolean("offre_durable"),
+            r.text("code_bassin").as_deref()
+        ),
         (Some("201QWXC"), Some("G1703"), Some(true), Some("0001"))
     );
     assert!(r.text("updated").unwrap().starts_with("2024-04-02T07:41:05"), "{:?}", r.text("updated"));
@@ -77,7 +99,12 @@ async fn an_api_page_loads_field_by_field() {
     // 201RTYU: Lyon 3e arrondissement (69383) placed in Lyon's bassin.
     let r = row(2);
     assert_eq!(
-        (r.text("offer_id").as_deref(), r.text("code_rome").as_deref(), r.text("code_commune").as_deref(), r.text("code_bassin").as_deref()),
+        (
+            r.text("offer_id").as_deref(),
+            r.text("code_rome").as_deref(),
+            r.text("code_commune").as_deref(),
+            r.text("code_bassin").as_deref()
+        ),
         (Some("201RTYU"), Some("M1810"), Some("69383"), Some("0002"))
     );
     assert_eq!(r.int("postes"), Some(2));
@@ -86,7 +113,9 @@ async fn an_api_page_loads_field_by_field() {
 #[tokio::test]
 async fn each_bad_record_is_a_reject_and_the_rest_loads() {
     let good = |id: &str| {
-        format!(r#"{{"id":"{id}","dateCreation":"2024-03-01T10:00:00Z","romeCode":"G1703","lieuTravail":{{"commune":"33063"}},"typeContrat":"CDI"}}"#)
+        format!(
+            r#"{{"id":"{id}","dateCreation":"2024-03-01T10:00:00Z","romeCode":"G1703","lieuTravail":{{"commune":"33063"}},"typeContrat":"CDI"}}"#
+        )
     };
     let mut content = Vec::new();
     content.extend(format!("{}\n", good("ok1")).bytes());
@@ -106,13 +135,29 @@ async fn each_bad_record_is_a_reject_and_the_rest_loads() {
     let dir = tempfile::tempdir().unwrap();
     let session = run(dir.path(), &[("bad.ndjson", content)]).await;
     let kept = table(&session, "SELECT offer_id FROM silver.offers ORDER BY offer_id").await;
-    let ids: Vec<String> = (0..kept.num_rows()).map(|i| Row { batch: &kept, index: i }.text("offer_id").unwrap()).collect();
+    let ids: Vec<String> =
+        (0..kept.num_rows()).map(|i| Row { batch: &kept, index: i }.text("offer_id").unwrap()).collect();
     assert_eq!(ids, ["ok1", "ok2"]);
-    let rejects = table(&session, "SELECT location, reason FROM silver.rejects WHERE input = 'offers' ORDER BY length(location), location").await;
+    let rejects = table(
+        &session,
+        "SELECT location, reason FROM silver.rejects WHERE input = 'offers' ORDER BY length(location), location",
+    )
+    .await;
     let found: Vec<(String, String)> = (0..rejects.num_rows())
-        .map(|i| (Row { batch: &rejects, index: i }.text("location").unwrap(), Row { batch: &rejects, index: i }.text("reason").unwrap()))
+        .map(|i| {
+            (
+                Row { batch: &rejects, index: i }.text("location").unwrap(),
+                Row { batch: &rejects, index: i }.text("reason").unwrap(),
+            )
+        })
         .collect();
-    let expected =
-        [("line 2", "bad_json"), ("line 3", "missing_id"), ("line 4", "bad_rome"), ("line 5", "bad_date"), ("line 6", "bad_json"), ("line 7", "bad_json")];
+    let expected = [
+        ("line 2", "bad_json"),
+        ("line 3", "missing_id"),
+        ("line 4", "bad_rome"),
+        ("line 5", "bad_date"),
+        ("line 6", "bad_json"),
+        ("line 7", "bad_json"),
+    ];
     assert_eq!(found, expected.map(|(l, r)| (l.to_owned(), r.to_owned())));
 }

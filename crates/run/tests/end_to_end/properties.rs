@@ -64,8 +64,11 @@ fn split_catalogue(lheo: &Path, rng: &mut rand_chacha::ChaCha8Rng) {
     let text = read_text(&path);
     let (start, end) = (text.find("<formation ").unwrap(), text.rfind("</formation>").unwrap() + "</formation>".len());
     let (head, tail) = (&text[..start], &text[end..]);
-    let mut formations: Vec<String> =
-        text[start..end].split("<formation ").filter(|f| !f.trim().is_empty()).map(|f| format!("<formation {}", f.trim_end())).collect();
+    let mut formations: Vec<String> = text[start..end]
+        .split("<formation ")
+        .filter(|f| !f.trim().is_empty())
+        .map(|f| format!("<formation {}", f.trim_end()))
+        .collect();
     formations.shuffle(rng);
     let middle = formations.len() / 3;
     std::fs::remove_file(&path).unwrap();
@@ -75,16 +78,25 @@ fn split_catalogue(lheo: &Path, rng: &mut rand_chacha::ChaCha8Rng) {
 }
 
 async fn gold_files(data_root: &str, dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let text =
-        std::fs::read_to_string(repository().join("pipelines/demo.toml")).unwrap().replace("data = \"../fixtures/demo\"", &format!("data = \"{data_root}\""));
+    let text = std::fs::read_to_string(repository().join("pipelines/demo.toml"))
+        .unwrap()
+        .replace("data = \"../fixtures/demo\"", &format!("data = \"{data_root}\""));
     let pipeline_path = dir.join(format!("{}.toml", data_root.replace(['/', '.'], "_")));
     std::fs::write(&pipeline_path, text).unwrap();
     let pipeline = skillgap_config::Pipeline::load(&pipeline_path).unwrap();
     let out = dir.join(format!("out-{}", data_root.replace(['/', '.'], "_")));
-    let report = skillgap_run::run(skillgap_run::RunRequest { pipeline, as_of: None, semester: None, output: Some(out) }).await.unwrap();
+    let report =
+        skillgap_run::run(skillgap_run::RunRequest { pipeline, as_of: None, semester: None, output: Some(out) })
+            .await
+            .unwrap();
     sorted_files(&report.run_dir.join("gold"))
         .into_iter()
-        .map(|table| (table.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(table.join("part-0.parquet")).unwrap()))
+        .map(|table| {
+            (
+                table.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(table.join("part-0.parquet")).unwrap(),
+            )
+        })
         .collect()
 }
 
@@ -105,9 +117,11 @@ async fn permuting_rows_and_splitting_files_changes_no_gold_table() {
         std::fs::create_dir_all(permuted.join(folder)).unwrap();
     }
     let third = offers.len() / 3;
-    for (name, part) in
-        [("offers/api/z.ndjson", &offers[..third]), ("offers/ndjson/a.ndjson", &offers[third..2 * third]), ("offers/ndjson/b.ndjson", &offers[2 * third..])]
-    {
+    for (name, part) in [
+        ("offers/api/z.ndjson", &offers[..third]),
+        ("offers/ndjson/a.ndjson", &offers[third..2 * third]),
+        ("offers/ndjson/b.ndjson", &offers[2 * third..]),
+    ] {
         std::fs::write(permuted.join(name), part.join("\n") + "\n").unwrap();
     }
     for csv in ["jobseekers/demandeurs_emploi.csv", "bmo/bmo_2026.csv", "sessions/session_outcomes.csv"] {

@@ -16,7 +16,11 @@ fn real() -> PathBuf {
 
 fn zones() -> Vec<(String, MultiPolygon<f64>)> {
     let properties = BassinProperties { code: "ze2020", label: "libze2020", departement: "dep" };
-    read_bassins(&real().join("zones_emploi_hdf.geojson"), &properties).unwrap().into_iter().map(|b| (b.code, b.geometry)).collect()
+    read_bassins(&real().join("zones_emploi_hdf.geojson"), &properties)
+        .unwrap()
+        .into_iter()
+        .map(|b| (b.code, b.geometry))
+        .collect()
 }
 
 #[test]
@@ -31,11 +35,15 @@ fn points_inside_each_zone_resolve_to_it_and_outside_points_to_none() {
         // A deterministic lattice of points over the zone's box, kept when inside the zone.
         for i in 1..40 {
             for j in 1..40 {
-                let point = Point::new(rect.min().x + rect.width() * f64::from(i) / 40.0, rect.min().y + rect.height() * f64::from(j) / 40.0);
+                let point = Point::new(
+                    rect.min().x + rect.width() * f64::from(i) / 40.0,
+                    rect.min().y + rect.height() * f64::from(j) / 40.0,
+                );
                 if !area.contains(&point) {
                     continue;
                 }
-                let owners: Vec<&String> = zones.iter().filter(|(_, other)| other.contains(&point)).map(|(c, _)| c).collect();
+                let owners: Vec<&String> =
+                    zones.iter().filter(|(_, other)| other.contains(&point)).map(|(c, _)| c).collect();
                 if owners.len() > 1 {
                     in_two += 1; // the simplified polygons overlap slightly along some borders
                     assert_eq!(index.locate(point.x(), point.y()), owners.iter().min().map(|c| c.as_str()));
@@ -70,7 +78,8 @@ fn a_point_on_a_shared_border_resolves_to_the_same_zone_whatever_the_file_order(
             }
         }
     }
-    let shared: Vec<((i64, i64), Vec<String>)> = owners.into_iter().filter(|(_, codes)| codes.len() == 2).take(200).collect();
+    let shared: Vec<((i64, i64), Vec<String>)> =
+        owners.into_iter().filter(|(_, codes)| codes.len() == 2).take(200).collect();
     assert!(shared.len() >= 100);
     let forward = BassinIndex::new(zones.clone());
     let backward = BassinIndex::new(zones.into_iter().rev().collect());
@@ -108,15 +117,29 @@ async fn every_commune_resolves_to_its_zone_by_code_through_the_pipeline() {
     std::fs::create_dir_all(generated.path().join("offers/ndjson")).unwrap();
     std::fs::write(generated.path().join("offers/ndjson/communes.ndjson"), offers).unwrap();
 
-    let mut pipeline = skillgap_config::Pipeline::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../pipelines/hauts-de-france-ze.toml")).unwrap();
+    let mut pipeline = skillgap_config::Pipeline::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../pipelines/hauts-de-france-ze.toml"),
+    )
+    .unwrap();
     pipeline.roots.insert("generated".to_owned(), generated.path().display().to_string());
     let out = tempfile::tempdir().unwrap();
-    let report = skillgap_run::run(skillgap_run::RunRequest { pipeline, as_of: None, semester: None, output: Some(out.path().to_path_buf()) }).await.unwrap();
+    let report = skillgap_run::run(skillgap_run::RunRequest {
+        pipeline,
+        as_of: None,
+        semester: None,
+        output: Some(out.path().to_path_buf()),
+    })
+    .await
+    .unwrap();
     let session = skillgap_run::QuerySession::open(&report.output_dir, None).await.unwrap();
     let batches = session.query("SELECT offer_id, code_bassin, geo_method FROM silver.offers").await.unwrap();
     let mut resolved = 0;
     for batch in &batches {
-        let (ids, bassins, methods) = (batch.column(0).as_string::<i32>(), batch.column(1).as_string::<i32>(), batch.column(2).as_string::<i32>());
+        let (ids, bassins, methods) = (
+            batch.column(0).as_string::<i32>(),
+            batch.column(1).as_string::<i32>(),
+            batch.column(2).as_string::<i32>(),
+        );
         for row in 0..batch.num_rows() {
             let commune = &ids.value(row)[1..];
             assert_eq!(Some(bassins.value(row)), expected.get(commune).map(String::as_str), "commune {commune}");

@@ -9,20 +9,43 @@ async fn bad_referential_rows_are_rejects_with_their_line() {
     let dir = tempfile::tempdir().unwrap();
     let files = [
         ("communes.csv", "code_commune,libelle_commune,code_bassin\n11001,Un,0001\n"),
-        ("offers/a.ndjson", "{\"id\":\"o\",\"dateCreation\":\"2026-03-01T10:00:00Z\",\"lieuTravail\":{\"commune\":\"11001\"},\"romeCode\":\"A1111\"}\n"),
-        ("jobseekers.csv", "periode,code_territoire,type_territoire,code_rome,de_a,de_abc,sorties_abc_12m,entrees_a_12m\n"),
+        (
+            "offers/a.ndjson",
+            "{\"id\":\"o\",\"dateCreation\":\"2026-03-01T10:00:00Z\",\"lieuTravail\":{\"commune\":\"11001\"},\"romeCode\":\"A1111\"}\n",
+        ),
+        (
+            "jobseekers.csv",
+            "periode,code_territoire,type_territoire,code_rome,de_a,de_abc,sorties_abc_12m,entrees_a_12m\n",
+        ),
         ("bmo.csv", "annee;code_metier_bmo;nom_metier_bmo;REG;Dept;BE26;NOMBE26;met;xmet;smet\n"),
-        ("rome.csv", "code_rome,libelle_rome,code_metier_bmo,code_fap,secteur\nA1111,A,M1,M1Z,santé\nA11,Court,M1,M1Z,santé\nA1111,Encore,M1,M1Z,santé\n"),
+        (
+            "rome.csv",
+            "code_rome,libelle_rome,code_metier_bmo,code_fap,secteur\nA1111,A,M1,M1Z,santé\nA11,Court,M1,M1Z,santé\nA1111,Encore,M1,M1Z,santé\n",
+        ),
         ("nsf.csv", "code_nsf,libelle_nsf\n331,Santé\n33,Trop court\n331,Doublon\n"),
-        ("formacode.csv", "formacode,libelle,code_nsf\n11111,A,331\n2222,Court,331\n33333,NSF inconnue,999\n44444,Sans NSF,\n"),
+        (
+            "formacode.csv",
+            "formacode,libelle,code_nsf\n11111,A,331\n2222,Court,331\n33333,NSF inconnue,999\n44444,Sans NSF,\n",
+        ),
         ("rome_formacode.csv", "code_rome,formacode\nA1111,11111\nZ9999,11111\nA1111,55555\nA1111,11111\n"),
     ];
     let path = write_pipeline(dir.path(), &files, "[thresholds]\nmax_reject_ratio = 0.8");
-    let report = skillgap_run::run(RunRequest { pipeline: load(&path), as_of: Some("2026-07-01".to_owned()), semester: None, output: None }).await.unwrap();
+    let report = skillgap_run::run(RunRequest {
+        pipeline: load(&path),
+        as_of: Some("2026-07-01".to_owned()),
+        semester: None,
+        output: None,
+    })
+    .await
+    .unwrap();
     let session = skillgap_run::QuerySession::open(&report.output_dir, None).await.unwrap();
     let rejects = session.query("SELECT input || ' ' || location || ' ' || reason AS r FROM silver.rejects WHERE input <> 'offers' ORDER BY 1").await.unwrap();
-    let lines: Vec<String> =
-        rejects.iter().flat_map(|b| arrow::array::AsArray::as_string::<i32>(b.column(0)).iter().flatten().map(str::to_owned).collect::<Vec<_>>()).collect();
+    let lines: Vec<String> = rejects
+        .iter()
+        .flat_map(|b| {
+            arrow::array::AsArray::as_string::<i32>(b.column(0)).iter().flatten().map(str::to_owned).collect::<Vec<_>>()
+        })
+        .collect();
     assert_eq!(
         lines,
         [

@@ -50,8 +50,14 @@ async fn sessions_follow_the_lheo_rules() {
     let dir = tempfile::tempdir().unwrap();
     let files = [
         ("communes.csv", "code_commune,libelle_commune,code_bassin,code_postal\n11001,Un,0001,11100\n"),
-        ("offers/a.ndjson", "{\"id\":\"o\",\"dateCreation\":\"2026-03-01T10:00:00Z\",\"lieuTravail\":{\"commune\":\"11001\"},\"romeCode\":\"A1111\"}\n"),
-        ("jobseekers.csv", "periode,code_territoire,type_territoire,code_rome,de_a,de_abc,sorties_abc_12m,entrees_a_12m\n"),
+        (
+            "offers/a.ndjson",
+            "{\"id\":\"o\",\"dateCreation\":\"2026-03-01T10:00:00Z\",\"lieuTravail\":{\"commune\":\"11001\"},\"romeCode\":\"A1111\"}\n",
+        ),
+        (
+            "jobseekers.csv",
+            "periode,code_territoire,type_territoire,code_rome,de_a,de_abc,sorties_abc_12m,entrees_a_12m\n",
+        ),
         ("bmo.csv", "annee;code_metier_bmo;nom_metier_bmo;REG;Dept;BE26;NOMBE26;met;xmet;smet\n"),
         ("rome.csv", "code_rome,libelle_rome,code_metier_bmo,code_fap,secteur\nA1111,A,M1,M1Z,santé\n"),
         ("nsf.csv", "code_nsf,libelle_nsf\n331,Santé\n999,Autre\n"),
@@ -62,7 +68,14 @@ async fn sessions_follow_the_lheo_rules() {
     ];
     let extra = "[thresholds]\nmax_reject_ratio = 0.9\n[inputs.lheo]\npaths = [\"lheo\"]\n[inputs.session_outcomes]\npath = \"outcomes.csv\"\n";
     let path = write_pipeline(dir.path(), &files, extra);
-    let report = skillgap_run::run(RunRequest { pipeline: load(&path), as_of: Some("2026-07-01".to_owned()), semester: None, output: None }).await.unwrap();
+    let report = skillgap_run::run(RunRequest {
+        pipeline: load(&path),
+        as_of: Some("2026-07-01".to_owned()),
+        semester: None,
+        output: None,
+    })
+    .await
+    .unwrap();
     let session = skillgap_run::QuerySession::open(&report.output_dir, None).await.unwrap();
     let batches = session.query("SELECT session_id, CAST(date_debut AS VARCHAR) AS debut, CAST(date_fin AS VARCHAR) AS fin, places, code_nsf, array_to_string(formacodes, ',') AS codes, code_bassin, geo_method, entrees, sortants, en_emploi_6m, intitule_formation, organisme_nom FROM silver.sessions ORDER BY session_id").await.unwrap();
     let batch: RecordBatch = arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap();
@@ -71,12 +84,18 @@ async fn sessions_follow_the_lheo_rules() {
     // S1: 00 day → 1 Jan to 28 Feb; its own 12 places win over the action's 8 + 2 funded;
     // the unknown Formacode 99999 is ignored; the latest outcome row (2026-06-01) wins.
     let r = row(0);
-    assert_eq!((r.text("session_id").as_deref(), r.text("debut").as_deref(), r.text("fin").as_deref()), (Some("S1"), Some("2026-01-01"), Some("2026-02-28")));
+    assert_eq!(
+        (r.text("session_id").as_deref(), r.text("debut").as_deref(), r.text("fin").as_deref()),
+        (Some("S1"), Some("2026-01-01"), Some("2026-02-28"))
+    );
     assert_eq!(r.int("places"), Some(12));
     assert_eq!((r.text("codes").as_deref(), r.text("code_nsf").as_deref()), (Some("11111"), Some("331")));
     assert_eq!((r.text("code_bassin").as_deref(), r.text("geo_method").as_deref()), (Some("0001"), Some("commune")));
     assert_eq!((r.int("entrees"), r.int("sortants"), r.int("en_emploi_6m")), (Some(10), Some(9), Some(5)));
-    assert_eq!((r.text("intitule_formation").as_deref(), r.text("organisme_nom").as_deref()), (Some("Soins & confort"), Some("Organisme <Un>")));
+    assert_eq!(
+        (r.text("intitule_formation").as_deref(), r.text("organisme_nom").as_deref()),
+        (Some("Soins & confort"), Some("Organisme <Un>"))
+    );
     // S2: no places of its own → the action's funded 8 + 2; its negative outcome is a reject.
     let r = row(1);
     assert_eq!((r.text("debut").as_deref(), r.int("places"), r.int("entrees")), (Some("2026-03-01"), Some(10), None));
@@ -88,15 +107,22 @@ async fn sessions_follow_the_lheo_rules() {
     );
     // S6: a Formacode without NSF → NSF_INCONNUE; no place → HORS_BASSIN; employed > leavers rejected.
     let r = row(3);
-    assert_eq!((r.text("code_nsf").as_deref(), r.text("code_bassin").as_deref(), r.int("entrees")), (Some("NSF_INCONNUE"), Some("HORS_BASSIN"), None));
+    assert_eq!(
+        (r.text("code_nsf").as_deref(), r.text("code_bassin").as_deref(), r.int("entrees")),
+        (Some("NSF_INCONNUE"), Some("HORS_BASSIN"), None)
+    );
     let rejects = session
         .query(
             "SELECT input || ' ' || reason || ' ' || COALESCE(raw_value, '') AS r FROM silver.rejects WHERE input IN ('lheo', 'session_outcomes') ORDER BY 1",
         )
         .await
         .unwrap();
-    let lines: Vec<String> =
-        rejects.iter().flat_map(|b| arrow::array::AsArray::as_string::<i32>(b.column(0)).iter().flatten().map(str::to_owned).collect::<Vec<_>>()).collect();
+    let lines: Vec<String> = rejects
+        .iter()
+        .flat_map(|b| {
+            arrow::array::AsArray::as_string::<i32>(b.column(0)).iter().flatten().map(str::to_owned).collect::<Vec<_>>()
+        })
+        .collect();
     assert_eq!(
         lines,
         [
@@ -118,8 +144,11 @@ async fn sessions_follow_the_lheo_rules() {
 #[tokio::test]
 async fn nested_input_directories_lose_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let offer =
-        |id: &str| format!("{{\"id\":\"{id}\",\"dateCreation\":\"2026-03-01T10:00:00Z\",\"lieuTravail\":{{\"commune\":\"11001\"}},\"romeCode\":\"A1111\"}}\n");
+    let offer = |id: &str| {
+        format!(
+            "{{\"id\":\"{id}\",\"dateCreation\":\"2026-03-01T10:00:00Z\",\"lieuTravail\":{{\"commune\":\"11001\"}},\"romeCode\":\"A1111\"}}\n"
+        )
+    };
     // One session a file, two files: the case that once never completed (a hash join
     // with an empty build side in one partition and dynamic filters on, see
     // `models::context`).
@@ -135,7 +164,10 @@ async fn nested_input_directories_lose_nothing() {
         ("offers/a.ndjson", o1.as_str()),
         ("offers/api/2026-11-01/59/page_0000.ndjson", o2.as_str()),
         ("offers/api/2026-11-02/page_0000.json.gz.not-yet", ""),
-        ("jobseekers.csv", "periode,code_territoire,type_territoire,code_rome,de_a,de_abc,sorties_abc_12m,entrees_a_12m\n"),
+        (
+            "jobseekers.csv",
+            "periode,code_territoire,type_territoire,code_rome,de_a,de_abc,sorties_abc_12m,entrees_a_12m\n",
+        ),
         ("bmo.csv", "annee;code_metier_bmo;nom_metier_bmo;REG;Dept;BE26;NOMBE26;met;xmet;smet\n"),
         ("rome.csv", "code_rome,libelle_rome,code_metier_bmo,code_fap,secteur\nA1111,A,M1,M1Z,santé\n"),
         ("nsf.csv", "code_nsf,libelle_nsf\n331,Santé\n"),
@@ -150,7 +182,8 @@ async fn nested_input_directories_lose_nothing() {
     let outside = tempfile::tempdir().unwrap();
     std::fs::write(outside.path().join("page.json"), &o3).unwrap();
     std::os::unix::fs::symlink(outside.path().join("page.json"), data.join("offers/api/linked.json")).unwrap();
-    let request = || RunRequest { pipeline: load(&path), as_of: Some("2026-07-01".to_owned()), semester: None, output: None };
+    let request =
+        || RunRequest { pipeline: load(&path), as_of: Some("2026-07-01".to_owned()), semester: None, output: None };
 
     // A file of another type below an input directory is an error naming it, not skipped.
     let error = skillgap_run::run(request()).await.unwrap_err().to_string();
@@ -163,9 +196,21 @@ async fn nested_input_directories_lose_nothing() {
         .expect("the run did not complete within two minutes")
         .unwrap();
     let listed = |name: &str| -> Vec<String> {
-        report.manifest.inputs.iter().find(|input| input.name == name).unwrap().files.iter().map(|file| file.location.clone()).collect()
+        report
+            .manifest
+            .inputs
+            .iter()
+            .find(|input| input.name == name)
+            .unwrap()
+            .files
+            .iter()
+            .map(|file| file.location.clone())
+            .collect()
     };
-    assert_eq!(listed("offers"), ["data:offers/a.ndjson", "data:offers/api/2026-11-01/59/page_0000.ndjson", "data:offers/api/linked.json"]);
+    assert_eq!(
+        listed("offers"),
+        ["data:offers/a.ndjson", "data:offers/api/2026-11-01/59/page_0000.ndjson", "data:offers/api/linked.json"]
+    );
     assert_eq!(listed("lheo"), ["data:lheo/59/catalogue.xml", "data:lheo/62/sub/catalogue.xml"]);
     let session = skillgap_run::QuerySession::open(&report.output_dir, None).await.unwrap();
     let ids = |sql: &'static str| {
@@ -174,7 +219,13 @@ async fn nested_input_directories_lose_nothing() {
             let batches = session.query(sql).await.unwrap();
             batches
                 .iter()
-                .flat_map(|b| arrow::array::AsArray::as_string::<i32>(b.column(0)).iter().flatten().map(str::to_owned).collect::<Vec<_>>())
+                .flat_map(|b| {
+                    arrow::array::AsArray::as_string::<i32>(b.column(0))
+                        .iter()
+                        .flatten()
+                        .map(str::to_owned)
+                        .collect::<Vec<_>>()
+                })
                 .collect::<Vec<_>>()
         }
     };

@@ -16,14 +16,22 @@ fn repository() -> PathBuf {
 
 async fn demo(out: &Path) -> (PathBuf, QuerySession) {
     let pipeline = skillgap_config::Pipeline::load(&repository().join("pipelines/demo.toml")).unwrap();
-    let report = skillgap_run::run(RunRequest { pipeline, as_of: None, semester: None, output: Some(out.to_path_buf()) }).await.unwrap();
+    let report =
+        skillgap_run::run(RunRequest { pipeline, as_of: None, semester: None, output: Some(out.to_path_buf()) })
+            .await
+            .unwrap();
     let session = QuerySession::open(out, None).await.unwrap();
     (report.run_dir, session)
 }
 
 /// (number or None, secret) of a public table's column for a bassin.
 async fn public_value(session: &QuerySession, table: &str, column: &str, bassin: &str) -> (Option<f64>, String) {
-    let batches = session.query(&format!("SELECT CAST({column} AS DOUBLE) AS v, secret FROM public.{table} WHERE code_bassin = '{bassin}'")).await.unwrap();
+    let batches = session
+        .query(&format!(
+            "SELECT CAST({column} AS DOUBLE) AS v, secret FROM public.{table} WHERE code_bassin = '{bassin}'"
+        ))
+        .await
+        .unwrap();
     let batch = &batches[0];
     let values = batch.column(0).as_any().downcast_ref::<arrow::array::Float64Array>().unwrap();
     let secret = batch.column(1).as_any().downcast_ref::<arrow::array::StringArray>().unwrap();
@@ -31,7 +39,8 @@ async fn public_value(session: &QuerySession, table: &str, column: &str, bassin:
 }
 
 fn chromium() -> PathBuf {
-    skillgap_reports::chromium().expect("headless Chromium is required by this test (`make test` installs Debian's chromium)")
+    skillgap_reports::chromium()
+        .expect("headless Chromium is required by this test (`make test` installs Debian's chromium)")
 }
 
 /// Runs headless Chromium on a file with extra flags; returns (stdout, stderr).
@@ -54,7 +63,19 @@ async fn the_xlsx_cells_equal_the_public_tables() {
     let (run_dir, session) = demo(out.path()).await;
     let mut workbook: Xlsx<_> = open_workbook(run_dir.join("sheets/fiche-0701.xlsx")).unwrap();
     let names = workbook.sheet_names();
-    assert_eq!(names, ["Chiffres clés", "Métiers", "Compétences", "Spécialités", "Sorties à venir", "Évolution", "Horizon 2030", "Méthode"]);
+    assert_eq!(
+        names,
+        [
+            "Chiffres clés",
+            "Métiers",
+            "Compétences",
+            "Spécialités",
+            "Sorties à venir",
+            "Évolution",
+            "Horizon 2030",
+            "Méthode"
+        ]
+    );
     let figures = workbook.worksheet_range("Chiffres clés").unwrap();
     let columns = [
         "offres",
@@ -75,16 +96,25 @@ async fn the_xlsx_cells_equal_the_public_tables() {
         let (expected, secret) = public_value(&session, "bassin_summary", column, "0701").await;
         let cell = figures.get((index + 1, 1)).unwrap();
         match (cell, expected) {
-            (Data::Float(value), Some(expected)) => assert!((value - expected).abs() < 1e-9, "{column}: {value} ≠ {expected}"),
-            (Data::String(marker), None) => assert!(marker == "n.s." || marker == "—" || secret.contains(column), "{column}: {marker}"),
-            (Data::String(marker), Some(_)) => assert!(secret.contains(column) && marker == "s", "{column}: {marker} {secret}"),
+            (Data::Float(value), Some(expected)) => {
+                assert!((value - expected).abs() < 1e-9, "{column}: {value} ≠ {expected}")
+            }
+            (Data::String(marker), None) => {
+                assert!(marker == "n.s." || marker == "—" || secret.contains(column), "{column}: {marker}")
+            }
+            (Data::String(marker), Some(_)) => {
+                assert!(secret.contains(column) && marker == "s", "{column}: {marker} {secret}")
+            }
             other => panic!("{column}: {other:?}"),
         }
     }
     // The métiers, in priority order, with their gap.
     let metiers = workbook.worksheet_range("Métiers").unwrap();
     let batches = session.query("SELECT ecart, capacite_12m FROM public.competence_gap WHERE code_bassin = '0701' ORDER BY priorite LIMIT 10").await.unwrap();
-    let ecarts: Vec<f64> = batches.iter().flat_map(|b| b.column(0).as_any().downcast_ref::<arrow::array::Float64Array>().unwrap().values().to_vec()).collect();
+    let ecarts: Vec<f64> = batches
+        .iter()
+        .flat_map(|b| b.column(0).as_any().downcast_ref::<arrow::array::Float64Array>().unwrap().values().to_vec())
+        .collect();
     for (row, expected) in ecarts.iter().enumerate() {
         assert_eq!(metiers.get((row + 1, 9)), Some(&Data::Float(*expected)), "row {row}");
     }
@@ -109,7 +139,10 @@ async fn the_html_sheets_open_in_chromium_with_the_published_figures() {
     }
     let (offers, _) = public_value(&session, "bassin_summary", "offres", "0701").await;
     let (fill, _) = public_value(&session, "bassin_summary", "taux_remplissage", "0701").await;
-    for (label, shown) in [("Offres d'emploi déposées (12 mois)", integer(offers.unwrap())), ("Taux de remplissage des formations", percent(fill.unwrap()))] {
+    for (label, shown) in [
+        ("Offres d'emploi déposées (12 mois)", integer(offers.unwrap())),
+        ("Taux de remplissage des formations", percent(fill.unwrap())),
+    ] {
         let start = dom.find(label).unwrap_or_else(|| panic!("{label} not in the DOM"));
         let row_end = start + dom[start..].find("</tr>").unwrap();
         assert!(dom[start..row_end].contains(&shown), "{label}: {shown} not in {}", &dom[start..row_end]);
@@ -132,7 +165,11 @@ async fn the_html_sheets_open_in_chromium_with_the_published_figures() {
     };
     let report = skillgap_run::sheets(command).await.unwrap();
     assert_eq!(report.sheets, 5);
-    for entry in std::fs::read_dir(&pdfs).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "pdf")) {
+    for entry in std::fs::read_dir(&pdfs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pdf"))
+    {
         let bytes = std::fs::read(&entry).unwrap();
         let text = String::from_utf8_lossy(&bytes);
         let pages = text.matches("/Type /Page").count() - text.matches("/Type /Pages").count();
@@ -150,7 +187,11 @@ async fn no_person_count_from_one_to_four_is_shown_and_totals_do_not_reveal_one(
     let out = tempfile::tempdir().unwrap();
     let (run_dir, session) = demo(out.path()).await;
     let mut shown_small = Vec::new();
-    for entry in std::fs::read_dir(run_dir.join("sheets")).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "xlsx")) {
+    for entry in std::fs::read_dir(run_dir.join("sheets"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "xlsx"))
+    {
         let mut workbook: Xlsx<_> = open_workbook(&entry).unwrap();
         let figures = workbook.worksheet_range("Chiffres clés").unwrap();
         // Person counts: jobseekers (row 3) and expected leavers (row 11).
@@ -174,7 +215,10 @@ async fn no_person_count_from_one_to_four_is_shown_and_totals_do_not_reveal_one(
     }
     assert!(shown_small.is_empty(), "{shown_small:?}");
     // A regional total is never shown when one of its bassins' values is suppressed.
-    let suppressed = session.query("SELECT COUNT(*) FROM public.bassin_summary WHERE secret LIKE '%sortants_prevus_6m%'").await.unwrap();
+    let suppressed = session
+        .query("SELECT COUNT(*) FROM public.bassin_summary WHERE secret LIKE '%sortants_prevus_6m%'")
+        .await
+        .unwrap();
     let suppressed = suppressed[0].column(0).as_any().downcast_ref::<arrow::array::Int64Array>().unwrap().value(0);
     let mut workbook: Xlsx<_> = open_workbook(run_dir.join("sheets/fiche-0701.xlsx")).unwrap();
     let regional = workbook.worksheet_range("Chiffres clés").unwrap().get((11, 2)).cloned();
@@ -197,7 +241,10 @@ async fn hostile_texts_from_the_inputs_show_as_text_and_never_run() {
         title = image.replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;"),
         org = script.replace('<', "&lt;").replace('>', "&gt;"),
     );
-    let rome = format!("code_rome,libelle_rome,code_metier_bmo,code_fap,secteur\nA1111,\"Métier {}\",M1,F1,santé\n", image.replace('"', "\"\""));
+    let rome = format!(
+        "code_rome,libelle_rome,code_metier_bmo,code_fap,secteur\nA1111,\"Métier {}\",M1,F1,santé\n",
+        image.replace('"', "\"\"")
+    );
     let offers = format!(
         "{{\"id\":\"o1\",\"intitule\":\"{}\",\"dateCreation\":\"2026-03-01T10:00:00Z\",\"lieuTravail\":{{\"commune\":\"11001\"}},\"romeCode\":\"A1111\",\"typeContrat\":\"CDI\",\"competences\":[{{\"code\":\"1\",\"libelle\":\"{}\"}}]}}\n",
         script, script
@@ -219,9 +266,14 @@ async fn hostile_texts_from_the_inputs_show_as_text_and_never_run() {
     ];
     let borrowed: Vec<(&str, &str)> = files.iter().map(|(n, c)| (*n, c.as_str())).collect();
     let path = crate::support::write_pipeline(dir.path(), &borrowed, "[inputs.lheo]\npaths = [\"lheo\"]\n");
-    let report = skillgap_run::run(RunRequest { pipeline: crate::support::load(&path), as_of: Some("2026-07-01".to_owned()), semester: None, output: None })
-        .await
-        .unwrap();
+    let report = skillgap_run::run(RunRequest {
+        pipeline: crate::support::load(&path),
+        as_of: Some("2026-07-01".to_owned()),
+        semester: None,
+        output: None,
+    })
+    .await
+    .unwrap();
     let sheet = report.run_dir.join("sheets/fiche-0001.html");
     let source = std::fs::read_to_string(&sheet).unwrap();
     assert!(source.contains("Organisme &lt;script&gt;alert(1)&lt;/script&gt;"), "the organisme is escaped");

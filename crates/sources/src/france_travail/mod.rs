@@ -42,7 +42,11 @@ pub struct Credentials {
 
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.debug_struct("Credentials").field("client_id", &self.client_id).field("client_secret", &"<redacted>").finish()
+        formatter
+            .debug_struct("Credentials")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .finish()
     }
 }
 
@@ -91,8 +95,12 @@ impl FetchError {
     pub fn redacted(self, redactor: &Redactor) -> Self {
         match self {
             Self::Token { status, message } => Self::Token { status, message: redactor.redact(&message) },
-            Self::Refused { query, status, message } => Self::Refused { query: redactor.redact(&query), status, message: redactor.redact(&message) },
-            Self::Exhausted { retries, budget, last } => Self::Exhausted { retries, budget, last: redactor.redact(&last) },
+            Self::Refused { query, status, message } => {
+                Self::Refused { query: redactor.redact(&query), status, message: redactor.redact(&message) }
+            }
+            Self::Exhausted { retries, budget, last } => {
+                Self::Exhausted { retries, budget, last: redactor.redact(&last) }
+            }
             Self::Incomplete(message) => Self::Incomplete(redactor.redact(&message)),
             Self::Sink(message) => Self::Sink(redactor.redact(&message)),
         }

@@ -89,7 +89,10 @@ mod tests {
             let message = format!("invalid_request: grant_type=client_credentials&client_secret={leaked}&scope=api");
             let redacted = redactor.redact(&message);
             assert!(redacted.contains(REDACTED) && !redacted.contains(&leaked), "{leaked} → {redacted}");
-            assert!(redacted.starts_with("invalid_request: grant_type=client_credentials&client_secret="), "{redacted}");
+            assert!(
+                redacted.starts_with("invalid_request: grant_type=client_credentials&client_secret="),
+                "{redacted}"
+            );
         }
         assert_eq!(redactor.redact("nothing secret here"), "nothing secret here");
     }

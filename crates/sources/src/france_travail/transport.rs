@@ -85,12 +85,28 @@ pub struct Transport<'a> {
 impl<'a> Transport<'a> {
     /// A transport for one fetch.
     pub fn new(settings: &'a Connection, credentials: &'a Credentials) -> Self {
-        let agent: ureq::Agent =
-            ureq::Agent::config_builder().timeout_global(Some(settings.timeout)).http_status_as_error(false).max_redirects(0).build().into();
-        let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64) | 1;
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(settings.timeout))
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .build()
+            .into();
+        let seed =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64) | 1;
         let mut redactor = Redactor::default();
         redactor.add(&credentials.client_secret, Some(&credentials.client_id));
-        Self { agent, settings, credentials, token: None, next_request: Instant::now(), jitter: seed, requests: 0, retries: 0, redactor, no_data_marker: None }
+        Self {
+            agent,
+            settings,
+            credentials,
+            token: None,
+            next_request: Instant::now(),
+            jitter: seed,
+            requests: 0,
+            retries: 0,
+            redactor,
+            no_data_marker: None,
+        }
     }
 
     /// A factor in [0.5, 1.5).
@@ -111,10 +127,19 @@ impl<'a> Transport<'a> {
     }
 
     /// Spends one retry (or fails when the budget is spent), then waits.
-    fn wait_before_retry(&mut self, attempt: u32, problem: String, retry_after: Option<Duration>) -> Result<(), FetchError> {
+    fn wait_before_retry(
+        &mut self,
+        attempt: u32,
+        problem: String,
+        retry_after: Option<Duration>,
+    ) -> Result<(), FetchError> {
         let problem = self.redactor.redact(&problem);
         if self.retries >= self.settings.retry_budget {
-            return Err(FetchError::Exhausted { retries: self.retries, budget: self.settings.retry_budget, last: problem });
+            return Err(FetchError::Exhausted {
+                retries: self.retries,
+                budget: self.settings.retry_budget,
+                last: problem,
+            });
         }
         self.retries += 1;
         let backoff = self.settings.backoff.mul_f64(2f64.powi(attempt.min(16) as i32)).mul_f64(self.jitter());
@@ -144,13 +169,18 @@ impl<'a> Transport<'a> {
                     match (status, body) {
                         (200, Ok(body)) => {
                             let value: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-                            match (value.get("access_token").and_then(Value::as_str), value.get("expires_in").and_then(Value::as_u64)) {
+                            match (
+                                value.get("access_token").and_then(Value::as_str),
+                                value.get("expires_in").and_then(Value::as_u64),
+                            ) {
                                 (Some(token), expires_in) => {
                                     self.redactor.add(token, None);
                                     self.token = Some(Token::new(token.to_owned(), expires_in.unwrap_or(1499)));
                                     return Ok(token.to_owned());
                                 }
-                                (None, _) => Attempt::Retry("the token endpoint answered without access_token".to_owned(), None),
+                                (None, _) => {
+                                    Attempt::Retry("the token endpoint answered without access_token".to_owned(), None)
+                                }
                             }
                         }
                         (429 | 500..=599, _) => Attempt::Retry(format!("token endpoint: HTTP {status}"), None),
@@ -172,7 +202,8 @@ impl<'a> Transport<'a> {
         let authorization = format!("Bearer {token}");
         match request {
             Request::Get { url, query } => {
-                let mut call = self.agent.get(url).header("Authorization", &authorization).header("Accept", "application/json");
+                let mut call =
+                    self.agent.get(url).header("Authorization", &authorization).header("Accept", "application/json");
                 for (key, value) in query {
                     call = call.query(key, value);
                 }
@@ -200,23 +231,35 @@ impl<'a> Transport<'a> {
             let outcome = match self.send(request, &token) {
                 Ok(mut response) => {
                     let status = response.status().as_u16();
-                    let retry_after =
-                        response.headers().get("Retry-After").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs);
-                    let content_range = response.headers().get("Content-Range").and_then(|v| v.to_str().ok()).map(str::to_owned);
+                    let retry_after = response
+                        .headers()
+                        .get("Retry-After")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.trim().parse::<u64>().ok())
+                        .map(Duration::from_secs);
+                    let content_range =
+                        response.headers().get("Content-Range").and_then(|v| v.to_str().ok()).map(str::to_owned);
                     let body = response.body_mut().with_config().limit(BODY_LIMIT).read_to_string();
                     match (status, body) {
                         (200 | 206, Ok(body)) => match serde_json::from_str::<Value>(&body) {
                             Ok(json) => return Ok(Answer { status, content_range, body, json }),
-                            Err(error) => Attempt::Retry(format!("HTTP {status} with an unreadable body ({error})"), None),
+                            Err(error) => {
+                                Attempt::Retry(format!("HTTP {status} with an unreadable body ({error})"), None)
+                            }
                         },
-                        (204, _) => return Ok(Answer { status, content_range, body: String::new(), json: Value::Null }),
+                        (204, _) => {
+                            return Ok(Answer { status, content_range, body: String::new(), json: Value::Null });
+                        }
                         (401, _) if !refreshed => {
                             // The token expired or was revoked: one fresh token, at once.
                             refreshed = true;
                             self.token = None;
                             continue;
                         }
-                        (401, _) => Attempt::Fail(FetchError::Token { status, message: "the API refused a freshly issued token".to_owned() }),
+                        (401, _) => Attempt::Fail(FetchError::Token {
+                            status,
+                            message: "the API refused a freshly issued token".to_owned(),
+                        }),
                         (403, _) => Attempt::Fail(FetchError::Token {
                             status,
                             message: format!(
@@ -239,13 +282,15 @@ impl<'a> Transport<'a> {
                         }
                     }
                 }
-                Err(error @ (ureq::Error::BadUri(_) | ureq::Error::RequireHttpsOnly(_) | ureq::Error::InvalidProxyUrl)) => {
-                    Attempt::Fail(FetchError::Refused { query: shown.clone(), status: 0, message: error.to_string() })
-                }
+                Err(
+                    error @ (ureq::Error::BadUri(_) | ureq::Error::RequireHttpsOnly(_) | ureq::Error::InvalidProxyUrl),
+                ) => Attempt::Fail(FetchError::Refused { query: shown.clone(), status: 0, message: error.to_string() }),
                 Err(error) => Attempt::Retry(error.to_string(), None),
             };
             match outcome {
-                Attempt::Retry(problem, after) => self.wait_before_retry(attempt, format!("{shown}: {problem}"), after)?,
+                Attempt::Retry(problem, after) => {
+                    self.wait_before_retry(attempt, format!("{shown}: {problem}"), after)?
+                }
                 Attempt::Fail(error) => return Err(error.redacted(&self.redactor)),
             }
             attempt += 1;

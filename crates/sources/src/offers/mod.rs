@@ -10,7 +10,9 @@ use std::io::{BufRead, Read};
 use std::path::Path;
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, BooleanBuilder, Float64Builder, Int64Builder, ListBuilder, RecordBatch, StringBuilder, StructBuilder};
+use arrow::array::{
+    ArrayRef, BooleanBuilder, Float64Builder, Int64Builder, ListBuilder, RecordBatch, StringBuilder, StructBuilder,
+};
 use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef};
 use serde_json::Value;
 
@@ -29,7 +31,11 @@ pub const MAX_LINE_BYTES: usize = 16 << 20;
 pub const DOCUMENT_PROBE_BYTES: usize = 64 << 20;
 
 fn competence_fields() -> Fields {
-    Fields::from(vec![Field::new("code", DataType::Utf8, true), Field::new("libelle", DataType::Utf8, true), Field::new("exigence", DataType::Utf8, true)])
+    Fields::from(vec![
+        Field::new("code", DataType::Utf8, true),
+        Field::new("libelle", DataType::Utf8, true),
+        Field::new("exigence", DataType::Utf8, true),
+    ])
 }
 
 fn formation_fields() -> Fields {
@@ -109,8 +115,16 @@ pub fn offers_schema() -> SchemaRef {
         Field::new("lieu_longitude", DataType::Float64, true),
         Field::new("nombre_postes", DataType::Int64, true),
         Field::new("alternance", DataType::Boolean, true),
-        Field::new("competences", DataType::List(Arc::new(Field::new("item", DataType::Struct(competence_fields()), true))), true),
-        Field::new("formations", DataType::List(Arc::new(Field::new("item", DataType::Struct(formation_fields()), true))), true),
+        Field::new(
+            "competences",
+            DataType::List(Arc::new(Field::new("item", DataType::Struct(competence_fields()), true))),
+            true,
+        ),
+        Field::new(
+            "formations",
+            DataType::List(Arc::new(Field::new("item", DataType::Struct(formation_fields()), true))),
+            true,
+        ),
         Field::new("raw", DataType::Utf8, false),
         Field::new("source_file", DataType::Utf8, false),
         Field::new("source_location", DataType::Utf8, false),
@@ -182,7 +196,13 @@ impl OfferReader {
     ///
     /// A file that fits in [`DOCUMENT_PROBE_BYTES`] and parses as one JSON document is an
     /// API page, an array or a single offer; anything else is read as NDJSON, streaming.
-    pub fn read_file(&mut self, path: &Path, display_path: &str, rejects: &mut RejectsBuilder, sink: &mut dyn FnMut(RecordBatch) -> Result<()>) -> Result<()> {
+    pub fn read_file(
+        &mut self,
+        path: &Path,
+        display_path: &str,
+        rejects: &mut RejectsBuilder,
+        sink: &mut dyn FnMut(RecordBatch) -> Result<()>,
+    ) -> Result<()> {
         let reader = open_decompressed(path)?;
         let mut head = Vec::new();
         let mut limited = reader.take(DOCUMENT_PROBE_BYTES as u64 + 1);
@@ -194,7 +214,8 @@ impl OfferReader {
             self.bytes += head.len() as u64;
             return self.read_value(document, path, display_path, "", rejects, sink);
         }
-        let chained: Box<dyn BufRead + Send> = Box::new(std::io::BufReader::new(std::io::Cursor::new(head).chain(reader)));
+        let chained: Box<dyn BufRead + Send> =
+            Box::new(std::io::BufReader::new(std::io::Cursor::new(head).chain(reader)));
         self.read_lines(chained, path, display_path, rejects, sink)
     }
 
@@ -217,13 +238,25 @@ impl OfferReader {
             Value::Object(mut object) if object.contains_key("resultats") => match object.remove("resultats") {
                 Some(Value::Array(items)) => {
                     for (index, item) in items.into_iter().enumerate() {
-                        self.push_text(&item.to_string(), display_path, &format!("{prefix}resultats[{index}]"), rejects, sink)?;
+                        self.push_text(
+                            &item.to_string(),
+                            display_path,
+                            &format!("{prefix}resultats[{index}]"),
+                            rejects,
+                            sink,
+                        )?;
                     }
                     Ok(())
                 }
                 _ => Err(Error::Json { path: path.to_path_buf(), message: "`resultats` is not an array".to_owned() }),
             },
-            other => self.push_text(&other.to_string(), display_path, if prefix.is_empty() { "document" } else { prefix }, rejects, sink),
+            other => self.push_text(
+                &other.to_string(),
+                display_path,
+                if prefix.is_empty() { "document" } else { prefix },
+                rejects,
+                sink,
+            ),
         }
     }
 
@@ -241,7 +274,8 @@ impl OfferReader {
         loop {
             line.clear();
             number += 1;
-            let (read, complete) = read_capped_line(&mut reader, &mut line, MAX_LINE_BYTES).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+            let (read, complete) = read_capped_line(&mut reader, &mut line, MAX_LINE_BYTES)
+                .map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
             if read == 0 {
                 break;
             }
@@ -280,11 +314,25 @@ impl OfferReader {
                 }
                 Ok(_) => {
                     self.records += 1;
-                    rejects.push(INPUT, display_path, &location, "bad_json", "not a JSON object", Some(&String::from_utf8_lossy(trimmed)));
+                    rejects.push(
+                        INPUT,
+                        display_path,
+                        &location,
+                        "bad_json",
+                        "not a JSON object",
+                        Some(&String::from_utf8_lossy(trimmed)),
+                    );
                 }
                 Err(error) => {
                     self.records += 1;
-                    rejects.push(INPUT, display_path, &location, "bad_json", &error.to_string(), Some(&String::from_utf8_lossy(trimmed)));
+                    rejects.push(
+                        INPUT,
+                        display_path,
+                        &location,
+                        "bad_json",
+                        &error.to_string(),
+                        Some(&String::from_utf8_lossy(trimmed)),
+                    );
                 }
             }
         }
@@ -363,7 +411,8 @@ impl OfferReader {
         columns.push(Arc::new(self.source_location.finish()));
         columns.push(Arc::new(self.record_order.finish()));
         self.rows = 0;
-        RecordBatch::try_new(self.schema.clone(), columns).map_err(|source| Error::Arrow { path: display_path.into(), source })
+        RecordBatch::try_new(self.schema.clone(), columns)
+            .map_err(|source| Error::Arrow { path: display_path.into(), source })
     }
 
     /// Sends the last, partial batch.

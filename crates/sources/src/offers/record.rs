@@ -369,8 +369,9 @@ mod tests {
 
     #[test]
     fn a_value_of_an_unexpected_type_reads_as_absent_and_never_fails_the_record() {
-        let record =
-            offer(r#"{"id":7,"alternance":"oui","lieuTravail":"Lille","competences":{"code":"x"},"formations":[1,{"codeFormation":"F"}],"nombrePostes":1.5}"#);
+        let record = offer(
+            r#"{"id":7,"alternance":"oui","lieuTravail":"Lille","competences":{"code":"x"},"formations":[1,{"codeFormation":"F"}],"nombrePostes":1.5}"#,
+        );
         assert_eq!(record.top[0].text().as_deref(), Some("7"));
         assert_eq!(record.top[12].boolean(), None);
         assert_eq!(record.place, None);

@@ -27,7 +27,13 @@ pub struct Slice {
 
 impl std::fmt::Display for Slice {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(formatter, "départements {} created {} – {}", self.departements.join(","), api_instant(self.from), api_instant(self.to))
+        write!(
+            formatter,
+            "départements {} created {} – {}",
+            self.departements.join(","),
+            api_instant(self.from),
+            api_instant(self.to)
+        )
     }
 }
 
@@ -40,7 +46,9 @@ impl Slice {
     /// the two halves of its window (none when it is one second long).
     pub fn split(&self) -> Option<Vec<Slice>> {
         if self.departements.len() > 1 {
-            return Some(self.departements.iter().map(|d| Slice { departements: vec![d.clone()], ..self.clone() }).collect());
+            return Some(
+                self.departements.iter().map(|d| Slice { departements: vec![d.clone()], ..self.clone() }).collect(),
+            );
         }
         let seconds = (self.to - self.from).num_seconds();
         if seconds < 1 {
@@ -117,8 +125,8 @@ impl Walk<'_, '_> {
             ids.push(id.to_owned());
             if self.seen.insert(id.to_owned()) {
                 self.report.offers += 1;
-                let updated =
-                    parse_instant(offer.get("dateActualisation").and_then(Value::as_str)).or(parse_instant(offer.get("dateCreation").and_then(Value::as_str)));
+                let updated = parse_instant(offer.get("dateActualisation").and_then(Value::as_str))
+                    .or(parse_instant(offer.get("dateCreation").and_then(Value::as_str)));
                 if self.updated_after.is_none_or(|after| updated.is_some_and(|u| u > after)) {
                     self.report.offers_kept += 1;
                 }
@@ -140,14 +148,18 @@ impl Walk<'_, '_> {
             return Ok(0);
         }
         if total > self.settings.max_index + 1 {
-            let parts = slice.split().ok_or_else(|| FetchError::Incomplete(format!("{slice}: {total} offers in one second, more than one query can reach")))?;
+            let parts = slice.split().ok_or_else(|| {
+                FetchError::Incomplete(format!("{slice}: {total} offers in one second, more than one query can reach"))
+            })?;
             tracing::debug!(slice = %slice, total, parts = parts.len(), "slice over the range limit: split");
             let mut sum = 0;
             for part in &parts {
                 sum += self.fetch(part)?;
             }
             if sum != total {
-                return Err(FetchError::Incomplete(format!("{slice}: the API announced {total} offers but its parts hold {sum}")));
+                return Err(FetchError::Incomplete(format!(
+                    "{slice}: the API announced {total} offers but its parts hold {sum}"
+                )));
             }
             return Ok(total);
         }
@@ -160,7 +172,10 @@ impl Walk<'_, '_> {
             start += PAGE;
         }
         if received.len() as u64 != total {
-            return Err(FetchError::Incomplete(format!("{slice}: the API announced {total} offers, {} distinct ones arrived", received.len())));
+            return Err(FetchError::Incomplete(format!(
+                "{slice}: the API announced {total} offers, {} distinct ones arrived",
+                received.len()
+            )));
         }
         Ok(total)
     }
@@ -180,7 +195,10 @@ mod tests {
         let parts = region.split().unwrap_or_default();
         assert_eq!(parts.iter().map(|p| p.departements.join(",")).collect::<Vec<_>>(), ["59", "62"]);
         let halves = parts[0].split().unwrap_or_default();
-        assert_eq!((halves[0].from, halves[0].to, halves[1].from, halves[1].to), (from, from + Duration::seconds(4), from + Duration::seconds(5), to));
+        assert_eq!(
+            (halves[0].from, halves[0].to, halves[1].from, halves[1].to),
+            (from, from + Duration::seconds(4), from + Duration::seconds(5), to)
+        );
         let second = Slice { departements: vec!["59".into()], from, to: from };
         assert!(second.split().is_none());
     }
