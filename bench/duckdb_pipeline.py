@@ -6,16 +6,15 @@ Parquet files to the gold tables, checked equal to skillgap's.
 Usage: duckdb_pipeline.py BENCH_BIN PIPELINE.toml RUN_DIR DATA_DIR WORK_DIR — prints one
 JSON object: each step's wall and CPU seconds, the process's peak RSS, the rows compared.
 
-The mart SQL is skillgap's own (`skillgap-bench marts-sql PIPELINE` prints it for the
-pipeline's parameters), translated to DuckDB's dialect by `translate` below; the
-referential staging is translated by hand in `duckdb/referentials.sql`. Keeping one source
-of the formulas means the comparison measures two engines on one query, and the equality
-check catches any divergence of either engine's semantics."""
+The mart SQL is skillgap's own, `crates/models/sql/`, compiled for the pipeline's
+parameters (`skillgap-bench marts-sql PIPELINE` prints the script of `skillgap docs sql`),
+run as it is; the referential staging is translated by hand in `duckdb/referentials.sql`.
+Keeping one source of the formulas means the comparison measures two engines on one query,
+and the equality check catches any divergence of either engine's semantics."""
 
 import json
 import math
 import pathlib
-import re
 import resource
 import subprocess
 import sys
@@ -23,21 +22,9 @@ import time
 
 HERE = pathlib.Path(__file__).resolve().parent
 
-# DataFusion → DuckDB, every difference the marts meet, each a (pattern, replacement).
-TRANSLATIONS = [
-    # A struct's field: DataFusion's get_field(s, 'f') is DuckDB's struct_extract(s, 'f').
-    (re.compile(r"get_field\((\w+), '(\w+)'\)"), r"struct_extract(\1, '\2')"),
-]
-
 # Relative tolerance when comparing floating-point columns: the engines may sum in
 # different orders (the marts' results are rounded for display anyway).
 RELATIVE_TOLERANCE = 1e-9
-
-
-def translate(sql):
-    for pattern, replacement in TRANSLATIONS:
-        sql = pattern.sub(replacement, sql)
-    return sql
 
 
 def marts_sql(bench_bin, pipeline):
@@ -77,13 +64,11 @@ def offers(connection, data_dir, target):
 def build(connection, run_dir, marts):
     """Every gold table in DuckDB from the run's silver Parquet (staging referentials must
     exist)."""
-    connection.execute("CREATE SCHEMA IF NOT EXISTS silver; CREATE SCHEMA IF NOT EXISTS intermediate; CREATE SCHEMA IF NOT EXISTS gold")
+    for schema in ("silver", "intermediate", "gold", "previous"):
+        connection.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     for table in sorted(path.name for path in (run_dir / "silver").iterdir()):
         connection.execute(f"CREATE OR REPLACE VIEW silver.{table} AS SELECT * FROM read_parquet('{run_dir}/silver/{table}/*.parquet')")
-    for name, sql in marts["intermediate"]:
-        connection.execute(f"CREATE OR REPLACE TABLE {name} AS {translate(sql)}")
-    for name, sql in marts["tables"]:
-        connection.execute(f"CREATE OR REPLACE TABLE gold.{name} AS {translate(sql)}")
+    connection.execute(marts["script"])
 
 
 def compare_offers(connection, run_dir, target):
@@ -123,7 +108,7 @@ def compare(connection, run_dir, marts):
     marts' ORDER BY): same columns, same rows, floats within RELATIVE_TOLERANCE. Returns
     {table: rows}; raises AssertionError naming the first difference."""
     rows = {}
-    for name, _ in marts["tables"]:
+    for name in marts["tables"]:
         ours = connection.execute(f"SELECT * FROM read_parquet('{run_dir}/gold/{name}/*.parquet')")
         our_columns = [d[0] for d in ours.description]
         our_rows = ours.fetchall()

@@ -311,7 +311,7 @@ def pipeline_end_to_end():
                     f"{theirs_stage['seconds']:.2f}" if theirs_stage else "—", f"{theirs_stage['cpu_seconds']:.1f}" if theirs_stage else "—", theirs_rss, ratio]
         rows.append(line(f"inputs → bronze → silver (all inputs; DuckDB: offers only) — {offers_read / staged['seconds']:,.0f} offers/s, {megabytes / staged['seconds']:,.1f} MB/s",
                          offers_read, staged, duck_offers, f"{silver['peak_rss_mib']:.0f}"))
-        rows.append(line("silver → gold (the seven marts, same SQL)", sum(theirs["checks"]["gold_rows"].values()), gold, duck_gold))
+        rows.append(line("silver → gold (the marts, same SQL)", sum(theirs["checks"]["gold_rows"].values()), gold, duck_gold))
         for name in ("tests", "public", "sheets"):
             rows.append(line(name, 0, stage(ours, name), None))
         total_ours = {"seconds": ours["process_seconds"], "cpu_seconds": ours["cpu_seconds"]}
@@ -329,8 +329,8 @@ def pipeline_end_to_end():
         "header": ["scale", "stage", "rows", "skillgap wall (s)", "skillgap CPU (s)", "skillgap peak RSS (MiB)", "DuckDB wall (s)", "DuckDB CPU (s)", "DuckDB peak RSS (MiB)", "ratio skillgap/DuckDB"],
         "rows": rows,
         "notes": (f"DuckDB {duckdb.__version__} (2 threads) runs `bench/duckdb/offers.sql` (offers from the same API pages and NDJSON files to a typed, "
-                  "deduplicated table placed by commune and postal code) and the marts' own SQL (`skillgap-bench marts-sql`, translated by "
-                  "`bench/duckdb_pipeline.py`) over skillgap's silver Parquet, in a process of its own. skillgap's first stage does more than DuckDB's: "
+                  "deduplicated table placed by commune and postal code) and the marts' own SQL files (`crates/models/sql/`, compiled for the run's "
+                  "parameters as `skillgap docs sql` prints them) over skillgap's silver Parquet, in a process of its own. skillgap's first stage does more than DuckDB's: "
                   "it also parses the LHEO catalogue, session outcomes, jobseekers, BMO and referentials, geocodes by point-in-polygon, keeps every "
                   "reject with its reason and writes bronze; the tests, public and sheets stages have no DuckDB counterpart. "
                   "Peak RSS is the process's own high-water mark at the end of each stage. " + " ".join(notes)),

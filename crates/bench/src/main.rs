@@ -287,19 +287,16 @@ async fn offers_day(arguments: &[String]) -> anyhow::Result<serde_json::Value> {
     Ok(serde_json::json!({"offers": count, "new": new, "updated": updated}))
 }
 
-/// The SQL of the marts for a pipeline's parameters (no semester): the `intermediate`
-/// views and the gold tables in build order, for the DuckDB translation in `bench/`.
+/// The marts compiled for a pipeline's parameters (no semester): the script of
+/// `skillgap docs sql`, the SQL DuckDB runs in `bench/` over the same silver files.
 fn marts_sql(arguments: &[String]) -> anyhow::Result<serde_json::Value> {
     let [pipeline] = arguments else {
         bail!("usage: skillgap-bench marts-sql PIPELINE.toml");
     };
     let pipeline = skillgap_config::Pipeline::load(std::path::Path::new(pipeline))?;
     let parameters = skillgap_run::run_parameters(&pipeline, None, None)?;
-    let mut tables = Vec::new();
-    for table in skillgap_models::marts::GOLD_TABLES {
-        tables.push(serde_json::json!([table, skillgap_models::marts::sql(table, &parameters, false)?]));
-    }
-    Ok(serde_json::json!({"intermediate": skillgap_models::marts::INTERMEDIATE_VIEWS, "tables": tables}))
+    let tables: Vec<&str> = skillgap_models::marts::gold_tables().collect();
+    Ok(serde_json::json!({"script": skillgap_models::marts::script(&parameters)?, "tables": tables}))
 }
 
 fn real_input(arguments: &[String]) -> anyhow::Result<serde_json::Value> {

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[cfg(feature = "ballista")]
@@ -136,12 +137,8 @@ struct PipelineArgument {
 struct RunArguments {
     #[command(flatten)]
     pipeline: PipelineArgument,
-    /// Reference date D (YYYY-MM-DD); default: the pipeline's `dates.as_of`, else today (Europe/Paris).
-    #[arg(long)]
-    as_of: Option<String>,
-    /// Semester run (`2026-S1` sets D to 2026-07-01, `2026-S2` to 2027-01-01).
-    #[arg(long)]
-    semester: Option<String>,
+    #[command(flatten)]
+    reference: ReferenceArguments,
     /// Output directory, overriding the pipeline's `output.root`.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -149,6 +146,17 @@ struct RunArguments {
     /// in-process Ballista cluster) or a Ballista scheduler `df://HOST:PORT`.
     #[arg(long)]
     engine: Option<Engine>,
+}
+
+/// The reference date D of a run, parsed where it enters.
+#[derive(Args)]
+struct ReferenceArguments {
+    /// Reference date D (YYYY-MM-DD); default: the pipeline's `dates.as_of`, else today (Europe/Paris).
+    #[arg(long)]
+    as_of: Option<NaiveDate>,
+    /// Semester run (`2026-S1` sets D to 2026-07-01, `2026-S2` to 2027-01-01).
+    #[arg(long)]
+    semester: Option<Semester>,
 }
 
 #[derive(Args)]
@@ -299,6 +307,17 @@ enum BmoNomenclatureArgument {
 enum DocsCommand {
     /// Print `docs/tables.md` (generated from `schemas/*.yml`).
     Tables,
+    /// Print the marts' SQL (`crates/models/sql/`) compiled for a run's parameters: every
+    /// model as `CREATE OR REPLACE TABLE … AS …;` in build order — a script DuckDB runs over
+    /// a run's silver and staging tables —, or one gold table's `SELECT`.
+    Sql {
+        #[command(flatten)]
+        pipeline: PipelineArgument,
+        #[command(flatten)]
+        reference: ReferenceArguments,
+        /// Only this gold table, e.g. `competence_gap`.
+        table: Option<String>,
+    },
 }
 
 fn load_pipeline(argument: &PipelineArgument) -> anyhow::Result<Pipeline> {
@@ -308,8 +327,8 @@ fn load_pipeline(argument: &PipelineArgument) -> anyhow::Result<Pipeline> {
     })
 }
 
-fn open_output(arguments: &OutputArguments) -> anyhow::Result<skillgap_run::Output> {
-    Ok(skillgap_run::Output::open(&load_pipeline(&arguments.pipeline)?, arguments.out.as_deref())?)
+fn open_output(arguments: &OutputArguments) -> anyhow::Result<skillgap_run::PublishTarget> {
+    Ok(skillgap_run::PublishTarget::open(&load_pipeline(&arguments.pipeline)?, arguments.out.as_deref())?)
 }
 
 /// Logs on standard error (human or JSON lines), and progress bars when standard error is
@@ -357,10 +376,8 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             if let Some(engine) = arguments.engine {
                 pipeline.engine = engine;
             }
-            let semester = arguments.semester.as_deref().map(str::parse::<Semester>).transpose()?;
-            let report =
-                skillgap_run::run(RunRequest { pipeline, as_of: arguments.as_of, semester, output: arguments.out })
-                    .await?;
+            let ReferenceArguments { as_of, semester } = arguments.reference;
+            let report = skillgap_run::run(RunRequest { pipeline, as_of, semester, output: arguments.out }).await?;
             println!("Run {} published (D = {}).", report.manifest.run_id, report.manifest.as_of);
             if report.manifest.engine != Engine::Local.to_string() {
                 println!("  engine:   {}", report.manifest.engine);
@@ -619,6 +636,15 @@ async fn execute(command: Command) -> anyhow::Result<()> {
         }
         Command::Docs(DocsCommand::Tables) => {
             print!("{}", skillgap_models::render_tables_markdown()?);
+            Ok(())
+        }
+        Command::Docs(DocsCommand::Sql { pipeline, reference, table }) => {
+            let parameters =
+                skillgap_run::run_parameters(&load_pipeline(&pipeline)?, reference.as_of, reference.semester)?;
+            match table {
+                Some(table) => println!("{};", skillgap_models::marts::compiled(&table, &parameters)?.trim_end()),
+                None => print!("{}", skillgap_models::marts::script(&parameters)?),
+            }
             Ok(())
         }
         #[cfg(feature = "ballista")]

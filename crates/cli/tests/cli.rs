@@ -110,8 +110,13 @@ fn bad_configuration_exits_2_with_the_file_named_and_no_panic() {
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
     let message = text(&output);
     assert!(message.contains("broken.toml") && !message.contains("panicked"), "{message}");
+    // Dates and semesters are parsed where they enter: by the argument parser.
     let output = skillgap(&["run", "--as-of", "tomorrow"], &repository());
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(text(&output).contains("--as-of") && text(&output).contains("tomorrow"), "{}", text(&output));
+    let output = skillgap(&["run", "--semester", "2026-S3"], &repository());
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(text(&output).contains("YYYY-S1 or YYYY-S2"), "{}", text(&output));
     let output = skillgap(&["sql", "--out", dir.path().to_str().unwrap(), "SELECT 1"], dir.path());
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
     assert!(text(&output).contains("nothing has been published"), "{}", text(&output));

@@ -24,6 +24,9 @@ pub enum Error {
         /// The parser's message, with line, column and field.
         message: String,
     },
+    /// A semester that is not `YYYY-S1` or `YYYY-S2`.
+    #[error("`{0}` is not a semester (expected YYYY-S1 or YYYY-S2)")]
+    Semester(String),
     /// A value is syntactically valid but not acceptable.
     #[error("invalid pipeline file {path}: field `{field}`: {message}")]
     Invalid {

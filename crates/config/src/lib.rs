@@ -12,6 +12,7 @@ mod inputs;
 mod location;
 mod output;
 mod pipeline;
+mod semester;
 
 pub use engine::{Engine, host_and_port, scheduler_address};
 pub use error::{Error, Result};
@@ -22,3 +23,4 @@ pub use inputs::{
 pub use location::{InputLocation, Roots};
 pub use output::{Output, OutputLocation, S3Settings, parse_s3_url};
 pub use pipeline::{Dates, Grid, GridKind, Pipeline, Thresholds};
+pub use semester::Semester;

@@ -99,7 +99,7 @@ pub struct Dates {
     /// Reference date D (`YYYY-MM-DD`) used when `--as-of` is not given; absent means
     /// today in `timezone`. The demo pins it to the fixtures' extraction date.
     #[serde(default)]
-    pub as_of: Option<String>,
+    pub as_of: Option<chrono::NaiveDate>,
 }
 
 impl Default for Dates {
@@ -157,7 +157,7 @@ pub struct Resources {
     /// Memory (MiB) the query engine's sorts, aggregations and joins may hold, shared by
     /// every stage of a run; beyond it they spill to temporary files (`TMPDIR`). The
     /// process's peak RSS is about this plus the readers' buffers and the engine's
-    /// untracked memory (2.2 GiB at national scale with the default). An operator that
+    /// untracked memory (measured in docs/benchmarks.md). An operator that
     /// cannot spill (a hash join's build side) and needs more stops the run with exit code 10.
     #[serde(default = "default_memory_limit_mib")]
     pub memory_limit_mib: usize,
@@ -361,6 +361,15 @@ mod tests {
         assert_eq!(pipeline.thresholds.min_count, 5);
         assert_eq!(pipeline.thresholds.max_reject_ratio, 0.05);
         assert_eq!(pipeline.output_dir(), Path::new("/repo/out/demo"));
+        assert_eq!(pipeline.dates.as_of, chrono::NaiveDate::from_ymd_opt(2026, 11, 26));
+    }
+
+    #[test]
+    fn a_reference_date_that_is_not_a_date_is_an_error_naming_the_line() {
+        let text = EMBEDDED_DEMO.replace("as_of = \"2026-11-26\"", "as_of = \"2026-11-31\"");
+        assert_ne!(text, EMBEDDED_DEMO);
+        let error = Pipeline::parse(&text, Path::new("x.toml"), Path::new(".")).unwrap_err().to_string();
+        assert!(error.contains("x.toml") && error.contains("as_of") && error.contains("line"), "{error}");
     }
 
     #[test]

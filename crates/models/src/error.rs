@@ -23,6 +23,17 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A model's SQL names a parameter that runs do not have.
+    #[error("unknown SQL parameter ${name} (parameters: {known})")]
+    Parameter {
+        /// The name after `$`.
+        name: String,
+        /// The names a run binds.
+        known: String,
+    },
+    /// A window of the reference date falls outside the calendar.
+    #[error("reference date: {0}")]
+    Date(String),
     /// The disclosure audit could not bound a cell (contradictory figures, a solver failure).
     #[error("disclosure audit: {0}")]
     Audit(String),

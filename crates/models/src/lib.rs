@@ -1,6 +1,7 @@
 //! skillgap's transformations on Apache DataFusion: `staging/` types, validates,
 //! deduplicates and geocodes bronze rows into silver tables (and rejects), `marts/` computes
-//! one gold table per file from silver, and every table's YAML specification
+//! each gold table from silver with one SQL file (`sql/marts/<table>.sql`, named parameters
+//! bound by [`sql`]), and every table's YAML specification
 //! (`schemas/*.yml`, embedded) drives its column documentation and the SQL tests that run
 //! after each build, with the public export under secrecy and its disclosure audit
 //! (`audit/`). No I/O here: tables are registered and collected by the caller.
@@ -16,6 +17,7 @@ mod public;
 mod quality;
 mod schemas;
 mod shipping;
+pub mod sql;
 pub mod staging;
 
 pub use context::{

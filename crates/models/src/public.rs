@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use datafusion::prelude::SessionContext;
 
-use crate::error::Result;
+use crate::error::{Result, in_model};
 use crate::quality::run_checks;
 use crate::schemas::{ColumnSpec, PublicSpec, RateRounding, TableSpec};
 
@@ -259,7 +259,13 @@ pub async fn run_secrecy_checks(
     secrecy: Secrecy,
 ) -> Result<usize> {
     match spec.public.as_ref() {
-        Some(public) => run_checks(context, table, &secrecy_checks(public, table, secrecy)).await,
+        Some(public) => {
+            let mut queries = Vec::new();
+            for (name, sql) in secrecy_checks(public, table, secrecy) {
+                queries.push((name, context.sql(&sql).await.map_err(in_model(table))?));
+            }
+            run_checks(table, queries).await
+        }
         None => Ok(0),
     }
 }

@@ -6,11 +6,13 @@ use std::fmt;
 
 use arrow::array::AsArray;
 use arrow::datatypes::Int64Type;
+use datafusion::dataframe::DataFrame;
 use datafusion::prelude::SessionContext;
 
 use crate::error::{Error, Result, in_model};
 use crate::parameters::Parameters;
 use crate::schemas::{ColumnTest, TableSpec, TestSpec, yaml_literal};
+use crate::sql::plan;
 
 /// One failing test.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,48 +78,40 @@ fn test_queries(spec: &TableSpec, table: &str) -> Vec<(String, String)> {
 }
 
 /// Runs every test of `spec` against the registered table `table` (e.g.
-/// `gold.competence_gap`); `{min_denom}` in an invariant is the run's `MIN_DENOM`.
+/// `gold.competence_gap`); the tests' SQL may use the models' named parameters
+/// (`$min_denom`, `$as_of`, …: [`crate::sql::named_values`]).
 pub async fn run_table_tests(
     context: &SessionContext,
     spec: &TableSpec,
     table: &str,
     parameters: &Parameters,
 ) -> Result<usize> {
-    let (observable_start, observable_end) = parameters.observable();
-    let placeholders = [
-        ("{min_denom}", parameters.min_denom.to_string()),
-        ("{as_of}", Parameters::sql_date(parameters.as_of)),
-        ("{w12_start}", Parameters::sql_date(parameters.w12_start())),
-        ("{f6_end}", Parameters::sql_date(parameters.f6_end())),
-        ("{observable_start}", Parameters::sql_date(observable_start)),
-        ("{observable_end}", Parameters::sql_date(observable_end)),
-    ];
-    let queries: Vec<(String, String)> = test_queries(spec, table)
-        .into_iter()
-        .map(|(name, sql)| {
-            (name, placeholders.iter().fold(sql, |sql, (placeholder, value)| sql.replace(placeholder, value)))
-        })
-        .collect();
-    run_checks(context, table, &queries).await
+    let mut queries = Vec::new();
+    for (name, sql) in test_queries(spec, table) {
+        let frame = plan(context, table, &sql, parameters).await?;
+        queries.push((name, frame));
+    }
+    run_checks(table, queries).await
 }
 
 /// Runs checks (name, SQL returning the count of failing rows) against `table`; any
 /// failing one makes the error.
-pub(crate) async fn run_checks(context: &SessionContext, table: &str, queries: &[(String, String)]) -> Result<usize> {
+pub(crate) async fn run_checks(table: &str, queries: Vec<(String, DataFrame)>) -> Result<usize> {
     let mut failures = Vec::new();
-    for (name, sql) in queries {
-        let batches = context.sql(sql).await.map_err(in_model(table))?.collect().await.map_err(in_model(table))?;
+    let checks = queries.len();
+    for (name, frame) in queries {
+        let batches = frame.collect().await.map_err(in_model(table))?;
         let failing_rows = batches
             .first()
             .filter(|b| b.num_rows() > 0)
             .map_or(0, |b| b.column(0).as_primitive::<Int64Type>().value(0));
         if failing_rows > 0 {
-            failures.push(TestFailure { test: name.clone(), failing_rows });
+            failures.push(TestFailure { test: name, failing_rows });
         }
     }
     if failures.is_empty() {
-        tracing::info!(table, checks = queries.len(), "checks passed");
-        Ok(queries.len())
+        tracing::info!(table, checks, "checks passed");
+        Ok(checks)
     } else {
         Err(Error::TestsFailed { table: table.to_owned(), failures })
     }

@@ -52,7 +52,7 @@ pub struct TableSpec {
     #[serde(rename = "columns")]
     entries: Vec<ColumnEntry>,
     /// Table-level tests (`- unique: [...]`, `- invariant: {name, condition}`).
-    #[serde(default, with = "serde_yaml::with::singleton_map_recursive")]
+    #[serde(default, with = "serde_yaml_ng::with::singleton_map_recursive")]
     pub tests: Vec<TestSpec>,
     /// When present, the table is exported to `public/` under statistical secrecy.
     #[serde(default)]
@@ -141,7 +141,7 @@ pub struct ColumnSpec {
     /// Where it comes from.
     pub source: String,
     /// Column-level tests (`- not_null`, `- accepted_values: [...]`, `- between: [a, b]`).
-    #[serde(default, with = "serde_yaml::with::singleton_map_recursive")]
+    #[serde(default, with = "serde_yaml_ng::with::singleton_map_recursive")]
     pub tests: Vec<ColumnTest>,
 }
 
@@ -152,7 +152,7 @@ pub enum ColumnTest {
     /// No NULL.
     NotNull,
     /// Only these values (NULL allowed unless `not_null` too).
-    AcceptedValues(Vec<serde_yaml::Value>),
+    AcceptedValues(Vec<serde_yaml_ng::Value>),
     /// `min ≤ value ≤ max` where not NULL.
     Between([f64; 2]),
 }
@@ -174,17 +174,16 @@ pub enum TestSpec {
     Reconciliation {
         /// Short name.
         name: String,
-        /// SQL query over any registered table; `{as_of}`, `{w12_start}`, `{f6_end}`,
-        /// `{observable_start}`, `{observable_end}` are the run's dates, `{min_denom}` its
-        /// threshold.
+        /// SQL query over any registered table, with the models' named parameters
+        /// (`$as_of`, `$w12_start`, `$min_denom`, …: [`crate::sql::named_values`]).
         failing_rows: String,
     },
 }
 
 /// Parses one specification whose columns are all listed (no `include`).
 #[cfg(test)]
-pub(crate) fn parse_standalone(text: &str) -> std::result::Result<TableSpec, serde_yaml::Error> {
-    let mut spec: TableSpec = serde_yaml::from_str(text)?;
+pub(crate) fn parse_standalone(text: &str) -> std::result::Result<TableSpec, serde_yaml_ng::Error> {
+    let mut spec: TableSpec = serde_yaml_ng::from_str(text)?;
     spec.columns = spec
         .entries
         .iter()
@@ -200,7 +199,7 @@ pub fn table_specs() -> Result<&'static [TableSpec]> {
         let specs: Vec<TableSpec> = SPECIFICATIONS
             .iter()
             .map(|(table, text)| {
-                serde_yaml::from_str::<TableSpec>(text).map_err(|error| ((*table).to_owned(), error.to_string()))
+                serde_yaml_ng::from_str::<TableSpec>(text).map_err(|error| ((*table).to_owned(), error.to_string()))
             })
             .collect::<std::result::Result<_, _>>()?;
         let mut resolved = specs.clone();
@@ -363,11 +362,11 @@ pub fn render_tables_markdown() -> Result<String> {
 }
 
 /// A YAML scalar as an SQL literal.
-pub(crate) fn yaml_literal(value: &serde_yaml::Value) -> String {
+pub(crate) fn yaml_literal(value: &serde_yaml_ng::Value) -> String {
     match value {
-        serde_yaml::Value::String(text) => format!("'{}'", text.replace('\'', "''")),
-        serde_yaml::Value::Bool(flag) => flag.to_string(),
-        serde_yaml::Value::Number(number) => number.to_string(),
+        serde_yaml_ng::Value::String(text) => format!("'{}'", text.replace('\'', "''")),
+        serde_yaml_ng::Value::Bool(flag) => flag.to_string(),
+        serde_yaml_ng::Value::Number(number) => number.to_string(),
         _ => "NULL".to_owned(),
     }
 }

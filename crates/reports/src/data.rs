@@ -3,17 +3,19 @@
 
 use std::path::Path;
 
+use skillgap_sinks::{MANIFEST_FILE, Manifest};
+
 use crate::error::{Error, Result};
 use crate::svg::{Outline, outline};
 use crate::table::{Row, Table};
 
 /// The parts of a run directory the sheets read (what is downloaded from a remote output).
-pub const RUN_PARTS_READ: [&str; 3] = ["manifest.json", "silver/bassins", "public"];
+pub const RUN_PARTS_READ: [&str; 3] = [MANIFEST_FILE, "silver/bassins", "public"];
 
 /// The tables of one published run.
 pub struct RunTables {
     /// `manifest.json`.
-    pub manifest: serde_json::Value,
+    pub manifest: Manifest,
     /// The bassins of the grid.
     pub bassins: Vec<Bassin>,
     /// `public.bassin_summary`.
@@ -50,13 +52,9 @@ pub struct Bassin {
 impl RunTables {
     /// Reads a run directory (`<output>/current` or `<output>/runs/<id>`).
     pub fn load(run_dir: &Path) -> Result<Self> {
-        let manifest_path = run_dir.join("manifest.json");
-        let manifest = std::fs::read_to_string(&manifest_path)
-            .ok()
-            .and_then(|text| serde_json::from_str(&text).ok())
-            .ok_or_else(|| Error::Table {
-            path: manifest_path.clone(),
-            message: "no readable manifest: is this a published run?".to_owned(),
+        let manifest = Manifest::read(run_dir).map_err(|error| Error::Table {
+            path: run_dir.join(MANIFEST_FILE),
+            message: format!("{error}: is this a published run?"),
         })?;
         let bassins = Table::read(&run_dir.join("silver/bassins"))?
             .rows()
@@ -91,40 +89,32 @@ impl RunTables {
     }
 
     /// The reference date D.
-    pub fn as_of(&self) -> Option<chrono::NaiveDate> {
-        self.manifest
-            .get("as_of")
-            .and_then(|v| v.as_str())
-            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+    pub fn as_of(&self) -> chrono::NaiveDate {
+        self.manifest.as_of
     }
 
     /// The semester of a semester run.
     pub fn semester(&self) -> Option<String> {
-        self.manifest.get("semester").and_then(|v| v.as_str()).map(str::to_owned)
+        self.manifest.semester.map(|semester| semester.to_string())
     }
 
     /// When the run finished.
-    pub fn produced_on(&self) -> Option<chrono::NaiveDate> {
-        self.manifest
-            .get("finished_at")
-            .and_then(|v| v.as_str())
-            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| t.date_naive())
+    pub fn produced_on(&self) -> chrono::NaiveDate {
+        self.manifest.finished_at.date_naive()
     }
 
     /// The rounding base of the run's published person counts (1 for runs before it).
     pub fn rounding_base(&self) -> i64 {
-        self.manifest.pointer("/thresholds/rounding_base").and_then(serde_json::Value::as_i64).unwrap_or(1)
+        self.manifest.rounding_base()
     }
 
     /// The figures the run could not compute for want of a link between two inputs, as
     /// sentences for the sheets (from the manifest's unknown codes).
     pub fn missing_figures(&self) -> Vec<String> {
-        let unknown = self.manifest.get("unknown_codes").and_then(|v| v.as_array()).into_iter().flatten();
-        let (mut metiers, mut rows) = (0u64, 0u64);
-        for code in unknown.filter(|code| code.get("referential").and_then(|v| v.as_str()) == Some("bmo_metier")) {
+        let (mut metiers, mut rows) = (0u64, 0i64);
+        for code in self.manifest.unknown_codes.iter().filter(|code| code.referential == "bmo_metier") {
             metiers += 1;
-            rows += code.get("rows").and_then(serde_json::Value::as_u64).unwrap_or(0);
+            rows += code.rows;
         }
         let mut notes = Vec::new();
         if metiers > 0 {
@@ -137,17 +127,6 @@ impl RunTables {
 
     /// (input, vintage) of every input.
     pub fn sources(&self) -> Vec<(String, Option<String>)> {
-        self.manifest
-            .get("inputs")
-            .and_then(|v| v.as_array())
-            .into_iter()
-            .flatten()
-            .filter_map(|input| {
-                Some((
-                    input.get("name")?.as_str()?.to_owned(),
-                    input.get("vintage").and_then(|v| v.as_str()).map(str::to_owned),
-                ))
-            })
-            .collect()
+        self.manifest.inputs.iter().map(|input| (input.name.clone(), input.vintage.clone())).collect()
     }
 }

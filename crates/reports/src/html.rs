@@ -144,8 +144,8 @@ pub fn sheet(tables: &RunTables, bassin: &Bassin, sections: &[Section], gap: &[B
                     @if let Some(departement) = &bassin.departement { " · département " (departement) }
                     " · "
                     @if let Some(semester) = tables.semester() { "semestre " (semester) " · " }
-                    "situation au " (tables.as_of().map(date).unwrap_or_default())
-                    " · produite le " (tables.produced_on().map(date).unwrap_or_default())
+                    "situation au " (date(tables.as_of()))
+                    " · produite le " (date(tables.produced_on()))
                 }
                 p.meta {
                     "Qualité des données : "
@@ -226,7 +226,7 @@ pub fn index(tables: &RunTables, region: &str, files: &[(String, String, String)
         html! {
             header {
                 h1 { "Diagnostic territorial des compétences — " (region) }
-                p.meta { "Situation au " (tables.as_of().map(date).unwrap_or_default()) " · une fiche par bassin d'emploi" }
+                p.meta { "Situation au " (date(tables.as_of())) " · une fiche par bassin d'emploi" }
             }
             main {
                 section aria-labelledby="carte-titre" {

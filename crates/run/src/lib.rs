@@ -9,7 +9,6 @@ mod engine;
 mod error;
 mod fetch;
 mod ingest;
-mod manifest;
 mod output;
 mod pipeline_run;
 mod public_export;
@@ -26,10 +25,11 @@ pub use fetch::{
     FetchOutcome, FetchRequest, LABOUR_MARKET_ANSWERS, LANDED_PAGES, LabourMarketOutcome, LabourMarketRequest,
     LabourMarketWatermark, Watermark, fetch, fetch_labour_market,
 };
-pub use manifest::{InputReport, Manifest, OutputReport, StageReport, UnknownCodeReport};
-pub use output::Output;
+pub use output::PublishTarget;
 pub use pipeline_run::{RunReport, RunRequest, SheetsCommand, rollback, run, run_parameters, sheets_of_run as sheets};
 pub use public_export::audit_run;
 pub use query::{OutputFormat, QuerySession, format_batches};
-pub use reference_date::{Semester, resolve_reference_date};
+pub use reference_date::resolve_reference_date;
+pub use skillgap_config::Semester;
 pub use skillgap_sinks::Store;
+pub use skillgap_sinks::{InputReport, Manifest, OutputReport, StageReport, UnknownCodeReport};

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 
 /// A publication target.
 #[derive(Debug, Clone)]
-pub enum Output {
+pub enum PublishTarget {
     /// A local directory (`current` is a symbolic link).
     Local(Store),
     /// An S3-compatible bucket (`current.json` is the pointer).
@@ -23,7 +23,7 @@ pub enum Output {
     },
 }
 
-impl Output {
+impl PublishTarget {
     /// The pipeline's output, or `out` instead of its root (a directory or an `s3://` URL,
     /// reached with the pipeline's `[output.s3]` settings).
     pub fn open(pipeline: &Pipeline, out: Option<&str>) -> Result<Self> {

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use chrono::{SecondsFormat, Utc};
+use chrono::{NaiveDate, SubsecRound, Utc};
 use sha2::{Digest, Sha256};
 use skillgap_config::{GridKind, Pipeline};
 use skillgap_models::Parameters;
@@ -11,12 +11,13 @@ use tracing::Instrument;
 
 use crate::error::{Error, Result};
 use crate::ingest::{Ingested, Landed, ingest};
-use crate::manifest::{InputFileReport, InputReport, Manifest, Thresholds};
-use crate::output::Output;
-use crate::reference_date::{Semester, resolve_reference_date};
+use crate::output::PublishTarget;
+use crate::reference_date::resolve_reference_date;
 use crate::reuse::PreviousRun;
 use crate::stage_clock::StageClock;
 use crate::transform::{BuildSettings, build};
+use skillgap_config::Semester;
+use skillgap_sinks::{InputFileReport, InputReport, Manifest, Thresholds};
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -24,7 +25,7 @@ pub struct RunRequest {
     /// The pipeline.
     pub pipeline: Pipeline,
     /// `--as-of YYYY-MM-DD`.
-    pub as_of: Option<String>,
+    pub as_of: Option<NaiveDate>,
     /// `--semester YYYY-S1|S2`.
     pub semester: Option<Semester>,
     /// `--out DIR`, overriding the pipeline's output root.
@@ -50,16 +51,15 @@ fn sha256_hex(bytes: &[u8]) -> String {
 
 /// The models' parameters of a run of `pipeline` (`as_of` and `semester` as on the
 /// command line).
-pub fn run_parameters(pipeline: &Pipeline, as_of: Option<&str>, semester: Option<Semester>) -> Result<Parameters> {
+pub fn run_parameters(pipeline: &Pipeline, as_of: Option<NaiveDate>, semester: Option<Semester>) -> Result<Parameters> {
     Ok(Parameters {
-        as_of: resolve_reference_date(as_of, semester, pipeline.dates.as_of.as_deref(), &pipeline.dates.timezone)?,
+        as_of: resolve_reference_date(as_of, semester, pipeline.dates.as_of, &pipeline.dates.timezone)?,
         min_denom: pipeline.thresholds.min_denom,
         min_count: pipeline.thresholds.min_count,
         rounding_base: pipeline.thresholds.rounding_base,
         protection_range: pipeline.thresholds.protection(),
         grid_is_bmo_bassins: pipeline.grid.kind == GridKind::BmoBassins,
-        semester: semester.map(|s| s.to_string()),
-        previous_semester: semester.map(|s| s.previous().to_string()),
+        semester,
         employment_key: pipeline.inputs.employment.is_some(),
     })
 }
@@ -69,19 +69,19 @@ pub fn run_parameters(pipeline: &Pipeline, as_of: Option<&str>, semester: Option
 pub async fn run(request: RunRequest) -> Result<RunReport> {
     let started_at = Utc::now();
     let pipeline = request.pipeline;
-    let parameters = run_parameters(&pipeline, request.as_of.as_deref(), request.semester)?;
+    let parameters = run_parameters(&pipeline, request.as_of, request.semester)?;
     let as_of = parameters.as_of;
     let output = match &request.output {
-        Some(directory) => Output::Local(Store::new(directory)),
-        None => Output::open(&pipeline, None)?,
+        Some(directory) => PublishTarget::Local(Store::new(directory)),
+        None => PublishTarget::open(&pipeline, None)?,
     };
     let store = output.working_store()?.clone();
     let output_dir = store.root().to_path_buf();
     let lock = store.lock()?;
     let mut run_id = started_at.format("%Y%m%dT%H%M%S%3fZ").to_string();
     let remote_lock = match &output {
-        Output::Remote { remote, .. } => Some(remote.lock(&lock_owner(&run_id)).await?),
-        Output::Local(_) => None,
+        PublishTarget::Remote { remote, .. } => Some(remote.lock(&lock_owner(&run_id)).await?),
+        PublishTarget::Local(_) => None,
     };
     let outcome = async {
         if output.runs().await?.contains(&run_id) || store.runs()?.contains(&run_id) {
@@ -112,9 +112,18 @@ pub async fn run(request: RunRequest) -> Result<RunReport> {
             output_dir: output_dir.clone(),
             started_at,
         };
-        match stages(&context).await.and_then(|manifest| sheets(&run_directory.path, manifest, &pipeline)) {
+        // Every stage's span and event below carries the run's id.
+        let span = tracing::info_span!("run", id = %run_id, as_of = %as_of);
+        let built = stages(&context)
+            .instrument(span.clone())
+            .await
+            .and_then(|manifest| span.in_scope(|| sheets(&run_directory.path, manifest, &pipeline)));
+        match built {
             Ok(manifest) => {
-                let (run_dir, published) = publish(&output, &store, &lock, run_directory, &manifest, pipeline.output.keep_runs).await?;
+                let (run_dir, published) =
+                    publish(&output, &store, &lock, run_directory, &manifest, pipeline.output.keep_runs)
+                        .instrument(span)
+                        .await?;
                 tracing::info!(run = %run_id, path = %published, "published");
                 Ok(RunReport { output_dir: output_dir.clone(), run_dir, published, manifest })
             }
@@ -125,7 +134,7 @@ pub async fn run(request: RunRequest) -> Result<RunReport> {
         }
     }
     .await;
-    if let (Output::Remote { remote, .. }, Some(remote_lock)) = (&output, remote_lock) {
+    if let (PublishTarget::Remote { remote, .. }, Some(remote_lock)) = (&output, remote_lock) {
         remote.unlock(remote_lock).await;
     }
     outcome
@@ -226,13 +235,13 @@ async fn stages(context: &RunContext<'_>) -> Result<Manifest> {
     let thresholds = &context.pipeline.thresholds;
     Ok(Manifest {
         run_id: context.run_directory.run_id.clone(),
-        as_of: context.parameters.as_of.to_string(),
-        semester: context.semester.map(|s| s.to_string()),
+        as_of: context.parameters.as_of,
+        semester: context.semester,
         code_version: env!("CARGO_PKG_VERSION").to_owned(),
         pipeline: context.pipeline.name.clone(),
         pipeline_sha256: sha256_hex(context.pipeline.text.as_bytes()),
-        started_at: context.started_at.to_rfc3339_opts(SecondsFormat::Millis, true),
-        finished_at: Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
+        started_at: context.started_at.trunc_subsecs(3),
+        finished_at: Utc::now().trunc_subsecs(3),
         previous_run: context.previous_run.clone(),
         thresholds: Thresholds {
             min_denom: thresholds.min_denom,
@@ -276,15 +285,15 @@ fn sheets(run_dir: &std::path::Path, mut manifest: Manifest, pipeline: &Pipeline
 
 /// `skillgap publish --rollback RUN`: makes an earlier published run current again (under
 /// the output's lock, with the same atomic switch as a publish). Returns where it is read.
-pub async fn rollback(output: &Output, run_id: &str) -> Result<String> {
+pub async fn rollback(output: &PublishTarget, run_id: &str) -> Result<String> {
     let published = match output {
-        Output::Local(store) => {
+        PublishTarget::Local(store) => {
             let lock = store.lock()?;
             let run_dir = store.run_dir(run_id)?;
             store.point_current_at(&lock, run_id)?;
             run_dir.display().to_string()
         }
-        Output::Remote { remote, work } => {
+        PublishTarget::Remote { remote, work } => {
             let local_lock = work.as_ref().map(Store::lock).transpose()?;
             let remote_lock = remote.lock(&lock_owner(&format!("rollback to {run_id}"))).await?;
             let switched = remote.point_current_at(run_id).await;
@@ -326,7 +335,7 @@ pub async fn sheets_of_run(command: SheetsCommand) -> Result<skillgap_reports::S
             return Err(Error::Argument(format!("--format {format}: the formats are html, xlsx and pdf")));
         }
     }
-    let output = Output::open(&command.pipeline, command.output.as_deref())?;
+    let output = PublishTarget::open(&command.pipeline, command.output.as_deref())?;
     let run = output.resolve_run(command.run.as_deref()).await?;
     let downloads = std::env::temp_dir().join(format!("skillgap-sheets-{}", std::process::id()));
     let run_dir = output.local_copy(&run, &skillgap_reports::RUN_PARTS_READ, &downloads).await?;
@@ -362,7 +371,7 @@ fn write_manifest(run_dir: &std::path::Path, manifest: &Manifest) -> Result<()> 
 /// working copy follows); locally, moves it into `runs/` and swaps the link. Returns the
 /// local directory and where readers find it.
 async fn publish(
-    output: &Output,
+    output: &PublishTarget,
     store: &Store,
     lock: &StoreLock,
     run_directory: RunDirectory,
@@ -370,10 +379,10 @@ async fn publish(
     keep_runs: usize,
 ) -> Result<(PathBuf, String)> {
     let prepared = (|| {
-        if manifest.semester.is_some() {
+        if let Some(semester) = manifest.semester {
             // A semester run holds a snapshot of record: retention never deletes it.
             let marker = run_directory.path.join(KEEP_MARKER);
-            std::fs::write(&marker, format!("semester {}\n", manifest.semester.as_deref().unwrap_or_default()))
+            std::fs::write(&marker, format!("semester {semester}\n"))
                 .map_err(|error| Error::Manifest { path: marker.display().to_string(), message: error.to_string() })?;
         }
         write_manifest(&run_directory.path, manifest)
@@ -383,7 +392,7 @@ async fn publish(
         return Err(error);
     }
     let run_id = run_directory.run_id.clone();
-    let Output::Remote { remote, .. } = output else {
+    let PublishTarget::Remote { remote, .. } = output else {
         let run_dir = store.publish(lock, run_directory, keep_runs)?;
         return Ok((run_dir.clone(), store.root().join(skillgap_sinks::CURRENT).display().to_string()));
     };

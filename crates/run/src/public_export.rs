@@ -13,10 +13,10 @@ use skillgap_models::{
 };
 
 use crate::error::{Error, Result};
-use crate::manifest::{AuditSummary, Manifest, OutputReport};
-use crate::output::Output;
+use crate::output::PublishTarget;
 use crate::query::QuerySession;
 use crate::transform::{model_error, register_layer, report, write_table};
+use skillgap_sinks::{AuditSummary, Manifest, OutputReport};
 
 /// Rounds of additional suppression before the run gives up (each round suppresses at
 /// least one more cell).
@@ -28,7 +28,7 @@ type Forced = BTreeMap<String, BTreeMap<String, BTreeSet<String>>>;
 /// Builds every public table in memory under `forced`.
 async fn build_in_memory(context: &SessionContext, secrecy: Secrecy, forced: &Forced) -> Result<()> {
     let none = BTreeMap::new();
-    for table in marts::GOLD_TABLES {
+    for table in marts::gold_tables() {
         let spec = table_spec(table)?;
         let Some(sql) = public_sql(spec, secrecy, forced.get(&table.to_string()).unwrap_or(&none)) else { continue };
         let name = format!("public.{table}");
@@ -48,7 +48,7 @@ pub async fn build_public(
     parameters: &Parameters,
 ) -> Result<(Vec<OutputReport>, AuditSummary)> {
     let secrecy = Secrecy { min_count: parameters.min_count, rounding_base: parameters.rounding_base };
-    let settings = AuditSettings::new(parameters.as_of, secrecy, parameters.protection_range);
+    let settings = AuditSettings::new(parameters.as_of, secrecy, parameters.protection_range)?;
     let mut forced = Forced::new();
     // What the table-by-table rules alone suppressed: the first audit's count.
     let mut suppressed_before_audit = None;
@@ -86,7 +86,7 @@ pub async fn build_public(
         }
     };
     let mut outputs = Vec::new();
-    for table in marts::GOLD_TABLES {
+    for table in marts::gold_tables() {
         let spec = table_spec(table)?;
         let Some(public_spec) = public_table_spec(spec) else { continue };
         let name = format!("public.{table}");
@@ -114,7 +114,7 @@ pub async fn build_public(
 /// `skillgap audit`: the disclosure audit of a published run's public tables, with the
 /// thresholds of its manifest (`protection_range` overrides the run's).
 pub async fn audit_run(
-    output: &Output,
+    output: &PublishTarget,
     run: Option<&str>,
     protection_range: Option<f64>,
 ) -> Result<(String, AuditReport)> {
@@ -126,17 +126,14 @@ pub async fn audit_run(
         let _ = std::fs::remove_dir_all(&downloads);
     }
     let manifest = manifest?;
-    let as_of = chrono::NaiveDate::parse_from_str(&manifest.as_of, "%Y-%m-%d").map_err(|error| Error::Manifest {
-        path: run_dir.join("manifest.json").display().to_string(),
-        message: format!("as_of {:?}: {error}", manifest.as_of),
-    })?;
+    let as_of = manifest.as_of;
     let thresholds = &manifest.thresholds;
     let secrecy = Secrecy { min_count: thresholds.min_count, rounding_base: thresholds.rounding_base };
     let protection = protection_range.or(thresholds.protection_range).unwrap_or(thresholds.min_count as f64);
     let session = QuerySession::open_output(output, Some(&run)).await?;
     let report = audit_public_tables(
         session.context(),
-        &AuditSettings::new(as_of, secrecy, protection),
+        &AuditSettings::new(as_of, secrecy, protection)?,
         &mut AuditCache::default(),
     )
     .await?;

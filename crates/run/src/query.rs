@@ -12,7 +12,7 @@ use datafusion::prelude::{ParquetReadOptions, SessionContext};
 use skillgap_sinks::Store;
 
 use crate::error::{Error, Result};
-use crate::output::Output;
+use crate::output::PublishTarget;
 
 /// How to print query results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,19 +52,19 @@ fn local_folders(directory: &Path) -> Vec<String> {
 impl QuerySession {
     /// Opens the current run of a local `output_dir` (or `run`, when given).
     pub async fn open(output_dir: &Path, run: Option<&str>) -> Result<Self> {
-        Self::open_output(&Output::Local(Store::new(output_dir)), run).await
+        Self::open_output(&PublishTarget::Local(Store::new(output_dir)), run).await
     }
 
     /// Opens the current run (or `run`) of an output, local or on object storage.
-    pub async fn open_output(output: &Output, run: Option<&str>) -> Result<Self> {
+    pub async fn open_output(output: &PublishTarget, run: Option<&str>) -> Result<Self> {
         let run = output.resolve_run(run).await?;
         let context = skillgap_models::marts_context(std::sync::Arc::default());
         let (location, run_dir) = match output {
-            Output::Local(store) => {
+            PublishTarget::Local(store) => {
                 let directory = store.run_dir(&run)?;
                 (format!("{}/", directory.display()), Some(directory))
             }
-            Output::Remote { remote, .. } => {
+            PublishTarget::Remote { remote, .. } => {
                 let url = ObjectStoreUrl::parse(remote.bucket_url()).map_err(Error::Query)?;
                 context.register_object_store(url.as_ref(), remote.object_store());
                 (remote.run_url(&run), None)
@@ -74,9 +74,9 @@ impl QuerySession {
         let mut plain: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for layer in LAYERS {
             let names = match (output, &run_dir) {
-                (Output::Remote { remote, .. }, _) => remote.folders(&run, layer).await?,
-                (Output::Local(_), Some(directory)) => local_folders(&directory.join(layer)),
-                (Output::Local(_), None) => Vec::new(),
+                (PublishTarget::Remote { remote, .. }, _) => remote.folders(&run, layer).await?,
+                (PublishTarget::Local(_), Some(directory)) => local_folders(&directory.join(layer)),
+                (PublishTarget::Local(_), None) => Vec::new(),
             };
             for name in names {
                 let qualified = format!("{layer}.{name}");

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use skillgap_sources::InputFile;
 
 use crate::error::{Error, Result};
-use crate::manifest::Manifest;
+use skillgap_sinks::Manifest;
 
 /// Tables a nightly run links from the previous run, which must hold them.
 const REUSED_TABLES: [&str; 5] = ["bronze/offers", "bronze/lheo", "silver/offers", "silver/sessions", "silver/rejects"];

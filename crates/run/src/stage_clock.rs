@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use crate::manifest::StageReport;
+use skillgap_sinks::StageReport;
 
 /// Ticks per second of `/proc/<pid>/stat`'s times (`USER_HZ`, fixed at 100 in Linux's
 /// user-space ABI).

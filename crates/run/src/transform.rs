@@ -17,14 +17,15 @@ use skillgap_models::{
 };
 use skillgap_sinks::{TableDocumentation, TableFile, WrittenTable};
 use skillgap_sources::rejects_schema;
+use tracing::Instrument;
 
 use crate::engine::{SHARED_TABLES_DIR, contexts};
 use crate::error::{Error, Result};
 use crate::ingest::Ingested;
-use crate::manifest::{AuditSummary, OutputReport, StageReport, UnknownCodeReport};
 use crate::reject_gate::check_reject_ratios;
 use crate::reuse::link_parquet_files;
 use crate::stage_clock::StageClock;
+use skillgap_sinks::{AuditSummary, OutputReport, StageReport, UnknownCodeReport};
 
 /// Where the marts' shared `intermediate` tables are written during a run (not published).
 const INTERMEDIATE_DIR: &str = "intermediate_tables";
@@ -193,7 +194,8 @@ fn enter(stage: &mut &'static str, name: &'static str) -> StageClock {
     StageClock::start(name)
 }
 
-/// [`build`], saying in `stage` which stage it is in.
+/// [`build`], saying in `stage` which stage it is in; each stage is a tracing span that
+/// records the rows it wrote.
 async fn build_stages(
     run_dir: &Path,
     previous_run_dir: Option<&Path>,
@@ -205,8 +207,85 @@ async fn build_stages(
     // Absolute: a distributed engine's executors read these files from other directories.
     let run_dir = &absolute(run_dir)?;
     let mut stages = Vec::new();
+
     let clock = enter(stage, "silver");
     let (staging_context, marts_context) = contexts(settings.engine, run_dir, settings.memory_limit_mib).await?;
+    let span = stage_span("silver");
+    let silver = build_silver(&staging_context, run_dir, ingested, parameters, settings.max_reject_ratio)
+        .instrument(span.clone())
+        .await?;
+    span.record("rows", rows(&silver.outputs));
+    stages.push(clock.stop());
+
+    // Gold, from silver files only, in a single-partition context.
+    let clock = enter(stage, "gold");
+    let span = stage_span("gold");
+    let gold = build_gold(&marts_context, run_dir, previous_run_dir, silver.referentials, &silver.outputs, parameters)
+        .instrument(span.clone())
+        .await?;
+    span.record("rows", rows(&gold));
+    stages.push(clock.stop());
+    let mut outputs = silver.outputs;
+    outputs.extend(gold);
+
+    let clock = enter(stage, "tests");
+    let span = stage_span("tests");
+    let checks = run_tests(&marts_context, &outputs, parameters).instrument(span.clone()).await?;
+    span.record("checks", checks);
+    stages.push(clock.stop());
+
+    // The public export, from the tested gold tables, audited before it is written.
+    let clock = enter(stage, "public");
+    let span = stage_span("public");
+    let (public_outputs, audit) =
+        crate::public_export::build_public(&marts_context, run_dir, parameters).instrument(span.clone()).await?;
+    span.record("rows", rows(&public_outputs));
+    outputs.extend(public_outputs);
+    stages.push(clock.stop());
+
+    // The tables shared with a distributed engine's executors and the marts' intermediate
+    // tables are not part of the run (a failed run's directory is removed whole by the caller).
+    for scratch in [SHARED_TABLES_DIR, INTERMEDIATE_DIR] {
+        let scratch = run_dir.join(scratch);
+        if scratch.exists() {
+            std::fs::remove_dir_all(&scratch)
+                .map_err(|error| Error::Internal(format!("cannot remove {}: {error}", scratch.display())))?;
+        }
+    }
+    Ok(Built { outputs, rejected: silver.rejected, unknown_codes: silver.unknown_codes, stages, audit })
+}
+
+/// The span of one stage of the build, its row count recorded when it ends.
+fn stage_span(name: &'static str) -> tracing::Span {
+    tracing::info_span!("stage", name, rows = tracing::field::Empty, checks = tracing::field::Empty)
+}
+
+/// Rows written in `outputs`.
+fn rows(outputs: &[OutputReport]) -> u64 {
+    outputs.iter().map(|output| output.rows).sum()
+}
+
+/// What the silver stage leaves for the next ones.
+struct Silver {
+    /// The silver tables written.
+    outputs: Vec<OutputReport>,
+    /// The staging referentials and the grid, kept in memory for the marts.
+    referentials: Vec<(&'static str, SchemaRef, Vec<RecordBatch>)>,
+    /// Codes the referentials do not know.
+    unknown_codes: Vec<UnknownCodeReport>,
+    /// Rejected rows per input (under the gate).
+    rejected: BTreeMap<String, u64>,
+}
+
+/// Bronze → silver in `context`: the referentials and the grid, each staging model, its
+/// rejects, then the reject-ratio gate.
+async fn build_silver(
+    context: &SessionContext,
+    run_dir: &Path,
+    ingested: &Ingested,
+    parameters: &Parameters,
+    max_reject_ratio: f64,
+) -> Result<Silver> {
     let bronze = run_dir.join("bronze");
     // Every table ingestion wrote (an input's may hold parts from several sources: the
     // jobseekers CSV and the Marché du travail answers).
@@ -218,7 +297,7 @@ async fn build_stages(
         .collect();
     tables.sort();
     for table in tables {
-        register_directory(&staging_context, &format!("bronze.{table}"), &bronze.join(&table)).await?;
+        register_directory(context, &format!("bronze.{table}"), &bronze.join(&table)).await?;
     }
 
     if let Some(reuse) = &ingested.reuse {
@@ -226,7 +305,7 @@ async fn build_stages(
         // a distributed engine ships as its plan).
         let first_new_order = skillgap_sources::first_record_order(reuse.offer_files_read);
         query(
-            &staging_context,
+            context,
             "bronze.new_offers",
             &format!(
                 "CREATE VIEW bronze.new_offers AS SELECT * FROM bronze.offers WHERE record_order >= {first_new_order}"
@@ -238,7 +317,7 @@ async fn build_stages(
         let previous = absolute(&reuse.dir.join("silver").join("offers"))?;
         let sorted = ParquetReadOptions::default()
             .file_sort_order(vec![vec![datafusion::prelude::col("offer_id").sort(true, false)]]);
-        staging_context
+        context
             .register_parquet("previous.offers", previous.display().to_string().as_str(), sorted)
             .await
             .map_err(model_error("previous.offers"))?;
@@ -250,32 +329,26 @@ async fn build_stages(
     let grid = !ingested.bassins.is_empty();
     if grid {
         let (schema, batches) = bassins_table(&ingested.bassins)?;
-        register_batches(&staging_context, "staging.bassins", schema.clone(), batches.clone())?;
+        register_batches(context, "staging.bassins", schema.clone(), batches.clone())?;
         referentials.push(("staging.bassins", schema, batches));
         let index = BassinIndex::new(ingested.bassins.iter().map(|b| (b.code.clone(), b.geometry.clone())).collect());
         tracing::info!(polygons = index.len(), "bassin polygons indexed");
-        register_geocoder(&staging_context, Arc::new(index));
+        register_geocoder(context, Arc::new(index));
     }
-    for name in ["staging.rome", "staging.communes", "staging.nsf", "staging.formacode", "staging.rome_formacode"] {
-        let model = match name {
-            "staging.rome" => staging::rome(&staging_context).await?,
-            "staging.communes" => staging::communes(&staging_context, grid).await?,
-            "staging.nsf" => staging::nsf(&staging_context).await?,
-            "staging.formacode" => staging::formacode(&staging_context).await?,
-            _ => staging::rome_formacode(&staging_context).await?,
-        };
+    for referential in staging::Referential::ALL {
+        let name = referential.table();
+        let model = referential.stage(context, grid).await?;
         let (schema, batches) = collect(model.rows, name).await?;
-        register_batches(&staging_context, name, schema.clone(), batches.clone())?;
+        register_batches(context, name, schema.clone(), batches.clone())?;
         rejects_batches.extend(collect(model.rejects, name).await?.1);
         referentials.push((name, schema, batches));
     }
     if !grid {
-        let frame = staging_context.sql("SELECT DISTINCT code_bassin, CAST(NULL AS VARCHAR) AS libelle_bassin, CAST(NULL AS VARCHAR) AS code_departement, CAST(NULL AS VARCHAR) AS geometrie FROM staging.communes ORDER BY code_bassin").await.map_err(model_error("staging.bassins"))?;
-        let (schema, batches) = collect(frame, "staging.bassins").await?;
-        register_batches(&staging_context, "staging.bassins", schema.clone(), batches.clone())?;
+        let (schema, batches) = collect(staging::bassins_of_communes(context).await?, "staging.bassins").await?;
+        register_batches(context, "staging.bassins", schema.clone(), batches.clone())?;
         referentials.push(("staging.bassins", schema, batches));
     }
-    let empty = query(&staging_context, "staging.bassins", "SELECT b.code_bassin FROM staging.bassins b LEFT JOIN (SELECT DISTINCT code_bassin FROM staging.communes) c ON c.code_bassin = b.code_bassin WHERE c.code_bassin IS NULL ORDER BY 1").await?;
+    let (_, empty) = collect(staging::bassins_without_communes(context).await?, "staging.bassins").await?;
     for batch in &empty {
         for code in batch.column(0).as_string::<i32>().iter().flatten() {
             tracing::warn!(
@@ -285,11 +358,11 @@ async fn build_stages(
         }
     }
     if ingested.has_bmo_crosswalk {
-        let model = staging::bmo_bassins(&staging_context).await?;
+        let model = staging::bmo_bassins(context).await?;
         let (schema, batches) = collect(model.rows, "staging.bmo_bassins").await?;
-        register_batches(&staging_context, "staging.bmo_bassins", schema, batches)?;
+        register_batches(context, "staging.bmo_bassins", schema, batches)?;
         rejects_batches.extend(collect(model.rejects, "staging.bmo_bassins").await?.1);
-        let errors = staging::crosswalk_weight_errors(&staging_context).await?;
+        let errors = staging::crosswalk_weight_errors(context).await?;
         if !errors.is_empty() {
             return Err(Error::Input {
                 input: "bmo_bassins".to_owned(),
@@ -298,7 +371,7 @@ async fn build_stages(
         }
     }
 
-    let unknown_codes = staging::unknown_codes(&staging_context)
+    let unknown_codes = staging::unknown_codes(context)
         .await?
         .into_iter()
         .map(|u| UnknownCodeReport { referential: u.referential, input: u.input, code: u.code, rows: u.rows })
@@ -326,13 +399,13 @@ async fn build_stages(
         if !ingested.has_catalogue {
             // No catalogue configured: an empty one, so that supply columns are empty (NULL)
             // rather than the marts needing a second shape.
-            register_batches(&staging_context, "bronze.lheo", skillgap_sources::sessions_schema(), Vec::new())?;
+            register_batches(context, "bronze.lheo", skillgap_sources::sessions_schema(), Vec::new())?;
         }
         let outcomes = ingested.has_outcomes;
         if outcomes {
-            let model = staging::session_outcomes(&staging_context).await?;
+            let model = staging::session_outcomes(context).await?;
             let (schema, batches) = collect(model.rows, "staging.session_outcomes").await?;
-            register_batches(&staging_context, "staging.session_outcomes", schema, batches)?;
+            register_batches(context, "staging.session_outcomes", schema, batches)?;
             rejects_batches.extend(collect(model.rejects, "staging.session_outcomes").await?.1);
         }
         let spec = table_spec("sessions")?;
@@ -344,10 +417,10 @@ async fn build_stages(
                     &reuse.dir.join("silver").join("sessions"),
                     &run_dir.join("silver").join("sessions"),
                 )?;
-                outputs.push(linked_report(&staging_context, run_dir, "silver.sessions", &files).await?);
+                outputs.push(linked_report(context, run_dir, "silver.sessions", &files).await?);
             }
             None => {
-                let model = staging::sessions(&staging_context, outcomes).await?;
+                let model = staging::sessions(context, outcomes).await?;
                 let (written, _) = write_table(run_dir, spec, model.rows).await?;
                 outputs.push(report(run_dir, spec, &written));
                 rejects_batches.extend(collect(model.rejects, "silver.sessions").await?.1);
@@ -356,28 +429,20 @@ async fn build_stages(
     }
     if let Some(reuse) = &ingested.reuse {
         // The rejects of the offers and catalogue records this run did not read again.
-        register_directory(&staging_context, "previous.rejects", &reuse.dir.join("silver").join("rejects")).await?;
+        register_directory(context, "previous.rejects", &reuse.dir.join("silver").join("rejects")).await?;
         rejects_batches.extend(
-            query(
-                &staging_context,
-                "silver.rejects",
-                "SELECT * FROM previous.rejects WHERE input IN ('offers', 'lheo')",
-            )
-            .await?,
+            query(context, "silver.rejects", "SELECT * FROM previous.rejects WHERE input IN ('offers', 'lheo')")
+                .await?,
         );
     }
     let spec = table_spec("bassins")?;
-    let frame = staging_context
-        .sql("SELECT * FROM staging.bassins ORDER BY code_bassin")
-        .await
-        .map_err(model_error("silver.bassins"))?;
-    let (written, _) = write_table(run_dir, spec, frame).await?;
+    let (written, _) = write_table(run_dir, spec, staging::bassins(context).await?).await?;
     outputs.push(report(run_dir, spec, &written));
     // Long-term projections: the region's rows, their identities checked.
     let region = match &ingested.projections {
         Some(Some(code)) => Some(code.clone()),
         Some(None) => {
-            let regions = staging::projection_regions(&staging_context).await?;
+            let regions = staging::projection_regions(context).await?;
             match regions.as_slice() {
                 [only] => Some(only.clone()),
                 [] => None,
@@ -395,7 +460,7 @@ async fn build_stages(
         None => None,
     };
     if ingested.projections.is_some() {
-        let errors = staging::projection_identity_errors(&staging_context, region.as_deref()).await?;
+        let errors = staging::projection_identity_errors(context, region.as_deref()).await?;
         if !errors.is_empty() {
             return Err(Error::Input {
                 input: "projections".to_owned(),
@@ -407,19 +472,16 @@ async fn build_stages(
         (
             "offers",
             if ingested.reuse.is_some() {
-                staging::offers_merged(&staging_context).await?
+                staging::offers_merged(context).await?
             } else {
-                staging::offers(&staging_context).await?
+                staging::offers(context).await?
             },
         ),
-        ("jobseekers", staging::jobseekers(&staging_context, parameters).await?),
-        ("bmo", staging::bmo(&staging_context, parameters).await?),
-        (
-            "projections",
-            staging::projections(&staging_context, ingested.projections.is_some(), region.as_deref()).await?,
-        ),
-        ("employment", staging::employment(&staging_context, ingested.has_employment).await?),
-        ("labour_market_tension", staging::labour_market_tension(&staging_context, parameters).await?),
+        ("jobseekers", staging::jobseekers(context, parameters).await?),
+        ("bmo", staging::bmo(context, parameters).await?),
+        ("projections", staging::projections(context, ingested.projections.is_some(), region.as_deref()).await?),
+        ("employment", staging::employment(context, ingested.has_employment).await?),
+        ("labour_market_tension", staging::labour_market_tension(context, parameters).await?),
     ];
     for (table, model) in silver {
         let spec = table_spec(table)?;
@@ -428,66 +490,57 @@ async fn build_stages(
         rejects_batches.extend(collect(model.rejects, table).await?.1);
     }
     let (schema, batches) = uniform_rejects(rejects_batches)?;
-    register_batches(&staging_context, "staging.all_rejects", schema, batches)?;
-    let rejects = staging_context
-        .sql("SELECT * FROM staging.all_rejects ORDER BY input, source_file, length(location), location, reason, raw_value")
-        .await
-        .map_err(model_error("silver.rejects"))?;
+    register_batches(context, "staging.all_rejects", schema, batches)?;
     let spec = table_spec("rejects")?;
-    let (written, _) = write_table(run_dir, spec, rejects).await?;
+    let (written, _) = write_table(run_dir, spec, staging::rejects(context).await?).await?;
     outputs.push(report(run_dir, spec, &written));
 
-    let rejected = check_reject_ratios(&staging_context, &ingested.inputs, settings.max_reject_ratio).await?;
-    stages.push(clock.stop());
+    let rejected = check_reject_ratios(context, &ingested.inputs, max_reject_ratio).await?;
+    Ok(Silver { outputs, referentials, unknown_codes, rejected })
+}
 
-    // Gold, from silver files only, in a single-partition context.
-    let clock = enter(stage, "gold");
+/// Silver → gold in the single-partition `context`, from the silver files written (`silver`)
+/// and the referentials kept in memory; the previous run's semester snapshots carried.
+async fn build_gold(
+    context: &SessionContext,
+    run_dir: &Path,
+    previous_run_dir: Option<&Path>,
+    referentials: Vec<(&'static str, SchemaRef, Vec<RecordBatch>)>,
+    silver: &[OutputReport],
+    parameters: &Parameters,
+) -> Result<Vec<OutputReport>> {
+    let mut outputs = Vec::new();
     for (name, schema, batches) in referentials {
-        register_batches(&marts_context, name, schema, batches)?;
+        register_batches(context, name, schema, batches)?;
     }
-    let silver_tables: Vec<&str> = outputs.iter().filter_map(|o| o.table.strip_prefix("silver.")).collect();
-    register_layer(&marts_context, run_dir, "silver", &silver_tables).await?;
+    let silver_tables: Vec<&str> = silver.iter().filter_map(|o| o.table.strip_prefix("silver.")).collect();
+    register_layer(context, run_dir, "silver", &silver_tables).await?;
     if let Some(previous) =
         previous_run_dir.map(|dir| dir.join("gold").join("etat_des_lieux")).filter(|path| path.is_dir())
     {
-        register_directory(&marts_context, marts::PREVIOUS_SNAPSHOTS, &previous).await?;
+        register_directory(context, marts::PREVIOUS_SNAPSHOTS, &previous).await?;
     }
-    marts::prepare(&marts_context, &run_dir.join(INTERMEDIATE_DIR)).await?;
-    for table in marts::GOLD_TABLES {
+    marts::prepare(context, &run_dir.join(INTERMEDIATE_DIR), parameters).await?;
+    for table in marts::gold_tables() {
         let spec = table_spec(table)?;
-        let frame = marts::build(&marts_context, table, parameters).await?;
+        let frame = marts::build(context, table, parameters).await?;
         let (written, _) = write_table(run_dir, spec, frame).await?;
         outputs.push(report(run_dir, spec, &written));
         // Later marts read the gold tables built before them.
-        register_layer(&marts_context, run_dir, "gold", &[table]).await?;
+        register_layer(context, run_dir, "gold", &[table]).await?;
     }
 
-    stages.push(clock.stop());
+    Ok(outputs)
+}
 
-    // Tests of every written table.
-    let clock = enter(stage, "tests");
-    for output in &outputs {
+/// Every written table's tests (`schemas/*.yml`), as SQL over the files just written.
+async fn run_tests(context: &SessionContext, outputs: &[OutputReport], parameters: &Parameters) -> Result<usize> {
+    let mut checks = 0;
+    for output in outputs {
         let (_, table) = output.table.split_once('.').unwrap_or(("", &output.table));
-        run_table_tests(&marts_context, table_spec(table)?, &output.table, parameters).await?;
+        checks += run_table_tests(context, table_spec(table)?, &output.table, parameters).await?;
     }
-
-    stages.push(clock.stop());
-
-    // The public export, from the tested gold tables, audited before it is written.
-    let clock = enter(stage, "public");
-    let (public_outputs, audit) = crate::public_export::build_public(&marts_context, run_dir, parameters).await?;
-    outputs.extend(public_outputs);
-    stages.push(clock.stop());
-    // The tables shared with a distributed engine's executors and the marts' intermediate
-    // tables are not part of the run (a failed run's directory is removed whole by the caller).
-    for scratch in [SHARED_TABLES_DIR, INTERMEDIATE_DIR] {
-        let scratch = run_dir.join(scratch);
-        if scratch.exists() {
-            std::fs::remove_dir_all(&scratch)
-                .map_err(|error| Error::Internal(format!("cannot remove {}: {error}", scratch.display())))?;
-        }
-    }
-    Ok(Built { outputs, rejected, unknown_codes, stages, audit })
+    Ok(checks)
 }
 
 /// `staging.bassins` from the GeoJSON's features.

@@ -48,6 +48,14 @@ pub enum Error {
         /// The output directory or URL.
         location: String,
     },
+    /// A run's manifest could not be read or does not match its format.
+    #[error("reading the manifest {path}: {message}")]
+    Manifest {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// A run directory that is not a complete run (killed retention, damaged copy).
     #[error("run `{run}` in {location} is not complete ({problem}): it cannot be read or made current")]
     IncompleteRun {

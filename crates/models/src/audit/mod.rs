@@ -37,9 +37,10 @@ pub struct AuditSettings {
 }
 
 impl AuditSettings {
-    /// The settings of a run of reference date `as_of` (W12 derived from it).
-    pub fn new(as_of: NaiveDate, secrecy: Secrecy, protection_range: f64) -> Self {
-        Self { as_of, w12_start: crate::parameters::w12_start(as_of), secrecy, protection_range }
+    /// The settings of a run of reference date `as_of` (W12 derived from it; an error
+    /// when W12 falls outside the calendar).
+    pub fn new(as_of: NaiveDate, secrecy: Secrecy, protection_range: f64) -> Result<Self> {
+        Ok(Self { as_of, w12_start: crate::parameters::w12_start(as_of)?, secrecy, protection_range })
     }
 }
 

@@ -5,6 +5,7 @@
 mod bmo;
 mod jobseekers;
 mod labour_market_tension;
+mod layers;
 mod offers;
 mod projections;
 mod referentials;
@@ -19,9 +20,10 @@ use crate::error::{Result, in_model};
 pub use bmo::bmo;
 pub use jobseekers::{LABOUR_MARKET_LANDING, jobseekers};
 pub use labour_market_tension::{TENSION_CODES, labour_market_tension};
+pub use layers::{bassins, bassins_of_communes, bassins_without_communes, rejects};
 pub use offers::{offers, offers_merged};
 pub use projections::{IDENTITY_TOLERANCE, employment, projection_identity_errors, projection_regions, projections};
-pub use referentials::{bmo_bassins, communes, crosswalk_weight_errors, formacode, nsf, rome, rome_formacode};
+pub use referentials::{Referential, bmo_bassins, crosswalk_weight_errors};
 pub use sessions::{session_outcomes, sessions};
 pub use unknown_codes::{UnknownCode, unknown_codes};
 

@@ -16,7 +16,7 @@ pub(crate) fn is_rome_code(column: &str) -> String {
 
 /// A referential keyed by one column: rows failing a check, or repeating a key, are
 /// rejects (the first occurrence in file order wins).
-struct Referential<'a> {
+struct KeyedTable<'a> {
     /// Input name (`bronze.<input>` is read).
     input: &'a str,
     /// The key column.
@@ -31,8 +31,8 @@ struct Referential<'a> {
     raw: &'a [&'a str],
 }
 
-async fn keyed(context: &SessionContext, referential: &Referential<'_>) -> Result<Staged> {
-    let Referential { input, key, joins, checks, columns, raw } = referential;
+async fn keyed(context: &SessionContext, referential: &KeyedTable<'_>) -> Result<Staged> {
+    let KeyedTable { input, key, joins, checks, columns, raw } = referential;
     let mut reason = String::from("CASE");
     let mut detail = String::from("CASE");
     for (condition, code, explanation) in checks.iter().chain(std::iter::once(&(
@@ -58,12 +58,62 @@ async fn keyed(context: &SessionContext, referential: &Referential<'_>) -> Resul
     staged(context, &format!("staging.{input}"), &rows, &rejects).await
 }
 
+/// The referentials every run stages, in staging order (a referential may be checked
+/// against the ones before it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Referential {
+    /// `staging.rome`.
+    Rome,
+    /// `staging.communes`.
+    Communes,
+    /// `staging.nsf`.
+    Nsf,
+    /// `staging.formacode` (checked against `staging.nsf`).
+    Formacode,
+    /// `staging.rome_formacode` (checked against `staging.rome` and `staging.formacode`).
+    RomeFormacode,
+}
+
+impl Referential {
+    /// Every referential, in staging order.
+    pub const ALL: [Referential; 5] = [
+        Referential::Rome,
+        Referential::Communes,
+        Referential::Nsf,
+        Referential::Formacode,
+        Referential::RomeFormacode,
+    ];
+
+    /// Its staging table.
+    pub fn table(self) -> &'static str {
+        match self {
+            Referential::Rome => "staging.rome",
+            Referential::Communes => "staging.communes",
+            Referential::Nsf => "staging.nsf",
+            Referential::Formacode => "staging.formacode",
+            Referential::RomeFormacode => "staging.rome_formacode",
+        }
+    }
+
+    /// Stages it from bronze (the referentials before it registered in `context`);
+    /// `grid_registered` tells whether `staging.bassins` holds the grid's polygons.
+    pub async fn stage(self, context: &SessionContext, grid_registered: bool) -> Result<Staged> {
+        match self {
+            Referential::Rome => rome(context).await,
+            Referential::Communes => communes(context, grid_registered).await,
+            Referential::Nsf => nsf(context).await,
+            Referential::Formacode => formacode(context).await,
+            Referential::RomeFormacode => rome_formacode(context).await,
+        }
+    }
+}
+
 /// `staging.rome` from `bronze.rome`.
 pub async fn rome(context: &SessionContext) -> Result<Staged> {
     let invalid = format!("n.code_rome IS NULL OR NOT {}", is_rome_code("n.code_rome"));
     keyed(
         context,
-        &Referential {
+        &KeyedTable {
             input: "rome",
             key: "code_rome",
             joins: "",
@@ -79,7 +129,7 @@ pub async fn rome(context: &SessionContext) -> Result<Staged> {
 pub async fn nsf(context: &SessionContext) -> Result<Staged> {
     keyed(
         context,
-        &Referential {
+        &KeyedTable {
             input: "nsf",
             key: "code_nsf",
             joins: "",
@@ -100,7 +150,7 @@ pub async fn nsf(context: &SessionContext) -> Result<Staged> {
 pub async fn formacode(context: &SessionContext) -> Result<Staged> {
     keyed(
         context,
-        &Referential {
+        &KeyedTable {
             input: "formacode",
             key: "formacode",
             joins: "LEFT JOIN staging.nsf s ON s.code_nsf = n.code_nsf",
@@ -128,7 +178,7 @@ pub async fn formacode(context: &SessionContext) -> Result<Staged> {
 pub async fn rome_formacode(context: &SessionContext) -> Result<Staged> {
     keyed(
         context,
-        &Referential {
+        &KeyedTable {
             input: "rome_formacode",
             key: "code_rome, formacode",
             joins: "LEFT JOIN staging.rome r ON r.code_rome = n.code_rome LEFT JOIN staging.formacode f ON f.formacode = n.formacode",

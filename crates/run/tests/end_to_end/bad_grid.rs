@@ -38,7 +38,7 @@ async fn run(dir: &std::path::Path, files: &[(&str, &str)]) -> Result<skillgap_r
     let path = write_pipeline(dir, files, GRID);
     skillgap_run::run(RunRequest {
         pipeline: load(&path),
-        as_of: Some("2026-07-01".to_owned()),
+        as_of: "2026-07-01".parse().ok(),
         semester: None,
         output: None,
     })

@@ -23,7 +23,7 @@ fn good_files() -> Vec<(&'static str, &'static str)> {
 async fn run(path: &Path) -> Result<skillgap_run::RunReport, Error> {
     skillgap_run::run(RunRequest {
         pipeline: load(path),
-        as_of: Some("2026-07-01".to_owned()),
+        as_of: "2026-07-01".parse().ok(),
         semester: None,
         output: None,
     })

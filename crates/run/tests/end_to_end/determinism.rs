@@ -36,7 +36,7 @@ async fn the_same_inputs_give_identical_tables() {
         reports.push(skillgap_run::run(request).await.unwrap());
     }
     let (first, second) = (table_files(&reports[0].run_dir), table_files(&reports[1].run_dir));
-    assert_eq!(first.len(), 9 + skillgap_models::marts::GOLD_TABLES.len());
+    assert_eq!(first.len(), 9 + skillgap_models::marts::MARTS.len());
     for ((name, bytes), (other_name, other_bytes)) in first.iter().zip(&second) {
         assert_eq!(name, other_name);
         assert!(bytes == other_bytes, "{name} differs between two runs");

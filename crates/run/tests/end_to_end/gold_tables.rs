@@ -7,10 +7,8 @@
 //! O = [2025-01-01, 2026-01-01); MIN_DENOM = 10 (so that small numbers exercise the
 //! thresholds), MIN_COUNT = 5.
 
+use crate::expected::{self, render};
 use crate::support::{load, write_pipeline};
-use arrow::array::{Array, AsArray, RecordBatch};
-use arrow::datatypes::{DataType, Float64Type};
-use arrow::util::display::{ArrayFormatter, FormatOptions};
 use skillgap_run::{QuerySession, RunRequest};
 
 const COMMUNES: &str = "code_commune,libelle_commune,code_bassin,code_postal\n11001,Un,0001,11100\n22001,Deux,0002,22100\n33001,Trois,0003,33100\n";
@@ -145,39 +143,6 @@ fn pipeline(dir: &std::path::Path) -> skillgap_config::Pipeline {
     load(&write_pipeline(dir, &files, extra))
 }
 
-/// A table as text: floats to at most six decimals (trailing zeros dropped), NULL as `∅`.
-async fn rows(session: &QuerySession, sql: &str) -> Vec<Vec<String>> {
-    let batches = session.query(sql).await.unwrap();
-    let mut out = Vec::new();
-    for batch in &batches {
-        out.extend(
-            (0..batch.num_rows()).map(|row| (0..batch.num_columns()).map(|column| cell(batch, column, row)).collect()),
-        );
-    }
-    out
-}
-
-fn cell(batch: &RecordBatch, column: usize, row: usize) -> String {
-    let array = batch.column(column);
-    if array.is_null(row) {
-        return "∅".to_owned();
-    }
-    if array.data_type() == &DataType::Float64 {
-        let text = format!("{:.6}", array.as_primitive::<Float64Type>().value(row));
-        return text.trim_end_matches('0').trim_end_matches('.').to_owned();
-    }
-    ArrayFormatter::try_new(array.as_ref(), &FormatOptions::default()).unwrap().value(row).to_string()
-}
-
-#[track_caller]
-fn check(actual: &[Vec<String>], expected: &[&[&str]], table: &str) {
-    let expected: Vec<Vec<String>> = expected.iter().map(|row| row.iter().map(|s| (*s).to_owned()).collect()).collect();
-    assert_eq!(actual.len(), expected.len(), "{table}: row count\n{actual:#?}");
-    for (index, (a, e)) in actual.iter().zip(&expected).enumerate() {
-        assert_eq!(a, e, "{table}, row {index}");
-    }
-}
-
 async fn run(
     pipeline: &skillgap_config::Pipeline,
     out: &std::path::Path,
@@ -186,7 +151,7 @@ async fn run(
 ) -> skillgap_run::RunReport {
     let request = RunRequest {
         pipeline: pipeline.clone(),
-        as_of: as_of.map(str::to_owned),
+        as_of: as_of.map(|date| date.parse().unwrap()),
         semester: semester.map(|s| s.parse().unwrap()),
         output: Some(out.to_path_buf()),
     };
@@ -201,7 +166,7 @@ async fn every_gold_column_matches_the_hand_computation() {
     // 2025-S2 (D = 2026-01-01) first, so that 2026-S1 (D = 2026-07-01) has deltas.
     run(&pipeline, &out, None, Some("2025-S2")).await;
     let report = run(&pipeline, &out, None, Some("2026-S1")).await;
-    assert_eq!(report.manifest.as_of, "2026-07-01");
+    assert_eq!(report.manifest.as_of.to_string(), "2026-07-01");
     // The manifest lists what the referentials lack: o8's commune, S7's Formacode, and the
     // ROME D4444 of two offers, whose BMO métier the survey does not code.
     let unknown: Vec<(&str, &str, &str, i64)> = report
@@ -246,19 +211,8 @@ async fn every_gold_column_matches_the_hand_computation() {
     // 12/12 = 1, leavers S5 12. (0003,E): S6 25 places, 18 entrees (0.72), O: 12/18.
     // Gap: ecart = postes − capacity; dispo = de_a + leavers; priorité: (0001,B) en tension
     // first; (0002): C ecart 3, F 0, D −9.
-    let gap = rows(&session, "SELECT * FROM gold.competence_gap ORDER BY code_bassin, code_rome").await;
-    #[rustfmt::skip]
-    let expected: [&[&str]; 7] = [
-        //  bassin rome  label  sector  off pos dur part_dur de_a de_abc sort ent_a r_de_a r_ent écoul bmo diff sais part_diff indice composantes niv libellé en_t cap entr fill leav emploi besoin ecart couv dispo a_dev prio
-        &["0001", "A1111", "Métier A", "santé", "2", "3", "2", "1", "30", "50", "20", "40", "0.066667", "0.05", "0.4", "40", "20", "∅", "0.5", "-0.4", "ratio_offres_entrees_a,taux_ecoulement,part_difficiles", "2", "Faible", "false", "15", "12.5", "0.833333", "4.5", "∅", "3", "-12", "5", "34.5", "0", "2"],
-        &["0001", "B2222", "Métier B", "santé", "0", "0", "0", "∅", "10", "20", "15", "10", "0", "0", "0.75", "10", "9", "0", "0.9", "0.4", "ratio_offres_entrees_a,taux_ecoulement,part_difficiles", "4", "Tension", "true", "15", "12.5", "0.833333", "4.5", "∅", "0", "-15", "∅", "14.5", "0", "1"],
-        &["0002", "C3333", "Métier C", "BTP", "1", "3", "0", "0", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "12", "3", "0", "0.25", "∅", "∅", "∅", "Données insuffisantes", "∅", "∅", "4", "∅", "∅", "∅", "3", "3", "∅", "0", "3", "1"],
-        &["0002", "D4444", "Métier D", "BTP", "1", "3", "1", "1", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "Données insuffisantes", "∅", "12", "16", "1", "12", "∅", "3", "-9", "4", "12", "0", "3"],
-        &["0002", "F6666", "Métier F", "services", "0", "0", "0", "∅", "12", "25", "5", "8", "0", "∅", "0.2", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "Données insuffisantes", "∅", "∅", "∅", "∅", "∅", "∅", "0", "0", "∅", "12", "0", "2"],
-        &["0003", "E5555", "Métier E", "services", "2", "3", "2", "1", "3", "∅", "2", "∅", "∅", "∅", "∅", "∅", "4", "1", "∅", "∅", "∅", "∅", "Données insuffisantes", "∅", "25", "18", "0.72", "∅", "0.666667", "3", "-22", "8.333333", "3", "0", "1"],
-        &["HORS_BASSIN", "A1111", "Métier A", "santé", "1", "1", "1", "1", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "∅", "Données insuffisantes", "∅", "∅", "∅", "∅", "∅", "∅", "1", "1", "∅", "0", "1", "1"],
-    ];
-    check(&gap, &expected, "competence_gap");
+    let gap = render(&session, "SELECT * FROM gold.competence_gap ORDER BY code_bassin, code_rome").await;
+    expected::check("gold_tables/competence_gap", &gap);
 
     // ── specialty_gap ──────────────────────────────────────────────────────────────
     // Specialties: S1, S2 → 331 (NSF of 11111); S3 → 230 (given); S4 → 230 (33333);
@@ -273,49 +227,21 @@ async fn every_gold_column_matches_the_hand_computation() {
     // leavers 12, coverage 12/1. (0003,NSF_INCONNUE): S6 + S7: 31 places, 18 entrees, fill
     // S6 only 18/25 = 0.72 (under 80 %: 1), priority 9/18, employment 12/18. (0003,100):
     // S8 5 places < 10 → fill NULL, 2/5 under 80 %, priority denominator 2 < 10.
-    let specialty = rows(&session, "SELECT * FROM gold.specialty_gap ORDER BY code_bassin, code_nsf").await;
-    #[rustfmt::skip]
-    let expected: [&[&str]; 7] = [
-        //  bassin nsf  label  sess places entrees fill under prio leavers emploi postes_lies couv
-        &["0001", "230", "BTP", "0", "∅", "∅", "∅", "0", "∅", "20", "∅", "0", "∅"],
-        &["0001", "331", "Santé", "2", "30", "25", "0.833333", "0", "0.16", "9", "0.6", "3", "10"],
-        &["0002", "100", "Formations générales", "1", "12", "12", "1", "0", "0.5", "12", "∅", "1", "12"],
-        &["0002", "230", "BTP", "1", "∅", "8", "∅", "0", "∅", "∅", "∅", "5", "∅"],
-        &["0003", "100", "Formations générales", "1", "5", "2", "∅", "1", "∅", "∅", "∅", "0", "∅"],
-        &["0003", "NSF_INCONNUE", "∅", "2", "31", "18", "0.72", "1", "0.5", "∅", "0.666667", "0", "∅"],
-        &["HORS_BASSIN", "331", "Santé", "0", "∅", "∅", "∅", "0", "∅", "∅", "∅", "1", "∅"],
-    ];
-    check(&specialty, &expected, "specialty_gap");
+    let specialty = render(&session, "SELECT * FROM gold.specialty_gap ORDER BY code_bassin, code_nsf").await;
+    expected::check("gold_tables/specialty_gap", &specialty);
 
     // ── skills_demand ──────────────────────────────────────────────────────────────
     // o1 lists 200001 (1 of 2 offers of (0001,A)); o6 and o7 list 100001 (o7 twice: one
     // offer), o6 lists 100002; the competence without code is ignored. 100001's label is
     // its most frequent: « Soigner » (2) over « Soigner (bis) » (1).
     let skills =
-        rows(&session, "SELECT * FROM gold.skills_demand ORDER BY code_bassin, code_rome, code_competence").await;
-    check(
-        &skills,
-        &[
-            &["0001", "A1111", "200001", "Vendre", "1", "0.5"],
-            &["0003", "E5555", "100001", "Soigner", "2", "1"],
-            &["0003", "E5555", "100002", "Accueillir", "1", "0.5"],
-        ],
-        "skills_demand",
-    );
+        render(&session, "SELECT * FROM gold.skills_demand ORDER BY code_bassin, code_rome, code_competence").await;
+    expected::check("gold_tables/skills_demand", &skills);
 
     // ── upcoming_sessions ──────────────────────────────────────────────────────────
     // Ending in F6: S2 (on D), S3, S5; S4 ends on F6's end (out).
-    let upcoming = rows(&session, "SELECT * FROM gold.upcoming_sessions").await;
-    #[rustfmt::skip]
-    check(
-        &upcoming,
-        &[
-            &["0001", "S2", "F1", "Formation F1", "Organisme F1", "2026-06-30", "2026-07-01", "10", "9", "9", "331", "Santé", "[A1111, B2222]", "[Métier A, Métier B]"],
-            &["0001", "S3", "F3", "Formation F3", "Organisme F3", "2025-06-30", "2026-12-31", "30", "20", "20", "230", "BTP", "[C3333, D4444]", "[Métier C, Métier D]"],
-            &["0002", "S5", "F5", "Formation F5", "Organisme F5", "2026-03-01", "2026-09-30", "12", "12", "12", "100", "Formations générales", "[D4444]", "[Métier D]"],
-        ],
-        "upcoming_sessions",
-    );
+    let upcoming = render(&session, "SELECT * FROM gold.upcoming_sessions").await;
+    expected::check("gold_tables/upcoming_sessions", &upcoming);
 
     // ── bassin_summary ─────────────────────────────────────────────────────────────
     // 0001: 2 offers, 3 postes, de_a 30 + 10 (2/40 offers per jobseeker); BMO M1 40 + M6 10 = 50 projects, 29/50
@@ -332,16 +258,8 @@ async fn every_gold_column_matches_the_hand_computation() {
     // No bassins GeoJSON here: no labels or départements.
     // Ranks: en tension 0001 only; difficult 0.58 > 0.5 > 0.25; fill 1 > 0.83 > 0.67;
     // employment 0.67 > 0.6.
-    let summary = rows(&session, "SELECT * FROM gold.bassin_summary ORDER BY code_bassin").await;
-    #[rustfmt::skip]
-    let expected: [&[&str]; 4] = [
-        //  code  label  dep  off pos de_a off/de_a bmo diff sess places entr fill prio emploi under leavers tens eval part sans fsans hors geo places_k res_k r_t r_d r_f r_e
-        &["0001", "∅", "∅", "2", "3", "40", "0.05", "50", "0.58", "2", "30", "25", "0.833333", "0.16", "0.6", "0", "29", "1", "2", "0.5", "0", "0", "∅", "1", "1", "1", "1", "1", "2", "2"],
-        &["0002", "∅", "∅", "2", "6", "12", "0.166667", "12", "0.25", "2", "12", "20", "1", "0.4", "∅", "0", "12", "0", "0", "∅", "0", "0", "∅", "1", "0.5", "1", "∅", "3", "1", "∅"],
-        &["0003", "∅", "∅", "2", "3", "3", "∅", "10", "0.5", "3", "36", "20", "0.666667", "0.45", "0.666667", "2", "∅", "0", "0", "∅", "2", "1", "∅", "1", "1", "0.666667", "∅", "2", "3", "1"],
-        &["HORS_BASSIN", "Hors bassin", "∅", "1", "1", "∅", "∅", "∅", "∅", "0", "∅", "∅", "∅", "∅", "∅", "0", "∅", "0", "0", "∅", "0", "0", "1", "0", "∅", "∅", "∅", "∅", "∅", "∅"],
-    ];
-    check(&summary, &expected, "bassin_summary");
+    let summary = render(&session, "SELECT * FROM gold.bassin_summary ORDER BY code_bassin").await;
+    expected::check("gold_tables/bassin_summary", &summary);
 
     // ── etat_des_lieux ─────────────────────────────────────────────────────────────
     // 2025-S2 (D = 2026-01-01, W12 = [2025-01-01, 2026-01-01), no jobseekers month ≤
@@ -351,30 +269,15 @@ async fn every_gold_column_matches_the_hand_computation() {
     // 3 − 0, 25 − 25, −22 − (0 − 25); de_a had no value in 2025-S2. Without jobseekers, that
     // run's index rests on part_difficiles alone (0.5 and 0.9: z = −1 and 1), so the index
     // moves by −0.4 − (−1) = 0.6 for A and 0.4 − 1 = −0.6 for B.
-    let snapshots = rows(
+    let snapshots = render(
         &session,
         "SELECT semestre, CAST(date_reference AS VARCHAR), code_bassin, code_rome, postes, capacite_12m, ecart, delta_postes, delta_de_a, delta_capacite_12m, delta_indice_tension, delta_ecart FROM gold.etat_des_lieux",
     )
     .await;
-    #[rustfmt::skip]
-    let expected: [&[&str]; 12] = [
-        &["2025-S2", "2026-01-01", "0001", "A1111", "2", "10", "-8", "∅", "∅", "∅", "∅", "∅"],
-        &["2025-S2", "2026-01-01", "0001", "B2222", "1", "10", "-9", "∅", "∅", "∅", "∅", "∅"],
-        &["2025-S2", "2026-01-01", "0001", "C3333", "0", "15", "-15", "∅", "∅", "∅", "∅", "∅"],
-        &["2025-S2", "2026-01-01", "0001", "D4444", "0", "15", "-15", "∅", "∅", "∅", "∅", "∅"],
-        &["2025-S2", "2026-01-01", "0003", "E5555", "0", "25", "-25", "∅", "∅", "∅", "∅", "∅"],
-        &["2026-S1", "2026-07-01", "0001", "A1111", "3", "15", "-12", "1", "∅", "5", "0.6", "-4"],
-        &["2026-S1", "2026-07-01", "0001", "B2222", "0", "15", "-15", "-1", "∅", "5", "-0.6", "-6"],
-        &["2026-S1", "2026-07-01", "0002", "C3333", "3", "∅", "3", "∅", "∅", "∅", "∅", "∅"],
-        &["2026-S1", "2026-07-01", "0002", "D4444", "3", "12", "-9", "∅", "∅", "∅", "∅", "∅"],
-        &["2026-S1", "2026-07-01", "0002", "F6666", "0", "∅", "0", "∅", "∅", "∅", "∅", "∅"],
-        &["2026-S1", "2026-07-01", "0003", "E5555", "3", "25", "-22", "3", "∅", "0", "∅", "3"],
-        &["2026-S1", "2026-07-01", "HORS_BASSIN", "A1111", "1", "∅", "1", "∅", "∅", "∅", "∅", "∅"],
-    ];
-    check(&snapshots, &expected, "etat_des_lieux");
+    expected::check("gold_tables/etat_des_lieux", &snapshots);
     // The snapshot rows repeat competence_gap's columns exactly.
-    let same = rows(&session, "SELECT COUNT(*) FROM (SELECT * EXCEPT (semestre, date_reference, delta_postes, delta_de_a, delta_capacite_12m, delta_indice_tension, delta_ecart) FROM gold.etat_des_lieux WHERE semestre = '2026-S1' EXCEPT SELECT * FROM gold.competence_gap)").await;
-    assert_eq!(same, [["0"]]);
+    let same = render(&session, "SELECT COUNT(*) FROM (SELECT * EXCEPT (semestre, date_reference, delta_postes, delta_de_a, delta_capacite_12m, delta_indice_tension, delta_ecart) FROM gold.etat_des_lieux WHERE semestre = '2026-S1' EXCEPT SELECT * FROM gold.competence_gap)").await;
+    assert_eq!(same.rows, [["0"]]);
 
     // ── public export ──────────────────────────────────────────────────────────────
     // (0003,E): de_a 3 and sorties 2 are person counts under 5 → suppressed with what
@@ -384,36 +287,14 @@ async fn every_gold_column_matches_the_hand_computation() {
     // fields, never why. What shows of persons is rounded to tens (half away from zero:
     // 12.5 → 10, 15 → 20, 5 → 10, 18 → 20), and a fill rate is the rounded entrants over
     // the capacity (10 / 15, 20 / 25).
-    let public = rows(&session, "SELECT code_bassin, code_rome, de_a, sorties_abc_12m, entrees_12m, taux_remplissage, sortants_prevus_6m, competences_disponibles, secret FROM public.competence_gap").await;
-    #[rustfmt::skip]
-    check(
-        &public,
-        &[
-            &["0001", "A1111", "30", "20", "10", "0.666667", "∅", "∅", "sortants_prevus_6m,competences_disponibles,competences_a_developper"],
-            &["0001", "B2222", "10", "20", "10", "0.666667", "∅", "∅", "sortants_prevus_6m,competences_disponibles,competences_a_developper"],
-            &["0002", "C3333", "∅", "∅", "∅", "∅", "∅", "0", "entrees_12m,taux_remplissage"],
-            &["0002", "D4444", "∅", "∅", "∅", "∅", "10", "10", "entrees_12m,taux_remplissage"],
-            &["0002", "F6666", "10", "10", "∅", "∅", "∅", "10", ""],
-            &["0003", "E5555", "∅", "∅", "20", "0.8", "∅", "∅", "de_a,sorties_abc_12m,ratio_offres_de_a,taux_ecoulement,competences_disponibles,competences_a_developper"],
-            &["HORS_BASSIN", "A1111", "∅", "∅", "∅", "∅", "∅", "0", ""],
-        ],
-        "public.competence_gap",
-    );
+    let public = render(&session, "SELECT code_bassin, code_rome, de_a, sorties_abc_12m, entrees_12m, taux_remplissage, sortants_prevus_6m, competences_disponibles, secret FROM public.competence_gap").await;
+    expected::check("gold_tables/public.competence_gap", &public);
     // Bassin totals: 0003's de_a 3 is suppressed, and the region total would give it back
     // from the others, so the smallest other (0002's 12) goes too, each with the
     // offers-per-jobseeker ratio that would give it back.
     let public_summary =
-        rows(&session, "SELECT code_bassin, de_a, secret FROM public.bassin_summary ORDER BY code_bassin").await;
-    check(
-        &public_summary,
-        &[
-            &["0001", "40", ""],
-            &["0002", "∅", "de_a,ratio_offres_de_a"],
-            &["0003", "∅", "de_a,ratio_offres_de_a"],
-            &["HORS_BASSIN", "∅", ""],
-        ],
-        "public.bassin_summary",
-    );
+        render(&session, "SELECT code_bassin, de_a, secret FROM public.bassin_summary ORDER BY code_bassin").await;
+    expected::check("gold_tables/public.bassin_summary", &public_summary);
     // The audit found nothing the published figures pin down in this run.
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("current/manifest.json")).unwrap()).unwrap();
@@ -421,9 +302,9 @@ async fn every_gold_column_matches_the_hand_computation() {
     assert!(manifest["audit"]["suppressed"].as_u64().unwrap() > 0, "{}", manifest["audit"]);
 
     // A nightly run afterwards carries both snapshots unchanged; semester runs are kept.
-    let before = rows(&session, "SELECT * FROM gold.etat_des_lieux").await;
+    let before = render(&session, "SELECT * FROM gold.etat_des_lieux").await;
     run(&pipeline, &out, Some("2026-07-02"), None).await;
-    let after = rows(&QuerySession::open(&out, None).await.unwrap(), "SELECT * FROM gold.etat_des_lieux").await;
+    let after = render(&QuerySession::open(&out, None).await.unwrap(), "SELECT * FROM gold.etat_des_lieux").await;
     assert_eq!(before, after);
     let kept = std::fs::read_dir(out.join("runs"))
         .unwrap()

@@ -80,7 +80,7 @@ async fn run_example(
 async fn every_competence_gap_column_matches_the_hand_computation() {
     let dir = tempfile::tempdir().unwrap();
     let (_, report, session, batch) = run_example(dir.path(), JOBSEEKERS).await;
-    assert_eq!(report.manifest.as_of, "2026-07-01");
+    assert_eq!(report.manifest.as_of.to_string(), "2026-07-01");
     assert!(!report.output_dir.join("intermediate_tables").exists(), "the marts' scratch tables are not published");
     // Rows: offers in W12 give (0001,A1111), (0002,B2222), (0002,C3333), (HORS_BASSIN,A1111);
     // jobseekers add (0001,B2222).

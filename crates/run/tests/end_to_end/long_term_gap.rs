@@ -68,7 +68,7 @@ async fn run(
     let path = write_pipeline(dir, &borrowed, &extra);
     let report = skillgap_run::run(RunRequest {
         pipeline: load(&path),
-        as_of: Some("2026-07-01".to_owned()),
+        as_of: "2026-07-01".parse().ok(),
         semester: None,
         output: None,
     })

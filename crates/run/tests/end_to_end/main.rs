@@ -7,6 +7,7 @@
 mod bad_grid;
 mod bad_input;
 mod determinism;
+mod expected;
 mod gold_tables;
 mod hand_computed;
 mod long_term_gap;

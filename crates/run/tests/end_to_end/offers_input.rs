@@ -29,7 +29,7 @@ async fn run(dir: &Path, offers: &[(&str, Vec<u8>)]) -> QuerySession {
     let path = write_pipeline(dir, &files, "[thresholds]\nmax_reject_ratio = 0.9\n");
     let report = skillgap_run::run(RunRequest {
         pipeline: load(&path),
-        as_of: Some("2024-06-01".to_owned()),
+        as_of: "2024-06-01".parse().ok(),
         semester: None,
         output: None,
     })

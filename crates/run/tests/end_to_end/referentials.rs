@@ -32,7 +32,7 @@ async fn bad_referential_rows_are_rejects_with_their_line() {
     let path = write_pipeline(dir.path(), &files, "[thresholds]\nmax_reject_ratio = 0.8");
     let report = skillgap_run::run(RunRequest {
         pipeline: load(&path),
-        as_of: Some("2026-07-01".to_owned()),
+        as_of: "2026-07-01".parse().ok(),
         semester: None,
         output: None,
     })

@@ -70,7 +70,7 @@ async fn sessions_follow_the_lheo_rules() {
     let path = write_pipeline(dir.path(), &files, extra);
     let report = skillgap_run::run(RunRequest {
         pipeline: load(&path),
-        as_of: Some("2026-07-01".to_owned()),
+        as_of: "2026-07-01".parse().ok(),
         semester: None,
         output: None,
     })
@@ -183,7 +183,7 @@ async fn nested_input_directories_lose_nothing() {
     std::fs::write(outside.path().join("page.json"), &o3).unwrap();
     std::os::unix::fs::symlink(outside.path().join("page.json"), data.join("offers/api/linked.json")).unwrap();
     let request =
-        || RunRequest { pipeline: load(&path), as_of: Some("2026-07-01".to_owned()), semester: None, output: None };
+        || RunRequest { pipeline: load(&path), as_of: "2026-07-01".parse().ok(), semester: None, output: None };
 
     // A file of another type below an input directory is an error naming it, not skipped.
     let error = skillgap_run::run(request()).await.unwrap_err().to_string();

@@ -268,7 +268,7 @@ async fn hostile_texts_from_the_inputs_show_as_text_and_never_run() {
     let path = crate::support::write_pipeline(dir.path(), &borrowed, "[inputs.lheo]\npaths = [\"lheo\"]\n");
     let report = skillgap_run::run(RunRequest {
         pipeline: crate::support::load(&path),
-        as_of: Some("2026-07-01".to_owned()),
+        as_of: "2026-07-01".parse().ok(),
         semester: None,
         output: None,
     })

@@ -1,9 +1,16 @@
 //! The run manifest (`manifest.json` in each run directory): what was read (locations,
 //! vintages, sizes, checksums, row counts), what was written, how long each stage took,
 //! with which code and pipeline. It never holds a secret: only input locations relative
-//! to their named roots.
+//! to their named roots. Written by the run, read by the sheets, the audit and the nightly
+//! run that builds on it: one typed record for all.
 
+use std::path::Path;
+
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use skillgap_config::Semester;
+
+use crate::error::{Error, Result};
 
 /// The manifest of one published run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -11,19 +18,19 @@ pub struct Manifest {
     /// Run id (start time, UTC).
     pub run_id: String,
     /// Reference date D.
-    pub as_of: String,
+    pub as_of: NaiveDate,
     /// Semester of a semester run (`2026-S1`).
-    pub semester: Option<String>,
+    pub semester: Option<Semester>,
     /// skillgap version.
     pub code_version: String,
     /// Pipeline name.
     pub pipeline: String,
     /// SHA-256 of the pipeline file's text.
     pub pipeline_sha256: String,
-    /// Start and end (UTC, RFC 3339).
-    pub started_at: String,
-    /// End of the run.
-    pub finished_at: String,
+    /// Start of the run (UTC, RFC 3339).
+    pub started_at: DateTime<Utc>,
+    /// End of the run (UTC, RFC 3339).
+    pub finished_at: DateTime<Utc>,
     /// The run that was current before this one.
     pub previous_run: Option<String>,
     /// Thresholds used.
@@ -51,13 +58,22 @@ pub struct Manifest {
 
 impl Manifest {
     /// The manifest of the run at `run_dir`.
-    pub fn read(run_dir: &std::path::Path) -> crate::error::Result<Self> {
-        let path = run_dir.join("manifest.json");
-        let failed = |message: String| crate::error::Error::Manifest { path: path.display().to_string(), message };
+    pub fn read(run_dir: &Path) -> Result<Self> {
+        let path = run_dir.join(MANIFEST_FILE);
+        let failed = |message: String| Error::Manifest { path: path.clone(), message };
         let text = std::fs::read_to_string(&path).map_err(|error| failed(error.to_string()))?;
         serde_json::from_str(&text).map_err(|error| failed(error.to_string()))
     }
+
+    /// The run's figures a rounding base applies to were rounded to this (1 in runs
+    /// written before rounding).
+    pub fn rounding_base(&self) -> i64 {
+        self.thresholds.rounding_base
+    }
 }
+
+/// The manifest's file name in a run directory.
+pub const MANIFEST_FILE: &str = "manifest.json";
 
 /// The engine of manifests written before there was a choice: `local`.
 fn default_engine() -> String {
@@ -175,4 +191,48 @@ pub struct StageReport {
     /// absent where the platform does not report it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peak_rss_mib: Option<f64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_manifest_reads_back_typed_and_a_bad_date_is_an_error_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let manifest = Manifest {
+            run_id: "20261207T212514Z".to_owned(),
+            as_of: NaiveDate::from_ymd_opt(2026, 7, 1).unwrap(),
+            semester: "2026-S1".parse().ok(),
+            code_version: "0.1.0".to_owned(),
+            pipeline: "demo".to_owned(),
+            pipeline_sha256: "00".to_owned(),
+            started_at: "2026-12-07T21:25:14.123Z".parse().unwrap(),
+            finished_at: "2026-12-07T21:26:00.000Z".parse().unwrap(),
+            previous_run: None,
+            thresholds: Thresholds {
+                min_denom: 20.0,
+                min_count: 5,
+                max_reject_ratio: 0.05,
+                rounding_base: 10,
+                protection_range: None,
+            },
+            inputs: Vec::new(),
+            outputs: Vec::new(),
+            stages: Vec::new(),
+            unknown_codes: Vec::new(),
+            built_on: None,
+            audit: None,
+            engine: "local".to_owned(),
+        };
+        let text = serde_json::to_string(&manifest).unwrap();
+        assert!(text.contains(r#""as_of":"2026-07-01""#) && text.contains(r#""semester":"2026-S1""#), "{text}");
+        assert!(text.contains(r#""started_at":"2026-12-07T21:25:14.123Z""#), "{text}");
+        std::fs::write(dir.path().join(MANIFEST_FILE), &text).unwrap();
+        assert_eq!(Manifest::read(dir.path()).unwrap(), manifest);
+
+        std::fs::write(dir.path().join(MANIFEST_FILE), text.replace("2026-07-01", "2026-07-32")).unwrap();
+        let error = Manifest::read(dir.path()).unwrap_err().to_string();
+        assert!(error.contains(MANIFEST_FILE) && error.contains("input is out of range"), "{error}");
+    }
 }
