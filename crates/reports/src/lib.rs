@@ -19,6 +19,7 @@ use std::time::Instant;
 pub use data::{RUN_PARTS_READ, RunTables};
 pub use error::{Error, Result};
 pub use pdf::{chromium, headless_arguments};
+pub use sections::UPCOMING_LISTED;
 
 /// What to render.
 #[derive(Debug, Clone)]

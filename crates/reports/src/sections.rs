@@ -405,9 +405,13 @@ pub fn specialties(tables: &RunTables, bassin: &Bassin) -> Section {
     }
 }
 
-/// Section 6: sessions ending in the next six months.
+/// Sessions listed by name in a sheet's « Sorties à venir »; the note counts the others.
+pub const UPCOMING_LISTED: usize = 12;
+
+/// Section 6: sessions ending in the next six months, the soonest first.
 pub fn upcoming(tables: &RunTables, bassin: &Bassin) -> Section {
-    let rows = RunTables::of(&tables.upcoming, &bassin.code);
+    let mut rows = RunTables::of(&tables.upcoming, &bassin.code);
+    rows.sort_by_key(|row| (row.date("date_fin"), row.text("session_id")));
     let total = rows.len();
     Section {
         id: "sorties",
@@ -418,7 +422,7 @@ pub fn upcoming(tables: &RunTables, bassin: &Bassin) -> Section {
         headers: vec!["Fin", "Formation", "Organisme", "Métiers", "Places", "Sortants attendus"],
         rows: rows
             .iter()
-            .take(12)
+            .take(UPCOMING_LISTED)
             .map(|row| {
                 let metiers = row.texts("libelles_rome");
                 vec![
@@ -431,8 +435,13 @@ pub fn upcoming(tables: &RunTables, bassin: &Bassin) -> Section {
                 ]
             })
             .collect(),
-        note: (total > 15)
-            .then(|| format!("{} autres sessions se terminent dans la période ; la liste complète est dans la table publique upcoming_sessions.", total - 15)),
+        note: (total > UPCOMING_LISTED).then(|| {
+            let others = total - UPCOMING_LISTED;
+            let verb = if others == 1 { "autre session se termine" } else { "autres sessions se terminent" };
+            format!(
+                "{others} {verb} plus tard dans la période ; les {total} sessions figurent dans la table publique upcoming_sessions."
+            )
+        }),
     }
 }
 

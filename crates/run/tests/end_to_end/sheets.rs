@@ -287,3 +287,55 @@ async fn hostile_texts_from_the_inputs_show_as_text_and_never_run() {
     let upcoming = workbook.worksheet_range("Sorties à venir").unwrap();
     assert_eq!(upcoming.get((1, 2)), Some(&Data::String(format!("Organisme {script}"))));
 }
+
+#[tokio::test]
+async fn every_upcoming_session_is_listed_soonest_first_or_counted_in_the_note() {
+    let out = tempfile::tempdir().unwrap();
+    let (run_dir, session) = demo(out.path()).await;
+    let batches = session
+        .query("SELECT code_bassin, intitule_formation FROM public.upcoming_sessions ORDER BY code_bassin, date_fin, session_id")
+        .await
+        .unwrap();
+    let mut by_bassin: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for batch in &batches {
+        let bassins = batch.column(0).as_any().downcast_ref::<arrow::array::StringArray>().unwrap();
+        let titles = batch.column(1).as_any().downcast_ref::<arrow::array::StringArray>().unwrap();
+        for row in 0..batch.num_rows() {
+            by_bassin.entry(bassins.value(row).to_owned()).or_default().push(titles.value(row).to_owned());
+        }
+    }
+    let listed = skillgap_reports::UPCOMING_LISTED;
+    assert!(
+        by_bassin.values().any(|titles| titles.len() > listed),
+        "the demo has a bassin with more sessions than listed"
+    );
+    for (bassin, titles) in &by_bassin {
+        let Ok(mut workbook) = open_workbook::<Xlsx<_>, _>(run_dir.join(format!("sheets/fiche-{bassin}.xlsx"))) else {
+            assert_eq!(bassin, "HORS_BASSIN", "every bassin has its sheet");
+            continue;
+        };
+        let sheet = workbook.worksheet_range("Sorties à venir").unwrap();
+        let shown: Vec<String> = (1..)
+            .map_while(|row| match sheet.get((row, 1)) {
+                Some(Data::String(title)) if !title.is_empty() => Some(title.clone()),
+                _ => None,
+            })
+            .collect();
+        // The soonest ending first, exactly as many as the sheet lists.
+        assert_eq!(shown, titles[..titles.len().min(listed)], "fiche-{bassin}: the sessions listed");
+        let note = match sheet.get((shown.len() + 2, 0)) {
+            Some(Data::String(note)) => note.clone(),
+            _ => String::new(),
+        };
+        if titles.len() > listed {
+            let others = titles.len() - listed;
+            assert!(
+                note.starts_with(&format!("{others} autre"))
+                    && note.contains(&format!("les {} sessions", titles.len())),
+                "fiche-{bassin}: {note}"
+            );
+        } else {
+            assert!(note.is_empty(), "fiche-{bassin}: no session left out, yet the note says {note}");
+        }
+    }
+}
