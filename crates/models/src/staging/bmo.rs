@@ -4,7 +4,7 @@
 
 use datafusion::prelude::SessionContext;
 
-use super::{Staged, csv_reject_columns, staged};
+use super::{Rule, Staged, classification, csv_reject_columns, staged};
 use crate::error::Result;
 use crate::parameters::Parameters;
 
@@ -17,6 +17,25 @@ pub async fn bmo(context: &SessionContext, parameters: &Parameters) -> Result<St
     } else {
         "SELECT code_bassin_bmo, code_bassin, poids FROM staging.bmo_bassins"
     };
+    let rules = [
+        Rule {
+            condition: "parse_count(annee) IS NULL",
+            reason: "bad_date",
+            detail: "'annee is not a year: ' || COALESCE(annee, 'NULL')",
+        },
+        Rule { condition: "code_metier_bmo IS NULL", reason: "missing_value", detail: "'code_metier_bmo is required'" },
+        Rule {
+            condition: "known_bassin IS NULL",
+            reason: "unknown_bassin",
+            detail: "'BMO bassin ' || COALESCE(bassin_bmo, 'NULL') || ' is not in the grid (or its correspondence file)'",
+        },
+        Rule {
+            condition: &bad_count,
+            reason: "bad_count",
+            detail: "'met, xmet and smet must be non-negative integers or *'",
+        },
+    ];
+    let classification = classification(&rules);
     let classified = format!(
         "WITH padded AS (
             SELECT *, lpad(code_bassin_bmo, 4, '0') AS bassin_bmo, lpad(code_region, 2, '0') AS region
@@ -27,14 +46,7 @@ pub async fn bmo(context: &SessionContext, parameters: &Parameters) -> Result<St
             FROM padded p LEFT JOIN (SELECT DISTINCT code_bassin_bmo AS known_bassin FROM crosswalk) k ON k.known_bassin = p.bassin_bmo
          ), classified AS (
             SELECT *,
-              CASE WHEN parse_count(annee) IS NULL THEN 'bad_date'
-                   WHEN code_metier_bmo IS NULL THEN 'missing_value'
-                   WHEN known_bassin IS NULL THEN 'unknown_bassin'
-                   WHEN {bad_count} THEN 'bad_count' END AS reject_reason,
-              CASE WHEN parse_count(annee) IS NULL THEN 'annee is not a year: ' || COALESCE(annee, 'NULL')
-                   WHEN code_metier_bmo IS NULL THEN 'code_metier_bmo is required'
-                   WHEN known_bassin IS NULL THEN 'BMO bassin ' || COALESCE(bassin_bmo, 'NULL') || ' is not in the grid (or its correspondence file)'
-                   WHEN {bad_count} THEN 'met, xmet and smet must be non-negative integers or *' END AS reject_detail
+              {classification}
             FROM matched
          )"
     );

@@ -6,7 +6,7 @@
 
 use datafusion::prelude::SessionContext;
 
-use super::{Staged, reject_columns, staged};
+use super::{Rule, Staged, classification, reject_columns, staged};
 use crate::error::Result;
 use crate::geocoding::commune_of;
 use crate::parameters::Parameters;
@@ -29,6 +29,32 @@ pub async fn jobseekers(context: &SessionContext, parameters: &Parameters) -> Re
     } else {
         "SELECT code_bassin_bmo, code_bassin, poids FROM staging.bmo_bassins"
     };
+    let bad_count_detail =
+        format!("'not a count (a non-negative integer, * or empty): ' || concat_ws(', ', {bad_count_detail})");
+    let rules = [
+        Rule {
+            condition: "period_start(periode) IS NULL",
+            reason: "bad_period",
+            detail: "'periode is neither a month YYYY-MM nor a quarter YYYYTn: ' || COALESCE(periode, 'NULL')",
+        },
+        Rule {
+            condition: "code_rome IS NULL OR known_rome IS NULL",
+            reason: "bad_rome",
+            detail: "'code_rome ' || COALESCE(code_rome, 'NULL') || ' is not in the ROME referential'",
+        },
+        Rule {
+            condition: "type_territoire IS NULL OR type_territoire NOT IN ('bassin', 'commune', 'bassin_bmo')",
+            reason: "bad_territory",
+            detail: "'type_territoire must be bassin, commune or bassin_bmo: ' || COALESCE(type_territoire, 'NULL')",
+        },
+        Rule {
+            condition: "resolved_bassin IS NULL",
+            reason: "unknown_territory",
+            detail: "type_territoire || ' ' || COALESCE(code_territoire, 'NULL') || ' is not in the grid' || CASE WHEN type_territoire = 'bassin_bmo' THEN ' (or its BMO correspondence file)' ELSE '' END",
+        },
+        Rule { condition: &bad_count, reason: "bad_count", detail: &bad_count_detail },
+    ];
+    let classification = classification(&rules);
     let classified = format!(
         "WITH bassins AS (SELECT DISTINCT code_bassin FROM staging.communes),
          crosswalk AS ({crosswalk}),
@@ -46,16 +72,7 @@ pub async fn jobseekers(context: &SessionContext, parameters: &Parameters) -> Re
             LEFT JOIN staging.rome r ON r.code_rome = j.code_rome
          ), classified AS (
             SELECT *,
-              CASE WHEN period_start(periode) IS NULL THEN 'bad_period'
-                   WHEN code_rome IS NULL OR known_rome IS NULL THEN 'bad_rome'
-                   WHEN type_territoire IS NULL OR type_territoire NOT IN ('bassin', 'commune', 'bassin_bmo') THEN 'bad_territory'
-                   WHEN resolved_bassin IS NULL THEN 'unknown_territory'
-                   WHEN {bad_count} THEN 'bad_count' END AS reject_reason,
-              CASE WHEN period_start(periode) IS NULL THEN 'periode is neither a month YYYY-MM nor a quarter YYYYTn: ' || COALESCE(periode, 'NULL')
-                   WHEN code_rome IS NULL OR known_rome IS NULL THEN 'code_rome ' || COALESCE(code_rome, 'NULL') || ' is not in the ROME referential'
-                   WHEN type_territoire IS NULL OR type_territoire NOT IN ('bassin', 'commune', 'bassin_bmo') THEN 'type_territoire must be bassin, commune or bassin_bmo: ' || COALESCE(type_territoire, 'NULL')
-                   WHEN resolved_bassin IS NULL THEN type_territoire || ' ' || COALESCE(code_territoire, 'NULL') || ' is not in the grid' || CASE WHEN type_territoire = 'bassin_bmo' THEN ' (or its BMO correspondence file)' ELSE '' END
-                   WHEN {bad_count} THEN 'not a count (a non-negative integer, * or empty): ' || concat_ws(', ', {bad_count_detail}) END AS reject_detail
+              {classification}
             FROM located
          )",
         commune = commune_of("j.code_territoire"),

@@ -9,7 +9,7 @@
 
 use datafusion::prelude::SessionContext;
 
-use super::{Staged, staged};
+use super::{Rule, Staged, classification, staged};
 use crate::error::Result;
 use crate::parameters::Parameters;
 
@@ -34,6 +34,46 @@ pub async fn labour_market_tension(context: &SessionContext, parameters: &Parame
         "SELECT code_bassin, code_bassin_bmo, poids FROM staging.bmo_bassins"
     };
     let codes = TENSION_CODES.iter().map(|(code, _)| format!("'{code}'")).collect::<Vec<_>>().join(", ");
+    let unknown_code = format!("code_indicateur NOT IN ({codes})");
+    let bad_rank = "'the rank is not a whole number from 1 to 5: ' || COALESCE(valeur_nombre, valeur_nom)";
+    let rules = [
+        Rule {
+            condition: "annee_n IS NULL",
+            reason: "bad_period",
+            detail: "'codePeriode is not a year: ' || COALESCE(annee, 'NULL')",
+        },
+        Rule {
+            condition: "known_rome IS NULL",
+            reason: "bad_rome",
+            detail: "'codeActivite ' || COALESCE(code_rome, 'NULL') || ' is not in the ROME referential'",
+        },
+        Rule {
+            condition: "type_territoire IS DISTINCT FROM 'bassin_bmo'",
+            reason: "bad_territory",
+            detail: "'codeTypeTerritoire must be BASBMO: ' || COALESCE(type_territoire, 'NULL')",
+        },
+        Rule {
+            condition: "known_bassin IS NULL",
+            reason: "unknown_bassin",
+            detail: "'BMO bassin ' || bassin_bmo || ' is not in the grid (or its correspondence file)'",
+        },
+        Rule {
+            condition: &unknown_code,
+            reason: "missing_value",
+            detail: "'unknown TYPE_TENSION code ' || code_indicateur",
+        },
+        Rule {
+            condition: "rang_n IS NOT NULL AND (rang_n < 1 OR rang_n > 5 OR rang_n <> round(rang_n))",
+            reason: "bad_count",
+            detail: bad_rank,
+        },
+        Rule {
+            condition: "COALESCE(valeur_nombre, valeur_nom) IS NOT NULL AND rang_n IS NULL",
+            reason: "bad_count",
+            detail: bad_rank,
+        },
+    ];
+    let classification = classification(&rules);
     let classified = format!(
         "WITH crosswalk AS ({crosswalk}),
          known_bmo AS (SELECT DISTINCT code_bassin_bmo FROM crosswalk),
@@ -48,19 +88,7 @@ pub async fn labour_market_tension(context: &SessionContext, parameters: &Parame
             LEFT JOIN staging.rome r ON r.code_rome = t.code_rome
          ), classified AS (
             SELECT *,
-              CASE WHEN annee_n IS NULL THEN 'bad_period'
-                   WHEN known_rome IS NULL THEN 'bad_rome'
-                   WHEN type_territoire IS DISTINCT FROM 'bassin_bmo' THEN 'bad_territory'
-                   WHEN known_bassin IS NULL THEN 'unknown_bassin'
-                   WHEN code_indicateur NOT IN ({codes}) THEN 'missing_value'
-                   WHEN rang_n IS NOT NULL AND (rang_n < 1 OR rang_n > 5 OR rang_n <> round(rang_n)) THEN 'bad_count'
-                   WHEN COALESCE(valeur_nombre, valeur_nom) IS NOT NULL AND rang_n IS NULL THEN 'bad_count' END AS reject_reason,
-              CASE WHEN annee_n IS NULL THEN 'codePeriode is not a year: ' || COALESCE(annee, 'NULL')
-                   WHEN known_rome IS NULL THEN 'codeActivite ' || COALESCE(code_rome, 'NULL') || ' is not in the ROME referential'
-                   WHEN type_territoire IS DISTINCT FROM 'bassin_bmo' THEN 'codeTypeTerritoire must be BASBMO: ' || COALESCE(type_territoire, 'NULL')
-                   WHEN known_bassin IS NULL THEN 'BMO bassin ' || bassin_bmo || ' is not in the grid (or its correspondence file)'
-                   WHEN code_indicateur NOT IN ({codes}) THEN 'unknown TYPE_TENSION code ' || code_indicateur
-                   ELSE 'the rank is not a whole number from 1 to 5: ' || COALESCE(valeur_nombre, valeur_nom) END AS reject_detail
+              {classification}
             FROM typed
          )"
     );

@@ -42,6 +42,35 @@ async fn staged(context: &SessionContext, model: &str, rows: &str, rejects: &str
     Ok(Staged { rows, rejects })
 }
 
+/// One reject rule of a staging model: a row where `condition` holds, and no earlier
+/// rule's, is rejected for `reason`, told by `detail` (an SQL text expression).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Rule<'a> {
+    /// SQL condition over the classified row.
+    pub condition: &'a str,
+    /// The reject reason code (`bad_rome`, `missing_value`, …).
+    pub reason: &'a str,
+    /// SQL expression of the explanation.
+    pub detail: &'a str,
+}
+
+/// The columns `reject_reason` and `reject_detail` of a model's rules, in order of
+/// precedence (NULL when no rule holds): each rule written once, as data.
+pub(crate) fn classification(rules: &[Rule<'_>]) -> String {
+    let cases = |then: &dyn Fn(&Rule<'_>) -> String| {
+        rules
+            .iter()
+            .map(|rule| format!("WHEN {} THEN {}", rule.condition, then(rule)))
+            .collect::<Vec<_>>()
+            .join("\n                   ")
+    };
+    format!(
+        "CASE {} END AS reject_reason,\n              CASE {} END AS reject_detail",
+        cases(&|rule| format!("'{}'", rule.reason)),
+        cases(&|rule| rule.detail.to_owned())
+    )
+}
+
 /// The SQL of a reject row of a CSV input: its line, reason, detail and raw fields.
 fn csv_reject_columns(input: &str, fields: &[&str]) -> String {
     reject_columns(&format!("'{input}'"), fields)

@@ -8,7 +8,7 @@
 
 use datafusion::prelude::SessionContext;
 
-use super::{Staged, staged};
+use super::{Rule, Staged, classification, staged};
 use crate::error::Result;
 use crate::geocoding::{POSTAL_CTE, placement_joins, placement_sql};
 
@@ -25,10 +25,31 @@ pub async fn offers_merged(context: &SessionContext) -> Result<Staged> {
     offers_from(context, "bronze.new_offers", Some("previous.offers")).await
 }
 
+/// Why an offer record is rejected, in order of precedence.
+const REJECTS: [Rule<'static>; 4] = [
+    Rule { condition: "rome_code IS NULL", reason: "bad_rome", detail: "'the offer has no romeCode'" },
+    Rule {
+        condition: "known_rome IS NULL",
+        reason: "bad_rome",
+        detail: "'romeCode ' || rome_code || ' is not in the ROME referential'",
+    },
+    Rule {
+        condition: "created_at IS NULL",
+        reason: "bad_date",
+        detail: "'dateCreation is missing or not a date: ' || COALESCE(date_creation, 'NULL')",
+    },
+    Rule {
+        condition: "date_actualisation IS NOT NULL AND actualised_at IS NULL",
+        reason: "bad_date",
+        detail: "'dateActualisation is not a date: ' || date_actualisation",
+    },
+];
+
 async fn offers_from(context: &SessionContext, records: &str, previous: Option<&str>) -> Result<Staged> {
     let (code_bassin, geo_method) =
         placement_sql("c.code_bassin", "p.code_bassin", "o.lieu_longitude", "o.lieu_latitude");
-    let classified = format!("WITH typed AS (
+    let classified = format!(
+        "WITH typed AS (
             SELECT b.*,
               parse_api_timestamp(b.date_creation) AS created_at,
               parse_api_timestamp(b.date_actualisation) AS actualised_at,
@@ -36,15 +57,11 @@ async fn offers_from(context: &SessionContext, records: &str, previous: Option<&
             FROM {records} b LEFT JOIN staging.rome r ON r.code_rome = b.rome_code
          ), classified AS (
             SELECT *,
-              CASE WHEN rome_code IS NULL OR known_rome IS NULL THEN 'bad_rome'
-                   WHEN created_at IS NULL THEN 'bad_date'
-                   WHEN date_actualisation IS NOT NULL AND actualised_at IS NULL THEN 'bad_date' END AS reject_reason,
-              CASE WHEN rome_code IS NULL THEN 'the offer has no romeCode'
-                   WHEN known_rome IS NULL THEN 'romeCode ' || rome_code || ' is not in the ROME referential'
-                   WHEN created_at IS NULL THEN 'dateCreation is missing or not a date: ' || COALESCE(date_creation, 'NULL')
-                   WHEN date_actualisation IS NOT NULL AND actualised_at IS NULL THEN 'dateActualisation is not a date: ' || date_actualisation END AS reject_detail
+              {classification}
             FROM typed
-         )");
+         )",
+        classification = classification(&REJECTS)
+    );
     let placed = format!(
         "{classified}, valid AS (
             SELECT id, COALESCE(actualised_at, created_at) AS version_at, record_order FROM classified WHERE reject_reason IS NULL

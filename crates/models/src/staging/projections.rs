@@ -6,7 +6,7 @@
 use arrow::array::AsArray;
 use datafusion::prelude::SessionContext;
 
-use super::{Staged, csv_reject_columns, staged};
+use super::{Rule, Staged, classification, csv_reject_columns, staged};
 use crate::error::{Result, in_model};
 
 /// The number columns of the projections file (thousands over 2019–2030).
@@ -23,6 +23,30 @@ pub const PROJECTION_NUMBERS: [&str; 7] = [
 /// The rejects of an input that is not configured: none, with the rejects' columns.
 const NO_REJECTS: &str = "SELECT CAST(NULL AS VARCHAR) AS input, CAST(NULL AS VARCHAR) AS source_file, CAST(NULL AS VARCHAR) AS location, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS VARCHAR) AS detail, CAST(NULL AS VARCHAR) AS raw_value WHERE false";
 
+/// Why an employment row is rejected, in order of precedence.
+const EMPLOYMENT_REJECTS: [Rule<'static>; 4] = [
+    Rule {
+        condition: "code_fap IS NULL OR code_territoire IS NULL",
+        reason: "missing_value",
+        detail: "'code_territoire and code_fap are required'",
+    },
+    Rule {
+        condition: "lower(trim(type_territoire)) NOT IN ('bassin', 'commune')",
+        reason: "bad_territory",
+        detail: "'type_territoire must be bassin or commune'",
+    },
+    Rule {
+        condition: "emploi_n IS NULL OR emploi_n < 0",
+        reason: "bad_count",
+        detail: "'emploi is not a non-negative number'",
+    },
+    Rule {
+        condition: "bassin IS NULL",
+        reason: "unknown_territory",
+        detail: "'territory ' || code_territoire || ' is not in the grid'",
+    },
+];
+
 /// Tolerance of the identities: the file rounds each figure to a tenth.
 pub const IDENTITY_TOLERANCE: f64 = 0.3;
 
@@ -34,6 +58,20 @@ fn classified(region: Option<&str>) -> String {
     let typed: Vec<String> = PROJECTION_NUMBERS.iter().map(|c| format!("{} AS {c}_n", number(c))).collect();
     let unreadable: Vec<String> = PROJECTION_NUMBERS.iter().map(|c| format!("({c}_n IS NULL)")).collect();
     let in_region = region.map_or_else(|| "true".to_owned(), |r| format!("trim(region) = '{r}'"));
+    let unreadable = unreadable.join(" OR ");
+    let rules = [
+        Rule {
+            condition: "code_fap IS NULL OR trim(code_fap) = ''",
+            reason: "missing_value",
+            detail: "'code_fap is required'",
+        },
+        Rule { condition: &unreadable, reason: "bad_count", detail: "'a figure is not a number'" },
+        Rule {
+            condition: "known_fap IS NULL",
+            reason: "unknown_fap",
+            detail: "'FAP ' || code_fap || ' has no ROME in rome.csv (code_fap): its projections cannot reach a bassin'",
+        },
+    ];
     format!(
         "WITH typed AS (
             SELECT p.*, {typed}, {tension} AS niveau_tension_2019_n, f.code_fap AS known_fap
@@ -42,17 +80,12 @@ fn classified(region: Option<&str>) -> String {
             WHERE {in_region}
          ), classified AS (
             SELECT *,
-              CASE WHEN code_fap IS NULL OR trim(code_fap) = '' THEN 'missing_value'
-                   WHEN {unreadable} THEN 'bad_count'
-                   WHEN known_fap IS NULL THEN 'unknown_fap' END AS reject_reason,
-              CASE WHEN code_fap IS NULL OR trim(code_fap) = '' THEN 'code_fap is required'
-                   WHEN {unreadable} THEN 'a figure is not a number'
-                   WHEN known_fap IS NULL THEN 'FAP ' || code_fap || ' has no ROME in rome.csv (code_fap): its projections cannot reach a bassin' END AS reject_detail
+              {classification}
             FROM typed
          )",
         typed = typed.join(", "),
         tension = "try_cast(trim(niveau_tension_2019) AS BIGINT)",
-        unreadable = unreadable.join(" OR "),
+        classification = classification(&rules),
     )
 }
 
@@ -145,17 +178,11 @@ pub async fn employment(context: &SessionContext, configured: bool) -> Result<St
             LEFT JOIN staging.communes c ON lower(trim(e.type_territoire)) = 'commune' AND c.code_commune = trim(e.code_territoire)
          ), classified AS (
             SELECT *,
-              CASE WHEN code_fap IS NULL OR code_territoire IS NULL THEN 'missing_value'
-                   WHEN lower(trim(type_territoire)) NOT IN ('bassin', 'commune') THEN 'bad_territory'
-                   WHEN emploi_n IS NULL OR emploi_n < 0 THEN 'bad_count'
-                   WHEN bassin IS NULL THEN 'unknown_territory' END AS reject_reason,
-              CASE WHEN code_fap IS NULL OR code_territoire IS NULL THEN 'code_territoire and code_fap are required'
-                   WHEN lower(trim(type_territoire)) NOT IN ('bassin', 'commune') THEN 'type_territoire must be bassin or commune'
-                   WHEN emploi_n IS NULL OR emploi_n < 0 THEN 'emploi is not a non-negative number'
-                   WHEN bassin IS NULL THEN 'territory ' || code_territoire || ' is not in the grid' END AS reject_detail
+              {classification}
             FROM typed
          )",
         emploi = number("emploi"),
+        classification = classification(&EMPLOYMENT_REJECTS),
     );
     let rows = format!(
         "{classified} SELECT bassin AS code_bassin, upper(trim(code_fap)) AS code_fap, SUM(emploi_n) AS emploi FROM classified WHERE reject_reason IS NULL GROUP BY bassin, upper(trim(code_fap)) ORDER BY 1, 2"

@@ -4,7 +4,7 @@
 use arrow::array::AsArray;
 use datafusion::prelude::SessionContext;
 
-use super::{Staged, csv_reject_columns, staged};
+use super::{Rule, Staged, classification, csv_reject_columns, staged};
 use crate::error::Result;
 
 /// A ROME code is a letter and four digits.
@@ -23,8 +23,8 @@ struct KeyedTable<'a> {
     key: &'a str,
     /// Extra joins (aliases other than `n`), for checks against other referentials.
     joins: &'a str,
-    /// (SQL condition that rejects, reason, SQL detail) in order of precedence.
-    checks: &'a [(&'a str, &'a str, &'a str)],
+    /// Why a row is rejected, in order of precedence (a repeated key comes last).
+    checks: &'a [Rule<'a>],
     /// Output columns (SQL over `n`, with aliases).
     columns: &'a str,
     /// Raw columns shown in rejects.
@@ -33,21 +33,18 @@ struct KeyedTable<'a> {
 
 async fn keyed(context: &SessionContext, referential: &KeyedTable<'_>) -> Result<Staged> {
     let KeyedTable { input, key, joins, checks, columns, raw } = referential;
-    let mut reason = String::from("CASE");
-    let mut detail = String::from("CASE");
-    for (condition, code, explanation) in checks.iter().chain(std::iter::once(&(
-        "n.occurrence > 1",
-        "duplicate_key",
-        "'the key is already defined earlier in the file'",
-    ))) {
-        reason.push_str(&format!(" WHEN {condition} THEN '{code}'"));
-        detail.push_str(&format!(" WHEN {condition} THEN {explanation}"));
-    }
+    let duplicate = Rule {
+        condition: "n.occurrence > 1",
+        reason: "duplicate_key",
+        detail: "'the key is already defined earlier in the file'",
+    };
+    let rules: Vec<Rule<'_>> = checks.iter().copied().chain([duplicate]).collect();
+    let classification = classification(&rules);
     let classified = format!(
         "WITH numbered AS (
             SELECT *, ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY source_file, source_line) AS occurrence FROM bronze.{input}
          ), classified AS (
-            SELECT n.*, {reason} END AS reject_reason, {detail} END AS reject_detail FROM numbered n {joins}
+            SELECT n.*, {classification} FROM numbered n {joins}
          )"
     );
     let rows = format!("{classified} SELECT {columns} FROM classified n WHERE reject_reason IS NULL ORDER BY 1");
@@ -117,7 +114,11 @@ pub async fn rome(context: &SessionContext) -> Result<Staged> {
             input: "rome",
             key: "code_rome",
             joins: "",
-            checks: &[(&invalid, "bad_rome", "'code_rome is not a ROME code (a letter and four digits)'")],
+            checks: &[Rule {
+                condition: &invalid,
+                reason: "bad_rome",
+                detail: "'code_rome is not a ROME code (a letter and four digits)'",
+            }],
             columns: "upper(n.code_rome) AS code_rome, n.libelle_rome, n.code_metier_bmo, n.code_fap, n.secteur",
             raw: &["code_rome", "libelle_rome", "code_metier_bmo", "code_fap", "secteur"],
         },
@@ -133,11 +134,11 @@ pub async fn nsf(context: &SessionContext) -> Result<Staged> {
             input: "nsf",
             key: "code_nsf",
             joins: "",
-            checks: &[(
-                "n.code_nsf IS NULL OR char_length(n.code_nsf) <> 3",
-                "bad_nsf",
-                "'code_nsf must have 3 characters'",
-            )],
+            checks: &[Rule {
+                condition: "n.code_nsf IS NULL OR char_length(n.code_nsf) <> 3",
+                reason: "bad_nsf",
+                detail: "'code_nsf must have 3 characters'",
+            }],
             columns: "n.code_nsf, n.libelle_nsf",
             raw: &["code_nsf", "libelle_nsf"],
         },
@@ -155,16 +156,16 @@ pub async fn formacode(context: &SessionContext) -> Result<Staged> {
             key: "formacode",
             joins: "LEFT JOIN staging.nsf s ON s.code_nsf = n.code_nsf",
             checks: &[
-                (
-                    "n.formacode IS NULL OR char_length(n.formacode) <> 5 OR try_cast(n.formacode AS INT) IS NULL",
-                    "bad_formacode",
-                    "'formacode must be 5 digits'",
-                ),
-                (
-                    "n.code_nsf IS NOT NULL AND s.code_nsf IS NULL",
-                    "bad_nsf",
-                    "'code_nsf ' || n.code_nsf || ' is not in nsf.csv'",
-                ),
+                Rule {
+                    condition: "n.formacode IS NULL OR char_length(n.formacode) <> 5 OR try_cast(n.formacode AS INT) IS NULL",
+                    reason: "bad_formacode",
+                    detail: "'formacode must be 5 digits'",
+                },
+                Rule {
+                    condition: "n.code_nsf IS NOT NULL AND s.code_nsf IS NULL",
+                    reason: "bad_nsf",
+                    detail: "'code_nsf ' || n.code_nsf || ' is not in nsf.csv'",
+                },
             ],
             columns: "n.formacode, n.libelle, n.code_nsf",
             raw: &["formacode", "libelle", "code_nsf"],
@@ -183,8 +184,16 @@ pub async fn rome_formacode(context: &SessionContext) -> Result<Staged> {
             key: "code_rome, formacode",
             joins: "LEFT JOIN staging.rome r ON r.code_rome = n.code_rome LEFT JOIN staging.formacode f ON f.formacode = n.formacode",
             checks: &[
-                ("r.code_rome IS NULL", "bad_rome", "'code_rome ' || COALESCE(n.code_rome, 'NULL') || ' is not in the ROME referential'"),
-                ("f.formacode IS NULL", "bad_formacode", "'formacode ' || COALESCE(n.formacode, 'NULL') || ' is not in formacode.csv'"),
+                Rule {
+                    condition: "r.code_rome IS NULL",
+                    reason: "bad_rome",
+                    detail: "'code_rome ' || COALESCE(n.code_rome, 'NULL') || ' is not in the ROME referential'",
+                },
+                Rule {
+                    condition: "f.formacode IS NULL",
+                    reason: "bad_formacode",
+                    detail: "'formacode ' || COALESCE(n.formacode, 'NULL') || ' is not in formacode.csv'",
+                },
             ],
             columns: "n.code_rome, n.formacode",
             raw: &["code_rome", "formacode"],
@@ -202,17 +211,30 @@ pub async fn communes(context: &SessionContext, grid_registered: bool) -> Result
     } else {
         ("", "false")
     };
+    let rules = [
+        Rule {
+            condition: "n.code_commune IS NULL OR n.code_bassin IS NULL",
+            reason: "missing_value",
+            detail: "'code_commune and code_bassin are required'",
+        },
+        Rule {
+            condition: "n.occurrence > 1",
+            reason: "duplicate_key",
+            detail: "'commune already assigned to a bassin earlier in the file'",
+        },
+        Rule {
+            condition: unknown,
+            reason: "unknown_bassin",
+            detail: "'bassin ' || n.code_bassin || ' is not in the bassins GeoJSON'",
+        },
+    ];
+    let classification = classification(&rules);
     let classified = format!(
         "WITH numbered AS (
             SELECT *, ROW_NUMBER() OVER (PARTITION BY code_commune ORDER BY source_file, source_line) AS occurrence FROM bronze.communes
          ), classified AS (
             SELECT n.*,
-              CASE WHEN n.code_commune IS NULL OR n.code_bassin IS NULL THEN 'missing_value'
-                   WHEN n.occurrence > 1 THEN 'duplicate_key'
-                   WHEN {unknown} THEN 'unknown_bassin' END AS reject_reason,
-              CASE WHEN n.code_commune IS NULL OR n.code_bassin IS NULL THEN 'code_commune and code_bassin are required'
-                   WHEN n.occurrence > 1 THEN 'commune already assigned to a bassin earlier in the file'
-                   WHEN {unknown} THEN 'bassin ' || n.code_bassin || ' is not in the bassins GeoJSON' END AS reject_detail
+              {classification}
             FROM numbered n {grid_join}
          )"
     );
@@ -230,19 +252,34 @@ pub async fn communes(context: &SessionContext, grid_registered: bool) -> Result
 /// in [0, 1] (padded to 4 characters like the BMO file). The weights of one BMO bassin must
 /// sum to 1: [`crosswalk_weight_errors`] lists those that do not.
 pub async fn bmo_bassins(context: &SessionContext) -> Result<Staged> {
-    let classified = "WITH typed AS (
+    let rules = [
+        Rule {
+            condition: "code_bassin_bmo IS NULL OR code_bassin IS NULL",
+            reason: "missing_value",
+            detail: "'code_bassin_bmo and code_bassin are required'",
+        },
+        Rule {
+            condition: "weight IS NULL OR weight < 0 OR weight > 1",
+            reason: "bad_count",
+            detail: "'poids must be a number between 0 and 1'",
+        },
+        Rule {
+            condition: "known IS NULL",
+            reason: "unknown_bassin",
+            detail: "'bassin ' || code_bassin || ' is not in the grid'",
+        },
+    ];
+    let classified = format!(
+        "WITH typed AS (
             SELECT x.*, lpad(x.code_bassin_bmo, 4, '0') AS bassin_bmo, try_cast(replace(x.poids, ',', '.') AS DOUBLE) AS weight, g.code_bassin AS known
             FROM bronze.bmo_bassins x LEFT JOIN staging.bassins g ON g.code_bassin = x.code_bassin
          ), classified AS (
             SELECT *,
-              CASE WHEN code_bassin_bmo IS NULL OR code_bassin IS NULL THEN 'missing_value'
-                   WHEN weight IS NULL OR weight < 0 OR weight > 1 THEN 'bad_count'
-                   WHEN known IS NULL THEN 'unknown_bassin' END AS reject_reason,
-              CASE WHEN code_bassin_bmo IS NULL OR code_bassin IS NULL THEN 'code_bassin_bmo and code_bassin are required'
-                   WHEN weight IS NULL OR weight < 0 OR weight > 1 THEN 'poids must be a number between 0 and 1'
-                   WHEN known IS NULL THEN 'bassin ' || code_bassin || ' is not in the grid' END AS reject_detail
+              {classification}
             FROM typed
-         )";
+         )",
+        classification = classification(&rules)
+    );
     let rows = format!(
         "{classified} SELECT bassin_bmo AS code_bassin_bmo, code_bassin, weight AS poids FROM classified WHERE reject_reason IS NULL"
     );

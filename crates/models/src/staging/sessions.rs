@@ -9,35 +9,54 @@
 
 use datafusion::prelude::SessionContext;
 
-use super::{Staged, csv_reject_columns, staged};
+use super::{Rule, Staged, classification, csv_reject_columns, staged};
 use crate::error::Result;
 use crate::geocoding::{POSTAL_CTE, placement_joins, placement_sql};
 
 /// The specialty of a session with no NSF at all.
 pub const UNKNOWN_NSF: &str = "NSF_INCONNUE";
 
+/// Why a catalogue session is rejected, in order of precedence.
+const SESSION_REJECTS: [Rule<'static>; 4] = [
+    Rule { condition: "session_id IS NULL", reason: "missing_id", detail: "'the session has no numero'" },
+    Rule {
+        condition: "date_debut IS NULL OR date_fin IS NULL",
+        reason: "bad_period",
+        detail: "'the session has no usable dates: debut ' || COALESCE(debut, 'absent') || ', fin ' || COALESCE(fin, 'absent')",
+    },
+    Rule {
+        condition: "date_fin < date_debut",
+        reason: "bad_period",
+        detail: "'the session ends (' || fin || ') before it starts (' || debut || ')'",
+    },
+    Rule {
+        condition: "occurrence > 1",
+        reason: "duplicate_key",
+        detail: "'session ' || session_id || ' already read'",
+    },
+];
+
 /// CTEs `lheo_classified` (every bronze session with its reject reason) and
 /// `lheo_valid`, shared by sessions and outcomes.
-const CLASSIFIED: &str = "lheo_typed AS (
+fn classified() -> String {
+    format!(
+        "lheo_typed AS (
         SELECT b.*, parse_lheo_start(b.debut) AS date_debut, parse_lheo_end(b.fin) AS date_fin,
                ROW_NUMBER() OVER (PARTITION BY b.session_id ORDER BY b.source_file, b.source_location) AS occurrence
         FROM bronze.lheo b
      ), lheo_classified AS (
         SELECT *,
-          CASE WHEN session_id IS NULL THEN 'missing_id'
-               WHEN date_debut IS NULL OR date_fin IS NULL THEN 'bad_period'
-               WHEN date_fin < date_debut THEN 'bad_period'
-               WHEN occurrence > 1 THEN 'duplicate_key' END AS reject_reason,
-          CASE WHEN session_id IS NULL THEN 'the session has no numero'
-               WHEN date_debut IS NULL OR date_fin IS NULL THEN 'the session has no usable dates: debut ' || COALESCE(debut, 'absent') || ', fin ' || COALESCE(fin, 'absent')
-               WHEN date_fin < date_debut THEN 'the session ends (' || fin || ') before it starts (' || debut || ')'
-               WHEN occurrence > 1 THEN 'session ' || session_id || ' already read' END AS reject_detail
+          {}
         FROM lheo_typed
-     ), lheo_valid AS (SELECT * FROM lheo_classified WHERE reject_reason IS NULL)";
+     ), lheo_valid AS (SELECT * FROM lheo_classified WHERE reject_reason IS NULL)",
+        classification(&SESSION_REJECTS)
+    )
+}
 
 /// Builds `silver.sessions` (without outcomes columns' join when there is no outcomes
 /// input: `outcomes` false) and the catalogue's staging rejects.
 pub async fn sessions(context: &SessionContext, outcomes: bool) -> Result<Staged> {
+    let lheo = classified();
     let (code_bassin, geo_method) =
         placement_sql("c.code_bassin", "p.code_bassin", "v.lieu_longitude", "v.lieu_latitude");
     let outcome_join = if outcomes {
@@ -46,7 +65,7 @@ pub async fn sessions(context: &SessionContext, outcomes: bool) -> Result<Staged
         "LEFT JOIN (SELECT CAST(NULL AS VARCHAR) AS session_id, CAST(NULL AS BIGINT) AS entrees, CAST(NULL AS BIGINT) AS entrees_prioritaires, CAST(NULL AS BIGINT) AS sortants, CAST(NULL AS BIGINT) AS en_emploi_6m, CAST(NULL AS VARCHAR) AS date_maj) r ON false"
     };
     let rows = format!(
-        "WITH {CLASSIFIED},
+        "WITH {lheo},
          positions AS (
             SELECT session_id, formacodes, unnest(range(1, CAST(array_length(formacodes) AS BIGINT) + 1)) AS position FROM lheo_valid WHERE array_length(formacodes) > 0
          ), codes AS (
@@ -75,7 +94,7 @@ pub async fn sessions(context: &SessionContext, outcomes: bool) -> Result<Staged
         joins = placement_joins("v.lieu_code_commune", "v.lieu_code_postal"),
     );
     let rejects = format!(
-        "WITH {CLASSIFIED},
+        "WITH {lheo},
          positions AS (
             SELECT session_id, formacodes, source_file, source_location, unnest(range(1, CAST(array_length(formacodes) AS BIGINT) + 1)) AS position FROM lheo_valid WHERE array_length(formacodes) > 0
          ), unknown AS (
@@ -95,29 +114,40 @@ pub async fn sessions(context: &SessionContext, outcomes: bool) -> Result<Staged
 /// `staging.session_outcomes` from `bronze.session_outcomes`: counts typed, consistency
 /// checked, joined to known sessions (the latest `date_maj` wins, then the last line).
 pub async fn session_outcomes(context: &SessionContext) -> Result<Staged> {
+    let lheo = classified();
     let counts = ["entrees", "entrees_prioritaires", "sortants", "en_emploi_6m"];
     let negative = counts.iter().map(|c| format!("try_cast({c} AS BIGINT) < 0")).collect::<Vec<_>>().join(" OR ");
     let unreadable = counts.iter().map(|c| format!("is_bad_count({c})")).collect::<Vec<_>>().join(" OR ");
+    let rules = [
+        Rule { condition: "session_id IS NULL", reason: "missing_id", detail: "'session_id is required'" },
+        Rule { condition: &negative, reason: "inconsistent_counts", detail: "'a count is negative'" },
+        Rule { condition: &unreadable, reason: "bad_count", detail: "'a count is not a non-negative integer'" },
+        Rule {
+            condition: "parse_count(entrees_prioritaires) > parse_count(entrees)",
+            reason: "inconsistent_counts",
+            detail: "'entrees_prioritaires > entrees'",
+        },
+        Rule {
+            condition: "parse_count(en_emploi_6m) > parse_count(sortants)",
+            reason: "inconsistent_counts",
+            detail: "'en_emploi_6m > sortants'",
+        },
+        Rule {
+            condition: "known IS NULL",
+            reason: "unknown_session",
+            detail: "'session ' || session_id || ' is not among the catalogue''s usable sessions'",
+        },
+        Rule { condition: "version_rank > 1", reason: "duplicate_key", detail: "'a later row updates this session'" },
+    ];
+    let classification = classification(&rules);
     let classified = format!(
-        "WITH {CLASSIFIED},
+        "WITH {lheo},
          ranked AS (
             SELECT o.*, s.session_id AS known, ROW_NUMBER() OVER (PARTITION BY o.session_id ORDER BY o.date_maj DESC NULLS LAST, o.source_line DESC) AS version_rank
             FROM bronze.session_outcomes o LEFT JOIN lheo_valid s ON s.session_id = o.session_id
          ), classified AS (
             SELECT *,
-              CASE WHEN session_id IS NULL THEN 'missing_id'
-                   WHEN {negative} THEN 'inconsistent_counts'
-                   WHEN {unreadable} THEN 'bad_count'
-                   WHEN parse_count(entrees_prioritaires) > parse_count(entrees) OR parse_count(en_emploi_6m) > parse_count(sortants) THEN 'inconsistent_counts'
-                   WHEN known IS NULL THEN 'unknown_session'
-                   WHEN version_rank > 1 THEN 'duplicate_key' END AS reject_reason,
-              CASE WHEN session_id IS NULL THEN 'session_id is required'
-                   WHEN {negative} THEN 'a count is negative'
-                   WHEN {unreadable} THEN 'a count is not a non-negative integer'
-                   WHEN parse_count(entrees_prioritaires) > parse_count(entrees) THEN 'entrees_prioritaires > entrees'
-                   WHEN parse_count(en_emploi_6m) > parse_count(sortants) THEN 'en_emploi_6m > sortants'
-                   WHEN known IS NULL THEN 'session ' || session_id || ' is not among the catalogue''s usable sessions'
-                   WHEN version_rank > 1 THEN 'a later row updates this session' END AS reject_detail
+              {classification}
             FROM ranked
          )"
     );
