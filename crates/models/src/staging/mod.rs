@@ -12,6 +12,7 @@ mod referentials;
 mod sessions;
 mod unknown_codes;
 
+use arrow::array::AsArray;
 use datafusion::dataframe::DataFrame;
 use datafusion::prelude::SessionContext;
 
@@ -33,6 +34,16 @@ pub struct Staged {
     pub rows: DataFrame,
     /// Rejected rows, with their reason.
     pub rejects: DataFrame,
+}
+
+/// The texts of the first column of `sql`'s rows, in order (NULLs skipped): the messages
+/// of a check that lists what fails.
+async fn texts(context: &SessionContext, model: &str, sql: &str) -> Result<Vec<String>> {
+    let batches = context.sql(sql).await.map_err(in_model(model))?.collect().await.map_err(in_model(model))?;
+    Ok(batches
+        .iter()
+        .flat_map(|batch| batch.column(0).as_string::<i32>().iter().flatten().map(str::to_owned))
+        .collect())
 }
 
 /// Runs the two queries of a staging model.

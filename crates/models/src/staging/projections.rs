@@ -3,11 +3,10 @@
 //! with a decimal comma or point; a FAP that no ROME of `rome.csv` belongs to is a reject
 //! (`unknown_fap`); the file's identities are checked by [`projection_identity_errors`].
 
-use arrow::array::AsArray;
 use datafusion::prelude::SessionContext;
 
-use super::{Rule, Staged, classification, csv_reject_columns, staged};
-use crate::error::{Result, in_model};
+use super::{Rule, Staged, classification, csv_reject_columns, staged, texts};
+use crate::error::Result;
 
 /// The number columns of the projections file (thousands over 2019–2030).
 pub const PROJECTION_NUMBERS: [&str; 7] = [
@@ -134,32 +133,13 @@ pub async fn projection_identity_errors(context: &SessionContext, region: Option
         classified = classified(region),
         tolerance = IDENTITY_TOLERANCE,
     );
-    let batches = context
-        .sql(&sql)
-        .await
-        .map_err(in_model("silver.projections"))?
-        .collect()
-        .await
-        .map_err(in_model("silver.projections"))?;
-    Ok(batches
-        .iter()
-        .flat_map(|b| b.column(0).as_string::<i32>().iter().flatten().map(str::to_owned).collect::<Vec<_>>())
-        .collect())
+    texts(context, "silver.projections", &sql).await
 }
 
 /// The regions present in the projections file.
 pub async fn projection_regions(context: &SessionContext) -> Result<Vec<String>> {
-    let batches = context
-        .sql("SELECT DISTINCT trim(region) FROM bronze.projections WHERE region IS NOT NULL ORDER BY 1")
-        .await
-        .map_err(in_model("silver.projections"))?
-        .collect()
-        .await
-        .map_err(in_model("silver.projections"))?;
-    Ok(batches
-        .iter()
-        .flat_map(|b| b.column(0).as_string::<i32>().iter().flatten().map(str::to_owned).collect::<Vec<_>>())
-        .collect())
+    let sql = "SELECT DISTINCT trim(region) FROM bronze.projections WHERE region IS NOT NULL ORDER BY 1";
+    texts(context, "silver.projections", sql).await
 }
 
 /// `silver.employment`: employment by bassin and FAP (commune rows summed into their

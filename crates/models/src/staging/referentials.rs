@@ -1,10 +1,9 @@
 //! Referentials: ROME (with BMO métier, FAP family and sector) and the communes of the
 //! grid. Invalid codes and duplicate keys are rejects; the first occurrence wins.
 
-use arrow::array::AsArray;
 use datafusion::prelude::SessionContext;
 
-use super::{Rule, Staged, classification, csv_reject_columns, staged};
+use super::{Rule, Staged, classification, csv_reject_columns, staged, texts};
 use crate::error::Result;
 
 /// A ROME code is a letter and four digits.
@@ -292,13 +291,7 @@ pub async fn bmo_bassins(context: &SessionContext) -> Result<Staged> {
 
 /// BMO bassins whose crosswalk weights do not sum to 1 (± 1e-6): "code: sum" lines.
 pub async fn crosswalk_weight_errors(context: &SessionContext) -> Result<Vec<String>> {
-    let frame = context
-        .sql("SELECT code_bassin_bmo || ' sums to ' || CAST(SUM(poids) AS VARCHAR) FROM staging.bmo_bassins GROUP BY code_bassin_bmo HAVING abs(SUM(poids) - 1.0) > 1e-6 ORDER BY code_bassin_bmo")
-        .await
-        .map_err(crate::error::in_model("staging.bmo_bassins"))?;
-    let batches = frame.collect().await.map_err(crate::error::in_model("staging.bmo_bassins"))?;
-    Ok(batches
-        .iter()
-        .flat_map(|b| b.column(0).as_string::<i32>().iter().flatten().map(str::to_owned).collect::<Vec<_>>())
-        .collect())
+    let sql = "SELECT code_bassin_bmo || ' sums to ' || CAST(SUM(poids) AS VARCHAR) FROM staging.bmo_bassins
+               GROUP BY code_bassin_bmo HAVING abs(SUM(poids) - 1.0) > 1e-6 ORDER BY code_bassin_bmo";
+    texts(context, "staging.bmo_bassins", sql).await
 }
