@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use chrono::{NaiveDate, SubsecRound, Utc};
 use sha2::{Digest, Sha256};
-use skillgap_config::{GridKind, Pipeline};
+use skillgap_config::{GridKind, Pipeline, Semester};
 use skillgap_models::Parameters;
-use skillgap_sinks::{KEEP_MARKER, RunDirectory, Store, StoreLock};
+use skillgap_sinks::{InputFileReport, InputReport, KEEP_MARKER, Manifest, RunDirectory, Store, StoreLock, Thresholds};
 use tracing::Instrument;
 
 use crate::error::{Error, Result};
@@ -16,8 +16,6 @@ use crate::reference_date::resolve_reference_date;
 use crate::reuse::PreviousRun;
 use crate::stage_clock::StageClock;
 use crate::transform::{BuildSettings, build};
-use skillgap_config::Semester;
-use skillgap_sinks::{InputFileReport, InputReport, Manifest, Thresholds};
 
 /// What to run.
 #[derive(Debug, Clone)]

@@ -11,12 +11,12 @@ use skillgap_models::audit::{AuditCache, AuditReport, AuditSettings, audit_publi
 use skillgap_models::{
     Parameters, Secrecy, marts, public_sql, public_table_spec, register_batches, run_secrecy_checks, table_spec,
 };
+use skillgap_sinks::{AuditSummary, Manifest, OutputReport};
 
 use crate::error::{Error, Result};
 use crate::output::PublishTarget;
 use crate::query::QuerySession;
 use crate::transform::{model_error, register_layer, report, write_table};
-use skillgap_sinks::{AuditSummary, Manifest, OutputReport};
 
 /// Rounds of additional suppression before the run gives up (each round suppresses at
 /// least one more cell).

@@ -9,10 +9,10 @@
 
 use std::path::{Path, PathBuf};
 
+use skillgap_sinks::Manifest;
 use skillgap_sources::InputFile;
 
 use crate::error::{Error, Result};
-use skillgap_sinks::Manifest;
 
 /// Tables a nightly run links from the previous run, which must hold them.
 const REUSED_TABLES: [&str; 5] = ["bronze/offers", "bronze/lheo", "silver/offers", "silver/sessions", "silver/rejects"];

@@ -15,7 +15,9 @@ use skillgap_models::{
     BassinIndex, Parameters, TableSpec, marts, register_batches, register_geocoder, run_table_tests, staging,
     table_spec, type_name,
 };
-use skillgap_sinks::{TableDocumentation, TableFile, WrittenTable};
+use skillgap_sinks::{
+    AuditSummary, OutputReport, StageReport, TableDocumentation, TableFile, UnknownCodeReport, WrittenTable,
+};
 use skillgap_sources::rejects_schema;
 use tracing::Instrument;
 
@@ -25,7 +27,6 @@ use crate::ingest::Ingested;
 use crate::reject_gate::check_reject_ratios;
 use crate::reuse::link_parquet_files;
 use crate::stage_clock::StageClock;
-use skillgap_sinks::{AuditSummary, OutputReport, StageReport, UnknownCodeReport};
 
 /// Where the marts' shared `intermediate` tables are written during a run (not published).
 const INTERMEDIATE_DIR: &str = "intermediate_tables";

@@ -2,8 +2,8 @@
 //! not know, a broken ring, a crosswalk whose weights do not sum to 1 — rejects or clear
 //! errors, never a panic; and a point placed by its polygon.
 
-use crate::support::{REFERENTIALS, load, write_pipeline};
-use skillgap_run::{ExitCode, RunRequest};
+use crate::support::{REFERENTIALS, write_pipeline};
+use skillgap_run::ExitCode;
 
 const GEOJSON: &str = r#"{"type":"FeatureCollection","features":[
  {"type":"Feature","properties":{"code_bassin":"0001","libelle_bassin":"Ouest"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]}},
@@ -36,13 +36,7 @@ const GRID: &str = "[grid]\nkind = \"custom\"\n[thresholds]\nmax_reject_ratio = 
 
 async fn run(dir: &std::path::Path, files: &[(&str, &str)]) -> Result<skillgap_run::RunReport, skillgap_run::Error> {
     let path = write_pipeline(dir, files, GRID);
-    skillgap_run::run(RunRequest {
-        pipeline: load(&path),
-        as_of: "2026-07-01".parse().ok(),
-        semester: None,
-        output: None,
-    })
-    .await
+    crate::support::run_at(&path, "2026-07-01").await
 }
 
 #[tokio::test]

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use crate::support::{REFERENTIALS, load, write_pipeline};
-use skillgap_run::{Error, ExitCode, RunRequest};
+use crate::support::{REFERENTIALS, write_pipeline};
+use skillgap_run::{Error, ExitCode};
 
 const COMMUNES: &str =
     "code_commune,libelle_commune,code_bassin,code_postal\n11001,Un,0001,11100\n22001,Deux,0002,22100\n";
@@ -21,13 +21,7 @@ fn good_files() -> Vec<(&'static str, &'static str)> {
 }
 
 async fn run(path: &Path) -> Result<skillgap_run::RunReport, Error> {
-    skillgap_run::run(RunRequest {
-        pipeline: load(path),
-        as_of: "2026-07-01".parse().ok(),
-        semester: None,
-        output: None,
-    })
-    .await
+    crate::support::run_at(path, "2026-07-01").await
 }
 
 fn published_run(dir: &Path) -> Option<String> {

@@ -1,8 +1,8 @@
 //! `gold.long_term_gap` by hand: two FAPs over three bassins, keyed by W12 positions and
 //! then by employment; and the projections file's bad input.
 
-use crate::support::{load, write_pipeline};
-use skillgap_run::{QuerySession, RunRequest};
+use crate::support::write_pipeline;
+use skillgap_run::QuerySession;
 
 const COMMUNES: &str = "code_commune,libelle_commune,code_bassin,code_postal\n11001,Un,0001,11100\n22001,Deux,0002,22100\n33001,Trois,0003,33100\n33002,Trois bis,0003,33200\n";
 // J5Z gathers A1111 and B2222; T4Z is C3333.
@@ -66,13 +66,7 @@ async fn run(
         extra = format!("[grid]\nregion_code = \"{code}\"\n{extra}");
     }
     let path = write_pipeline(dir, &borrowed, &extra);
-    let report = skillgap_run::run(RunRequest {
-        pipeline: load(&path),
-        as_of: "2026-07-01".parse().ok(),
-        semester: None,
-        output: None,
-    })
-    .await?;
+    let report = crate::support::run_at(&path, "2026-07-01").await?;
     Ok(QuerySession::open(&report.output_dir, None).await.unwrap())
 }
 

@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
-use crate::support::{Row, load, write_pipeline};
+use crate::support::{Row, write_pipeline};
 use arrow::array::RecordBatch;
-use skillgap_run::{QuerySession, RunRequest};
+use skillgap_run::QuerySession;
 
 const COMMUNES: &str = "code_commune,libelle_commune,code_bassin,code_postal\n33063,Bordeaux,0001,33000\n69123,Lyon,0002,69001\n74010,Annecy,0003,74000\n";
 const ROME: &str = "code_rome,libelle_rome,code_metier_bmo,code_fap,secteur\nG1703,Réception,M1,F1,HCR\nM1810,Production informatique,M2,F2,services\nD1102,Boulangerie,M3,F3,commerce\n";
@@ -27,14 +27,7 @@ async fn run(dir: &Path, offers: &[(&str, Vec<u8>)]) -> QuerySession {
     let mut files = vec![("communes.csv", COMMUNES), ("rome.csv", ROME)];
     files.extend(EMPTY);
     let path = write_pipeline(dir, &files, "[thresholds]\nmax_reject_ratio = 0.9\n");
-    let report = skillgap_run::run(RunRequest {
-        pipeline: load(&path),
-        as_of: "2024-06-01".parse().ok(),
-        semester: None,
-        output: None,
-    })
-    .await
-    .unwrap();
+    let report = crate::support::run_at(&path, "2024-06-01").await.unwrap();
     QuerySession::open(&report.output_dir, None).await.unwrap()
 }
 

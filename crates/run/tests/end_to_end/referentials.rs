@@ -1,8 +1,7 @@
 //! Referentials are validated: bad codes, unknown NSF, crosswalk rows naming unknown codes
 //! and duplicate keys are rejects with their line; the rest is used.
 
-use crate::support::{load, write_pipeline};
-use skillgap_run::RunRequest;
+use crate::support::write_pipeline;
 
 #[tokio::test]
 async fn bad_referential_rows_are_rejects_with_their_line() {
@@ -30,14 +29,7 @@ async fn bad_referential_rows_are_rejects_with_their_line() {
         ("rome_formacode.csv", "code_rome,formacode\nA1111,11111\nZ9999,11111\nA1111,55555\nA1111,11111\n"),
     ];
     let path = write_pipeline(dir.path(), &files, "[thresholds]\nmax_reject_ratio = 0.8");
-    let report = skillgap_run::run(RunRequest {
-        pipeline: load(&path),
-        as_of: "2026-07-01".parse().ok(),
-        semester: None,
-        output: None,
-    })
-    .await
-    .unwrap();
+    let report = crate::support::run_at(&path, "2026-07-01").await.unwrap();
     let session = skillgap_run::QuerySession::open(&report.output_dir, None).await.unwrap();
     let rejects = session.query("SELECT input || ' ' || location || ' ' || reason AS r FROM silver.rejects WHERE input <> 'offers' ORDER BY 1").await.unwrap();
     let lines: Vec<String> = rejects

@@ -2,9 +2,8 @@
 //! the places rule, unknown Formacodes (rejected, session kept), the specialty fallback,
 //! bad periods, outcome consistency rejects and the shared placement.
 
-use crate::support::{Row, load, write_pipeline};
+use crate::support::{Row, write_pipeline};
 use arrow::array::RecordBatch;
-use skillgap_run::RunRequest;
 
 const CATALOGUE: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <lheo xmlns="http://lheo.gouv.fr/2.3"><offres>
@@ -68,14 +67,7 @@ async fn sessions_follow_the_lheo_rules() {
     ];
     let extra = "[thresholds]\nmax_reject_ratio = 0.9\n[inputs.lheo]\npaths = [\"lheo\"]\n[inputs.session_outcomes]\npath = \"outcomes.csv\"\n";
     let path = write_pipeline(dir.path(), &files, extra);
-    let report = skillgap_run::run(RunRequest {
-        pipeline: load(&path),
-        as_of: "2026-07-01".parse().ok(),
-        semester: None,
-        output: None,
-    })
-    .await
-    .unwrap();
+    let report = crate::support::run_at(&path, "2026-07-01").await.unwrap();
     let session = skillgap_run::QuerySession::open(&report.output_dir, None).await.unwrap();
     let batches = session.query("SELECT session_id, CAST(date_debut AS VARCHAR) AS debut, CAST(date_fin AS VARCHAR) AS fin, places, code_nsf, array_to_string(formacodes, ',') AS codes, code_bassin, geo_method, entrees, sortants, en_emploi_6m, intitule_formation, organisme_nom FROM silver.sessions ORDER BY session_id").await.unwrap();
     let batch: RecordBatch = arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap();
@@ -182,16 +174,14 @@ async fn nested_input_directories_lose_nothing() {
     let outside = tempfile::tempdir().unwrap();
     std::fs::write(outside.path().join("page.json"), &o3).unwrap();
     std::os::unix::fs::symlink(outside.path().join("page.json"), data.join("offers/api/linked.json")).unwrap();
-    let request =
-        || RunRequest { pipeline: load(&path), as_of: "2026-07-01".parse().ok(), semester: None, output: None };
 
     // A file of another type below an input directory is an error naming it, not skipped.
-    let error = skillgap_run::run(request()).await.unwrap_err().to_string();
+    let error = crate::support::run_at(&path, "2026-07-01").await.unwrap_err().to_string();
     assert!(error.contains("page_0000.json.gz.not-yet") && error.contains("offers"), "{error}");
     std::fs::remove_file(data.join("offers/api/2026-11-02/page_0000.json.gz.not-yet")).unwrap();
 
     // A run of a handful of rows takes about a second: two minutes is a hang, not a slow run.
-    let report = tokio::time::timeout(std::time::Duration::from_secs(120), skillgap_run::run(request()))
+    let report = tokio::time::timeout(std::time::Duration::from_secs(120), crate::support::run_at(&path, "2026-07-01"))
         .await
         .expect("the run did not complete within two minutes")
         .unwrap();

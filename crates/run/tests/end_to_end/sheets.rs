@@ -266,14 +266,7 @@ async fn hostile_texts_from_the_inputs_show_as_text_and_never_run() {
     ];
     let borrowed: Vec<(&str, &str)> = files.iter().map(|(n, c)| (*n, c.as_str())).collect();
     let path = crate::support::write_pipeline(dir.path(), &borrowed, "[inputs.lheo]\npaths = [\"lheo\"]\n");
-    let report = skillgap_run::run(RunRequest {
-        pipeline: crate::support::load(&path),
-        as_of: "2026-07-01".parse().ok(),
-        semester: None,
-        output: None,
-    })
-    .await
-    .unwrap();
+    let report = crate::support::run_at(&path, "2026-07-01").await.unwrap();
     let sheet = report.run_dir.join("sheets/fiche-0001.html");
     let source = std::fs::read_to_string(&sheet).unwrap();
     assert!(source.contains("Organisme &lt;script&gt;alert(1)&lt;/script&gt;"), "the organisme is escaped");

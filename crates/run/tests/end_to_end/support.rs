@@ -31,6 +31,13 @@ pub const REFERENTIALS: [(&str, &str); 4] = [
     ("nsf.csv", "code_nsf,libelle_nsf\n331,Santé\n"),
 ];
 
+/// Runs the pipeline file `path` at reference date `as_of` (`YYYY-MM-DD`, a test literal:
+/// a typo panics), as a plain run into the pipeline's own output.
+pub async fn run_at(path: &Path, as_of: &str) -> skillgap_run::Result<skillgap_run::RunReport> {
+    let as_of = Some(as_of.parse().unwrap());
+    skillgap_run::run(skillgap_run::RunRequest { pipeline: load(path), as_of, semester: None, output: None }).await
+}
+
 /// Loads a pipeline file.
 pub fn load(path: &Path) -> Pipeline {
     Pipeline::load(path).unwrap()
