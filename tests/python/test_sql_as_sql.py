@@ -79,3 +79,13 @@ def test_one_tables_sql_and_an_unknown_table():
     assert "DATE '2026-07-01'" in one and "DATE '2025-07-01'" in one, "D and the start of W12 as literals"
     unknown = subprocess.run([BINARY, "docs", "sql", "no_such_table"], cwd=REPOSITORY, capture_output=True, text=True, env=QUIET)
     assert unknown.returncode != 0 and "no_such_table" in unknown.stderr
+
+
+def test_a_staging_scripts_views_compiled_for_the_pipeline():
+    communes = compiled_script("staging.communes")
+    assert "CREATE OR REPLACE VIEW staging.communes_kept AS" in communes
+    assert "$" not in "".join(line.split("--")[0] for line in communes.splitlines()), "a parameter was left in the script"
+    assert "WHEN TRUE AND g.code_bassin IS NULL" in communes, "the demo's grid has polygons: communes are checked against it"
+    assert "CREATE OR REPLACE VIEW staging.projections_rejects AS" in compiled_script("staging.projections")
+    unknown = subprocess.run([BINARY, "docs", "sql", "staging.no_such_model"], cwd=REPOSITORY, capture_output=True, text=True, env=QUIET)
+    assert unknown.returncode != 0 and "no_such_model" in unknown.stderr and "offers_merged" in unknown.stderr

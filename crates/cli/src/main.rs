@@ -307,15 +307,17 @@ enum BmoNomenclatureArgument {
 enum DocsCommand {
     /// Print `docs/tables.md` (generated from `schemas/*.yml`).
     Tables,
-    /// Print the marts' SQL (`crates/models/sql/`) compiled for a run's parameters: every
-    /// model as `CREATE OR REPLACE TABLE … AS …;` in build order — a script DuckDB runs over
-    /// a run's silver and staging tables —, or one gold table's `SELECT`.
+    /// Print the models' SQL (`crates/models/sql/`) compiled for a run's parameters: every
+    /// mart as `CREATE OR REPLACE TABLE … AS …;` in build order — a script DuckDB runs over
+    /// a run's silver and staging tables —, or one gold table's `SELECT`, or one staging
+    /// script's views (`staging.offers`).
     Sql {
         #[command(flatten)]
         pipeline: PipelineArgument,
         #[command(flatten)]
         reference: ReferenceArguments,
-        /// Only this gold table, e.g. `competence_gap`.
+        /// Only this gold table, e.g. `competence_gap`, or this staging script, e.g.
+        /// `staging.offers` (bronze → silver, skillgap's functions in it).
         table: Option<String>,
     },
 }
@@ -639,10 +641,10 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Docs(DocsCommand::Sql { pipeline, reference, table }) => {
-            let parameters =
-                skillgap_run::run_parameters(&load_pipeline(&pipeline)?, reference.as_of, reference.semester)?;
+            let pipeline = load_pipeline(&pipeline)?;
+            let parameters = skillgap_run::run_parameters(&pipeline, reference.as_of, reference.semester)?;
             match table {
-                Some(table) => println!("{};", skillgap_models::marts::compiled(&table, &parameters)?.trim_end()),
+                Some(table) => println!("{}", skillgap_run::model_sql(&pipeline, &parameters, &table)?.trim_end()),
                 None => print!("{}", skillgap_models::marts::script(&parameters)?),
             }
             Ok(())

@@ -31,6 +31,14 @@ pub enum Error {
         /// The names a run binds.
         known: String,
     },
+    /// A staging script holds something other than its views (a bug caught by the tests).
+    #[error("crates/models/sql/staging/{script}.sql: {message}")]
+    Script {
+        /// The script's name.
+        script: String,
+        /// What is wrong.
+        message: String,
+    },
     /// A window of the reference date falls outside the calendar.
     #[error("reference date: {0}")]
     Date(String),

@@ -156,6 +156,17 @@ pub fn parse_lheo_date(text: &str, end: bool) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(year, month, day)
 }
 
+/// The commune of a municipal arrondissement of Paris, Lyon or Marseille (a code between
+/// their first and last, compared as text), else the code itself.
+pub fn commune_of(code: &str) -> &str {
+    match code {
+        _ if ("75101"..="75120").contains(&code) => "75056",
+        _ if ("69381"..="69389").contains(&code) => "69123",
+        _ if ("13201"..="13216").contains(&code) => "13055",
+        _ => code,
+    }
+}
+
 fn days_since_epoch(date: NaiveDate) -> i32 {
     (date - NaiveDate::default()).num_days() as i32
 }
@@ -174,6 +185,10 @@ pub fn text_functions() -> Vec<ScalarUDF> {
         }),
         text_function("is_bad_count", DataType::Boolean, |text| {
             let values: BooleanArray = text.iter().map(|v| Some(parse_count(v).is_err())).collect();
+            Arc::new(values)
+        }),
+        text_function("commune_of", DataType::Utf8, |text| {
+            let values: StringArray = text.iter().map(|v| v.map(commune_of)).collect();
             Arc::new(values)
         }),
         text_function("contract_months", DataType::Int64, |text| {
@@ -232,6 +247,16 @@ mod tests {
         assert_eq!(parse_count(None), Ok(None));
         assert_eq!(parse_count(Some("-3")), Err(()));
         assert_eq!(parse_count(Some("douze")), Err(()));
+    }
+
+    #[test]
+    fn arrondissements_fold_into_their_commune() {
+        assert_eq!(commune_of("75108"), "75056");
+        assert_eq!(commune_of("75120"), "75056");
+        assert_eq!(commune_of("69381"), "69123");
+        assert_eq!(commune_of("13216"), "13055");
+        assert_eq!(commune_of("75121"), "75121");
+        assert_eq!(commune_of("59350"), "59350");
     }
 
     #[test]

@@ -222,43 +222,6 @@ pub fn register_geocoder(context: &SessionContext, index: Arc<BassinIndex>) {
     context.register_udf(geocoder(index));
 }
 
-/// The commune of a municipal arrondissement (Paris, Lyon, Marseille), else the code.
-pub(crate) fn commune_of(column: &str) -> String {
-    format!(
-        "CASE WHEN {column} BETWEEN '75101' AND '75120' THEN '75056'
-              WHEN {column} BETWEEN '69381' AND '69389' THEN '69123'
-              WHEN {column} BETWEEN '13201' AND '13216' THEN '13055'
-              ELSE {column} END"
-    )
-}
-
-/// The CTE of postal codes that belong to one bassin only (`postal`), for
-/// [`placement_joins`].
-pub const POSTAL_CTE: &str = "postal AS (SELECT code_postal, MIN(code_bassin) AS code_bassin FROM staging.communes WHERE code_postal IS NOT NULL GROUP BY code_postal HAVING COUNT(DISTINCT code_bassin) = 1)";
-
-/// The joins of the first two placement steps (aliases `c` and `p`), given the row's commune
-/// and postal code columns; use with [`POSTAL_CTE`] and [`placement_sql`].
-pub fn placement_joins(commune: &str, postal: &str) -> String {
-    format!(
-        "LEFT JOIN staging.communes c ON c.code_commune = {} LEFT JOIN postal p ON p.code_postal = {postal}",
-        commune_of(commune)
-    )
-}
-
-/// The SQL placing a located row in a bassin, shared by offers and sessions: commune code
-/// (arrondissements folded) → postal code of a single bassin → point → `HORS_BASSIN`.
-/// `commune`, `postal`, `point` are the joined `code_bassin` columns of the first two steps
-/// and the longitude/latitude columns; returns (code_bassin, geo_method) expressions.
-pub fn placement_sql(commune_bassin: &str, postal_bassin: &str, longitude: &str, latitude: &str) -> (String, String) {
-    let point = format!("bassin_at_point({longitude}, {latitude})");
-    (
-        format!("COALESCE({commune_bassin}, {postal_bassin}, {point}, '{}')", crate::HORS_BASSIN),
-        format!(
-            "CASE WHEN {commune_bassin} IS NOT NULL THEN 'commune' WHEN {postal_bassin} IS NOT NULL THEN 'code_postal' WHEN {point} IS NOT NULL THEN 'point' ELSE 'none' END"
-        ),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

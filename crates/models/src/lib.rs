@@ -1,7 +1,8 @@
 //! skillgap's transformations on Apache DataFusion: `staging/` types, validates,
-//! deduplicates and geocodes bronze rows into silver tables (and rejects), `marts/` computes
-//! each gold table from silver with one SQL file (`sql/marts/<table>.sql`, named parameters
-//! bound by [`sql`]), and every table's YAML specification
+//! deduplicates and geocodes bronze rows into silver tables (and rejects) with one SQL script
+//! of views per model (`sql/staging/<model>.sql`), `marts/` computes each gold table from
+//! silver with one SQL file (`sql/marts/<table>.sql`, named parameters bound by [`sql`]),
+//! and every table's YAML specification
 //! (`schemas/*.yml`, embedded) drives its column documentation and the SQL tests that run
 //! after each build, with the public export under secrecy and its disclosure audit
 //! (`audit/`). No I/O here: tables are registered and collected by the caller.

@@ -88,7 +88,11 @@ pub async fn plan(context: &SessionContext, model: &str, sql: &str, parameters: 
 /// `sql` with every named parameter replaced by its value as an SQL literal (comments and
 /// quoted text left as they are); an unknown name is an error.
 pub fn compile(sql: &str, parameters: &Parameters) -> Result<String> {
-    let values = named_values(parameters)?;
+    compile_with(sql, &named_values(parameters)?)
+}
+
+/// [`compile`] with the given `values` (a staging script's: the few a model needs).
+pub fn compile_with(sql: &str, values: &[(&str, Value)]) -> Result<String> {
     let mut compiled = String::with_capacity(sql.len());
     let mut rest = sql;
     while let Some(start) = rest.find(['$', '\'', '-']) {

@@ -26,7 +26,9 @@ pub use fetch::{
     LabourMarketWatermark, Watermark, fetch, fetch_labour_market,
 };
 pub use output::PublishTarget;
-pub use pipeline_run::{RunReport, RunRequest, SheetsCommand, rollback, run, run_parameters, sheets_of_run as sheets};
+pub use pipeline_run::{
+    RunReport, RunRequest, SheetsCommand, model_sql, rollback, run, run_parameters, sheets_of_run as sheets,
+};
 pub use public_export::audit_run;
 pub use query::{OutputFormat, QuerySession, format_batches};
 pub use reference_date::resolve_reference_date;

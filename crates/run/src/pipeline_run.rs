@@ -62,6 +62,21 @@ pub fn run_parameters(pipeline: &Pipeline, as_of: Option<NaiveDate>, semester: O
     })
 }
 
+/// The SQL of one model of a run of `pipeline` as people read it, parameters replaced by
+/// their values: a gold table's `SELECT` (`competence_gap`), or a staging script's views
+/// (`staging.offers`; the projections' region is the configured one, NULL standing for the
+/// file's only region).
+pub fn model_sql(pipeline: &Pipeline, parameters: &Parameters, table: &str) -> Result<String> {
+    Ok(match table.strip_prefix("staging.") {
+        Some(script) => {
+            let territories = &pipeline.inputs.territories;
+            let grid_polygons = territories.bassins.is_some() || territories.commune_polygons.is_some();
+            skillgap_models::staging::compiled(script, grid_polygons, pipeline.grid.region_code.as_deref())?
+        }
+        None => format!("{};", skillgap_models::marts::compiled(table, parameters)?.trim_end()),
+    })
+}
+
 /// Runs the pipeline and publishes its outputs; on any error nothing is published and the
 /// previous run stays current.
 pub async fn run(request: RunRequest) -> Result<RunReport> {

@@ -18,7 +18,7 @@ use skillgap_models::{
 use skillgap_sinks::{
     AuditSummary, OutputReport, StageReport, TableDocumentation, TableFile, UnknownCodeReport, WrittenTable,
 };
-use skillgap_sources::rejects_schema;
+use skillgap_sources::{rejects_schema, table_layout, table_schema};
 use tracing::Instrument;
 
 use crate::engine::{SHARED_TABLES_DIR, contexts};
@@ -301,18 +301,33 @@ async fn build_silver(
         register_directory(context, &format!("bronze.{table}"), &bronze.join(&table)).await?;
     }
 
+    // The offer records this run stages: every one, or on a nightly run those read after
+    // every file of the previous run (a view, which a distributed engine ships as its plan).
+    let new_offers = match &ingested.reuse {
+        None => "CREATE VIEW bronze.new_offers AS SELECT * FROM bronze.offers".to_owned(),
+        Some(reuse) => format!(
+            "CREATE VIEW bronze.new_offers AS SELECT * FROM bronze.offers WHERE record_order >= {}",
+            skillgap_sources::first_record_order(reuse.offer_files_read)
+        ),
+    };
+    query(context, "bronze.new_offers", &new_offers).await?;
+    // An optional input that is not configured is staged empty, so that its models keep one
+    // shape (and the catalogue's supply columns are NULL rather than the marts needing a
+    // second one).
+    let unconfigured = [
+        ("session_outcomes", !ingested.has_outcomes),
+        ("projections", ingested.projections.is_none()),
+        ("employment", !ingested.has_employment),
+    ];
+    for (input, _) in unconfigured.iter().filter(|(_, absent)| *absent) {
+        let layout = table_layout(input).ok_or_else(|| Error::Internal(format!("no layout for the input {input}")))?;
+        register_batches(context, &format!("bronze.{input}"), table_schema(layout), Vec::new())?;
+    }
+    if !ingested.has_catalogue {
+        register_batches(context, "bronze.lheo", skillgap_sources::sessions_schema(), Vec::new())?;
+    }
+
     if let Some(reuse) = &ingested.reuse {
-        // The records read by this run, after every file of the previous one (a view, which
-        // a distributed engine ships as its plan).
-        let first_new_order = skillgap_sources::first_record_order(reuse.offer_files_read);
-        query(
-            context,
-            "bronze.new_offers",
-            &format!(
-                "CREATE VIEW bronze.new_offers AS SELECT * FROM bronze.offers WHERE record_order >= {first_new_order}"
-            ),
-        )
-        .await?;
         // Written sorted by offer_id: declared, so that the merge keeps that order instead
         // of sorting the millions of previous offers again.
         let previous = absolute(&reuse.dir.join("silver").join("offers"))?;
@@ -328,9 +343,11 @@ async fn build_silver(
     let mut referentials: Vec<(&str, SchemaRef, Vec<RecordBatch>)> = Vec::new();
     let mut rejects_batches = vec![ingested.reader_rejects.clone()];
     let grid = !ingested.bassins.is_empty();
+    // The grid's bassins: its polygons', or (registered empty until the communes are
+    // staged) the bassins communes.csv names.
+    let (schema, batches) = bassins_table(&ingested.bassins)?;
+    register_batches(context, "staging.bassins", schema.clone(), batches.clone())?;
     if grid {
-        let (schema, batches) = bassins_table(&ingested.bassins)?;
-        register_batches(context, "staging.bassins", schema.clone(), batches.clone())?;
         referentials.push(("staging.bassins", schema, batches));
         let index = BassinIndex::new(ingested.bassins.iter().map(|b| (b.code.clone(), b.geometry.clone())).collect());
         tracing::info!(polygons = index.len(), "bassin polygons indexed");
@@ -346,6 +363,7 @@ async fn build_silver(
     }
     if !grid {
         let (schema, batches) = collect(staging::bassins_of_communes(context).await?, "staging.bassins").await?;
+        context.deregister_table("staging.bassins").map_err(model_error("staging.bassins"))?;
         register_batches(context, "staging.bassins", schema.clone(), batches.clone())?;
         referentials.push(("staging.bassins", schema, batches));
     }
@@ -371,6 +389,7 @@ async fn build_silver(
             });
         }
     }
+    staging::grid_views(context, parameters.grid_is_bmo_bassins).await?;
 
     let unknown_codes = staging::unknown_codes(context)
         .await?
@@ -397,18 +416,10 @@ async fn build_silver(
     // Silver.
     let mut outputs = Vec::new();
     {
-        if !ingested.has_catalogue {
-            // No catalogue configured: an empty one, so that supply columns are empty (NULL)
-            // rather than the marts needing a second shape.
-            register_batches(context, "bronze.lheo", skillgap_sources::sessions_schema(), Vec::new())?;
-        }
-        let outcomes = ingested.has_outcomes;
-        if outcomes {
-            let model = staging::session_outcomes(context).await?;
-            let (schema, batches) = collect(model.rows, "staging.session_outcomes").await?;
-            register_batches(context, "staging.session_outcomes", schema, batches)?;
-            rejects_batches.extend(collect(model.rejects, "staging.session_outcomes").await?.1);
-        }
+        let model = staging::session_outcomes(context).await?;
+        let (schema, batches) = collect(model.rows, "staging.session_outcomes").await?;
+        register_batches(context, "staging.session_outcomes", schema, batches)?;
+        rejects_batches.extend(collect(model.rejects, "staging.session_outcomes").await?.1);
         let spec = table_spec("sessions")?;
         match &ingested.reuse {
             Some(reuse) => {
@@ -421,7 +432,7 @@ async fn build_silver(
                 outputs.push(linked_report(context, run_dir, "silver.sessions", &files).await?);
             }
             None => {
-                let model = staging::sessions(context, outcomes).await?;
+                let model = staging::sessions(context).await?;
                 let (written, _) = write_table(run_dir, spec, model.rows).await?;
                 outputs.push(report(run_dir, spec, &written));
                 rejects_batches.extend(collect(model.rejects, "silver.sessions").await?.1);
@@ -478,11 +489,11 @@ async fn build_silver(
                 staging::offers(context).await?
             },
         ),
-        ("jobseekers", staging::jobseekers(context, parameters).await?),
-        ("bmo", staging::bmo(context, parameters).await?),
-        ("projections", staging::projections(context, ingested.projections.is_some(), region.as_deref()).await?),
-        ("employment", staging::employment(context, ingested.has_employment).await?),
-        ("labour_market_tension", staging::labour_market_tension(context, parameters).await?),
+        ("jobseekers", staging::jobseekers(context).await?),
+        ("bmo", staging::bmo(context).await?),
+        ("projections", staging::projections(context, region.as_deref()).await?),
+        ("employment", staging::employment(context).await?),
+        ("labour_market_tension", staging::labour_market_tension(context).await?),
     ];
     for (table, model) in silver {
         let spec = table_spec(table)?;

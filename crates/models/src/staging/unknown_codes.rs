@@ -8,7 +8,6 @@ use arrow::datatypes::Int64Type;
 use datafusion::prelude::SessionContext;
 
 use crate::error::{Result, in_model};
-use crate::geocoding::commune_of;
 
 /// One unknown code.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,7 +87,7 @@ fn checks() -> [Check; 8] {
             "offers",
             "bronze.offers",
             "true",
-            commune_of("lieu_commune"),
+            "commune_of(lieu_commune)".to_owned(),
             "staging.communes",
             "code_commune",
         ),
@@ -97,7 +96,7 @@ fn checks() -> [Check; 8] {
             "lheo",
             "bronze.lheo",
             "true",
-            commune_of("lieu_code_commune"),
+            "commune_of(lieu_code_commune)".to_owned(),
             "staging.communes",
             "code_commune",
         ),
