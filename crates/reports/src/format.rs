@@ -58,7 +58,6 @@ pub fn cell(row: &Row<'_>, column: &str, kind: Kind) -> String {
     }
     match (row.number(column), kind) {
         (Some(value), Kind::Count) => integer(value),
-        (Some(value), Kind::Decimal) => decimal(value, 1),
         (Some(value), Kind::Share) => percent(value),
         (Some(value), Kind::Ratio) => decimal_fixed(value, 2),
         (None, Kind::Share | Kind::Ratio) => "n.s.".to_owned(),
@@ -69,10 +68,9 @@ pub fn cell(row: &Row<'_>, column: &str, kind: Kind) -> String {
 /// How a number is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    /// A whole count.
+    /// A count, shown whole (a count shared among métiers by weights is rounded for
+    /// display; the XLSX keeps its exact value under a whole-number format).
     Count,
-    /// A count that may be fractional (shared among métiers).
-    Decimal,
     /// A share, as a percentage.
     Share,
     /// A ratio, two decimals.

@@ -26,23 +26,60 @@ svg.map { width: 100%; max-width: 26rem; height: auto; display: block; }
 .legend span { display: inline-block; margin-right: .8rem; font-size: .85rem; }
 .legend i { display: inline-block; width: .9rem; height: .9rem; margin-right: .25rem; border: 1px solid #999; vertical-align: middle; }
 dl dt { font-weight: bold; margin-top: .4rem; } dl dd { margin-left: 1rem; }
+.retenir { border: 2px solid #000091; background: #f5f5fe; padding: 0 1rem .5rem; margin-top: 1rem; }
+.retenir h2 { border: 0; margin-top: .8rem; } .retenir li { margin: .3rem 0; }
+@media screen and (max-width: 40rem) {
+  /* A phone: each table row becomes a card, each value under its column's name. */
+  .table table, .table thead, .table tbody, .table tr, .table th, .table td, .table caption { display: block; }
+  .table thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
+  .table tr { border: 1px solid #ddd; border-radius: .25rem; margin: 0 0 .5rem; padding: .3rem .5rem; }
+  .table tbody th { background: none; border: 0; padding: 0 0 .2rem; font-weight: bold; }
+  .table td, .table td.n { border: 0; padding: .1rem 0; display: flex; justify-content: space-between; gap: .75rem; text-align: right; white-space: normal; overflow-wrap: anywhere; }
+  .table td::before { content: attr(data-column); text-align: left; color: #3a3a3a; flex: 0 0 45%; }
+  body { overflow-wrap: anywhere; }
+}
 @media print {
-  @page { size: A4; margin: 10mm; }
-  body { max-width: none; padding: 0; font-size: 7pt; line-height: 1.2; }
-  h1 { font-size: 13pt; } h2 { font-size: 10pt; margin-top: 3mm; break-after: avoid; }
-  table { font-size: 6.5pt; } th, td { padding: .2mm 1mm; }
-  caption.intro, .note, .meta { font-size: 7pt; }
-  svg.chart { max-width: 110mm; } svg.map { max-width: 55mm; }
-  dl { columns: 2; column-gap: 6mm; font-size: 6.5pt; } dl dt { margin-top: 1mm; }
+  @page { size: A4; margin: 10mm 10mm 14mm; }
+  body { max-width: none; padding: 0; font-size: 9pt; line-height: 1.25; }
+  h1 { font-size: 14pt; } h2 { font-size: 11pt; margin-top: 3mm; break-after: avoid; } h3 { font-size: 10pt; }
+  table { font-size: 9pt; } th, td { padding: .3mm 1mm; }
+  caption.intro, .note, .meta, .legend span { font-size: 9pt; }
+  svg.chart { max-width: 150mm; } svg.map { max-width: 70mm; }
+  dl { columns: 2; column-gap: 6mm; font-size: 9pt; } dl dt { margin-top: 1mm; }
   tr, svg { break-inside: avoid; }
   a { color: inherit; text-decoration: none; }
 }
 "#;
 
+/// A CSS string holding `text`: every character but letters, digits, spaces and plain
+/// punctuation written as a hexadecimal escape, so that no input text can close the string
+/// or the style element.
+fn css_string(text: &str) -> String {
+    let mut quoted = String::from("\"");
+    for character in text.chars() {
+        if character.is_alphanumeric() || " -–—·,.:()'/".contains(character) {
+            quoted.push(character);
+        } else {
+            quoted.push_str(&format!("\\{:x} ", u32::from(character)));
+        }
+    }
+    quoted.push('"');
+    quoted
+}
+
+/// The printed pages' footer: `footer` on the left, the page and the page count on the right.
+fn print_footer(footer: &str) -> String {
+    format!(
+        "@media print {{ @page {{ @bottom-left {{ content: {}; font-size: 9pt; color: #3a3a3a; }} @bottom-right {{ content: \"Page \" counter(page) \" / \" counter(pages); font-size: 9pt; color: #3a3a3a; }} }} }}",
+        css_string(footer)
+    )
+}
+
 /// Requests of any kind are forbidden: the page is complete in itself.
 const POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
-fn page(title: &str, body: Markup) -> Markup {
+/// A page titled `title`, whose printed pages carry `footer`.
+fn page(title: &str, footer: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="fr" {
@@ -51,7 +88,7 @@ fn page(title: &str, body: Markup) -> Markup {
                 meta http-equiv="Content-Security-Policy" content=(POLICY);
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) }
-                style { (PreEscaped(STYLE)) }
+                style { (PreEscaped(STYLE)) (PreEscaped(print_footer(footer))) }
             }
             body { (body) }
         }
@@ -76,7 +113,7 @@ fn table(section: &Section) -> Markup {
                                     } @else if cell.kind.is_some() {
                                         td.n data-column=(section.headers.get(index).copied().unwrap_or("")) { (cell.text) }
                                     } @else {
-                                        td { (cell.text) }
+                                        td data-column=(section.headers.get(index).copied().unwrap_or("")) { (cell.text) }
                                     }
                                 }
                             }
@@ -89,37 +126,9 @@ fn table(section: &Section) -> Markup {
     }
 }
 
-/// What the header says of one input.
-fn source_line(name: &str, vintage: Option<&str>) -> String {
-    let vintage = vintage.map(|v| format!(", {v}")).unwrap_or_default();
-    match name {
-        "offers" => format!("France Travail, offres d'emploi (API Offres d'emploi v2), extraction{vintage}"),
-        "jobseekers" => format!("France Travail – DARES, demandeurs d'emploi{vintage}"),
-        "labour_market" => format!(
-            "France Travail, API Marché du travail : demandeurs d'emploi par trimestre et bassin BMO (DE_1, DE_5 ; effectifs arrondis à la dizaine par France Travail) et indicateur de tension PERSP_2{vintage}"
-        ),
-        "bmo" => format!("France Travail, enquête Besoins en main-d'œuvre{vintage}"),
-        "lheo" => format!("Carif-Oref, catalogue des formations (LHEO){vintage}"),
-        "session_outcomes" => {
-            format!("Résultats des sessions de formation (entrées, sorties, emploi à 6 mois){vintage}")
-        }
-        "communes" | "bassins" | "bmo_bassins" => format!("INSEE, communes et zones d'emploi{vintage}"),
-        "rome" => format!("France Travail, répertoire des métiers ROME{vintage}"),
-        "rome_formacode" | "formacode" => format!("Centre Inffo, Formacode et correspondance ROME{vintage}"),
-        "nsf" => format!("INSEE, nomenclature des spécialités de formation (NSF){vintage}"),
-        other => format!("{other}{vintage}"),
-    }
-}
-
 /// One bassin's sheet.
 pub fn sheet(tables: &RunTables, bassin: &Bassin, sections: &[Section], gap: &[Bar], min_denom: f64) -> Markup {
-    let summary = RunTables::of(&tables.summary, &bassin.code);
-    let summary = summary.first();
-    let share = |column: &str| summary.and_then(|r| r.number(column)).map(percent);
-    let count = |column: &str| summary.and_then(|r| r.number(column)).map(integer);
-    let mut sources: Vec<String> =
-        tables.sources().iter().map(|(name, vintage)| source_line(name, vintage.as_deref())).collect();
-    sources.dedup();
+    let sources = sections::sources(tables);
     let areas: Vec<Area<'_>> = tables
         .bassins
         .iter()
@@ -136,34 +145,29 @@ pub fn sheet(tables: &RunTables, bassin: &Bassin, sections: &[Section], gap: &[B
         .collect();
     page(
         &format!("Fiche bassin — {}", bassin.label),
+        &format!("Fiche bassin — {} ({}) · situation au {}", bassin.label, bassin.code, date(tables.as_of())),
         html! {
             header {
                 h1 { "Fiche bassin — " (bassin.label) }
-                p.meta {
-                    "Bassin " (bassin.code)
-                    @if let Some(departement) = &bassin.departement { " · département " (departement) }
-                    " · "
-                    @if let Some(semester) = tables.semester() { "semestre " (semester) " · " }
-                    "situation au " (date(tables.as_of()))
-                    " · produite le " (date(tables.produced_on()))
-                }
-                p.meta {
-                    "Qualité des données : "
-                    @if let Some(value) = share("part_offres_geo_commune") { (value) " des offres sont localisées par leur commune ; " }
-                    @if let Some(value) = share("part_sessions_places_connues") { (value) " des sessions ont un nombre de places connu ; " }
-                    @if let Some(value) = share("part_sessions_resultats_connus") { (value) " ont des résultats connus ; " }
-                    @if let Some(value) = count("sessions_sans_metier") { (value) " session(s) sans métier rattaché." }
-                }
+                p.meta { (sections::dates_line(tables, bassin)) }
+                p.meta { (sections::quality_line(tables, bassin)) }
                 @for note in tables.missing_figures() { p.meta.missing { (note) } }
             }
             main {
                 @for section in sections {
+                    @if section.id == crate::takeaways::ID {
+                        aside.retenir id=(section.id) aria-labelledby=(format!("{}-titre", section.id)) {
+                            h2 id=(format!("{}-titre", section.id)) { (section.title) }
+                            ul { @for row in &section.rows { @if let Some(cell) = row.first() { li { (cell.text) } } } }
+                        }
+                    } @else {
                     section id=(section.id) aria-labelledby=(format!("{}-titre", section.id)) {
                         h2 id=(format!("{}-titre", section.id)) { (section.title) }
                         (table(section))
                         @if section.id == sections::METIERS && !gap.is_empty() {
                             (bars("Écart entre postes offerts et places de formation", "Barres horizontales : à droite (rouge), plus de postes que de places ; à gauche (bleu), plus de places que de postes. La valeur est écrite au bout de chaque barre.", gap))
                         }
+                    }
                     }
                 }
                 section id="carte" aria-labelledby="carte-titre" {
@@ -223,6 +227,7 @@ pub fn index(tables: &RunTables, region: &str, files: &[(String, String, String)
         .collect();
     page(
         &format!("Diagnostic des compétences — {region}"),
+        &format!("Diagnostic territorial des compétences — {region} · situation au {}", date(tables.as_of())),
         html! {
             header {
                 h1 { "Diagnostic territorial des compétences — " (region) }
@@ -244,10 +249,10 @@ pub fn index(tables: &RunTables, region: &str, files: &[(String, String, String)
                                 @let row = row.first();
                                 tr {
                                     th scope="row" { (bassin.label) " (" (bassin.code) ")" }
-                                    td.n { (row.and_then(|r| r.number("offres")).map(integer).unwrap_or_default()) }
-                                    td.n { (share_of(&bassin.code).map_or_else(|| "n.s.".to_owned(), percent)) }
-                                    td.n { (row.and_then(|r| r.number("taux_remplissage")).map_or_else(|| "n.s.".to_owned(), percent)) }
-                                    td { @if let Some((_, html, xlsx)) = files.iter().find(|(code, _, _)| *code == bassin.code) { a href=(html) { "HTML" } " · " a href=(xlsx) { "XLSX" } } }
+                                    td.n data-column="Offres (12 mois)" { (row.and_then(|r| r.number("offres")).map(integer).unwrap_or_default()) }
+                                    td.n data-column="Métiers en tension" { (share_of(&bassin.code).map_or_else(|| "n.s.".to_owned(), percent)) }
+                                    td.n data-column="Taux de remplissage" { (row.and_then(|r| r.number("taux_remplissage")).map_or_else(|| "n.s.".to_owned(), percent)) }
+                                    td data-column="Fiches" { @if let Some((_, html, xlsx)) = files.iter().find(|(code, _, _)| *code == bassin.code) { a href=(html) { "HTML" } " · " a href=(xlsx) { "XLSX" } } }
                                 }
                             }
                         }
@@ -256,4 +261,18 @@ pub fn index(tables: &RunTables, region: &str, files: &[(String, String, String)
             }
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_input_text_in_a_css_string_can_close_neither_the_string_nor_the_style() {
+        assert_eq!(css_string("Lens – Hénin (0701)"), "\"Lens – Hénin (0701)\"");
+        let hostile = css_string("a\"; } </style><script>x</script>\\");
+        assert_eq!(hostile.matches('"').count(), 2, "{hostile}");
+        assert!(!hostile.contains('<') && !hostile.contains('}') && !hostile.contains(';'), "{hostile}");
+        assert!(hostile.ends_with("\\5c \""), "{hostile}");
+    }
 }

@@ -11,6 +11,7 @@ mod pdf;
 mod sections;
 mod svg;
 mod table;
+mod takeaways;
 mod xlsx;
 
 use std::path::{Path, PathBuf};
@@ -20,6 +21,7 @@ pub use data::{RUN_PARTS_READ, RunTables};
 pub use error::{Error, Result};
 pub use pdf::{chromium, headless_arguments};
 pub use sections::UPCOMING_LISTED;
+pub use xlsx::TABLE_HEADER_ROW;
 
 /// What to render.
 #[derive(Debug, Clone)]
@@ -73,6 +75,7 @@ type RenderedSheet = (usize, Vec<PathBuf>);
 fn render_sheet(tables: &RunTables, bassin: &data::Bassin, request: &SheetRequest) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     let mut sections = vec![
+        takeaways::takeaways(tables, bassin),
         sections::key_figures(tables, bassin),
         sections::metiers(tables, bassin),
         sections::competences(tables, bassin),
@@ -95,9 +98,15 @@ fn render_sheet(tables: &RunTables, bassin: &data::Bassin, request: &SheetReques
     }
     if request.xlsx {
         let path = request.out_dir.join(format!("{stem}.xlsx"));
+        let title = format!("Fiche bassin — {} ({})", bassin.label, bassin.code);
+        let lines = [
+            sections::dates_line(tables, bassin),
+            sections::quality_line(tables, bassin),
+            format!("Sources : {}.", sections::sources(tables).join(" ; ")),
+        ];
         xlsx::write(
             &path,
-            &format!("Fiche bassin — {} ({})", bassin.label, bassin.code),
+            &xlsx::Header { title: &title, lines: &lines },
             &sections,
             &tables.missing_figures(),
             request.min_denom,

@@ -16,18 +16,41 @@ pub struct Cell {
     pub number: Option<f64>,
     /// Its kind.
     pub kind: Option<Kind>,
+    /// The date, when the cell is one (a date cell in the XLSX).
+    pub date: Option<chrono::NaiveDate>,
 }
 
 impl Cell {
     /// A text cell.
     pub fn text(text: impl Into<String>) -> Self {
-        Self { text: text.into(), number: None, kind: None }
+        Self { text: text.into(), number: None, kind: None, date: None }
+    }
+
+    /// A number cell shown as `text`.
+    fn number(text: String, number: f64, kind: Kind) -> Self {
+        Self { text, number: Some(number), kind: Some(kind), date: None }
+    }
+
+    /// A level with its label (« 4 – forte »), aligned as a number and written as its text
+    /// in the XLSX, so that the label is not lost.
+    fn labelled(text: String) -> Self {
+        Self { text, number: None, kind: Some(Kind::Count), date: None }
+    }
+
+    /// A date cell (`JJ/MM/AAAA`; « — » when unknown).
+    pub fn date(date: Option<chrono::NaiveDate>) -> Self {
+        Self { text: date.map_or_else(|| "—".to_owned(), crate::format::date), number: None, kind: None, date }
     }
 
     /// A cell of a public table's column.
     pub fn of(row: &Row<'_>, column: &str, kind: Kind) -> Self {
         let hidden = row.secret(column);
-        Self { text: cell(row, column, kind), number: if hidden { None } else { row.number(column) }, kind: Some(kind) }
+        Self {
+            text: cell(row, column, kind),
+            number: if hidden { None } else { row.number(column) },
+            kind: Some(kind),
+            date: None,
+        }
     }
 }
 
@@ -54,6 +77,75 @@ pub struct Section {
     pub note: Option<String>,
 }
 
+/// The header's first line: the bassin, its département, the semester and the dates.
+pub fn dates_line(tables: &RunTables, bassin: &Bassin) -> String {
+    let mut line = format!("Bassin {}", bassin.code);
+    if let Some(departement) = &bassin.departement {
+        line.push_str(&format!(" · département {departement}"));
+    }
+    line.push_str(" · ");
+    if let Some(semester) = tables.semester() {
+        line.push_str(&format!("semestre {semester} · "));
+    }
+    line.push_str(&format!(
+        "situation au {} · produite le {}",
+        crate::format::date(tables.as_of()),
+        crate::format::date(tables.produced_on())
+    ));
+    line
+}
+
+/// The header's data-quality line, from `public.bassin_summary`.
+pub fn quality_line(tables: &RunTables, bassin: &Bassin) -> String {
+    let summary = RunTables::of(&tables.summary, &bassin.code);
+    let summary = summary.first();
+    let share = |column: &str| summary.and_then(|r| r.number(column)).map(percent);
+    let mut line = "Qualité des données : ".to_owned();
+    if let Some(value) = share("part_offres_geo_commune") {
+        line.push_str(&format!("{value} des offres sont localisées par leur commune ; "));
+    }
+    if let Some(value) = share("part_sessions_places_connues") {
+        line.push_str(&format!("{value} des sessions ont un nombre de places connu ; "));
+    }
+    if let Some(value) = share("part_sessions_resultats_connus") {
+        line.push_str(&format!("{value} ont des résultats connus ; "));
+    }
+    if let Some(value) = summary.and_then(|r| r.number("sessions_sans_metier")).map(integer) {
+        line.push_str(&format!("{value} session(s) sans métier rattaché."));
+    }
+    line
+}
+
+/// The sources of the run's inputs, one line each, without repeats.
+pub fn sources(tables: &RunTables) -> Vec<String> {
+    let mut sources: Vec<String> =
+        tables.sources().iter().map(|(name, vintage)| source_line(name, vintage.as_deref())).collect();
+    sources.dedup();
+    sources
+}
+
+/// What the header says of one input.
+fn source_line(name: &str, vintage: Option<&str>) -> String {
+    let vintage = vintage.map(|v| format!(", {v}")).unwrap_or_default();
+    match name {
+        "offers" => format!("France Travail, offres d'emploi (API Offres d'emploi v2), extraction{vintage}"),
+        "jobseekers" => format!("France Travail – DARES, demandeurs d'emploi{vintage}"),
+        "labour_market" => format!(
+            "France Travail, API Marché du travail : demandeurs d'emploi par trimestre et bassin BMO (DE_1, DE_5 ; effectifs arrondis à la dizaine par France Travail) et indicateur de tension PERSP_2{vintage}"
+        ),
+        "bmo" => format!("France Travail, enquête Besoins en main-d'œuvre{vintage}"),
+        "lheo" => format!("Carif-Oref, catalogue des formations (LHEO){vintage}"),
+        "session_outcomes" => {
+            format!("Résultats des sessions de formation (entrées, sorties, emploi à 6 mois){vintage}")
+        }
+        "communes" | "bassins" | "bmo_bassins" => format!("INSEE, communes et zones d'emploi{vintage}"),
+        "rome" => format!("France Travail, répertoire des métiers ROME{vintage}"),
+        "rome_formacode" | "formacode" => format!("Centre Inffo, Formacode et correspondance ROME{vintage}"),
+        "nsf" => format!("INSEE, nomenclature des spécialités de formation (NSF){vintage}"),
+        other => format!("{other}{vintage}"),
+    }
+}
+
 /// The ordinal rank « 3e sur 30 ».
 fn rank(row: Option<&Row<'_>>, column: &str, of: usize) -> Cell {
     match row.and_then(|r| r.number(column)) {
@@ -72,13 +164,12 @@ fn regional_total(tables: &RunTables, column: &str, kind: Kind) -> Cell {
         }
         sum += row.number(column).unwrap_or(0.0);
     }
-    Cell { text: cell_text(sum, kind), number: Some(sum), kind: Some(kind) }
+    Cell::number(cell_text(sum, kind), sum, kind)
 }
 
 fn cell_text(value: f64, kind: Kind) -> String {
     match kind {
         Kind::Share => percent(value),
-        Kind::Decimal => crate::format::decimal(value, 1),
         _ => integer(value),
     }
 }
@@ -176,13 +267,15 @@ pub fn key_figures(tables: &RunTables, bassin: &Bassin) -> Section {
 }
 
 /// The bassin's `competence_gap` rows in priority order.
-fn by_priority<'a>(tables: &'a RunTables, bassin: &Bassin) -> Vec<Row<'a>> {
+/// The bassin's rows of `public.competence_gap`, by priority.
+pub(crate) fn by_priority<'a>(tables: &'a RunTables, bassin: &Bassin) -> Vec<Row<'a>> {
     let mut rows = RunTables::of(&tables.gap, &bassin.code);
     rows.sort_by(|a, b| a.number("priorite").unwrap_or(f64::MAX).total_cmp(&b.number("priorite").unwrap_or(f64::MAX)));
     rows
 }
 
-fn metier(row: &Row<'_>) -> String {
+/// « Libellé (CODE) » of a row's métier.
+pub(crate) fn metier(row: &Row<'_>) -> String {
     format!("{} ({})", row.text("libelle_rome").unwrap_or_default(), row.text("code_rome").unwrap_or_default())
 }
 
@@ -215,10 +308,8 @@ fn degraded_tension(rows: &[Row<'_>]) -> Option<String> {
 fn france_travail_level(figures: &[Row<'_>], code_rome: Option<String>) -> Cell {
     let Some(row) = figures.iter().find(|row| row.text("code_rome") == code_rome) else { return Cell::text("—") };
     match (row.number("niveau_tension_ft"), row.text("causes_principales")) {
-        (Some(level), Some(causes)) => {
-            Cell { text: format!("{} · {causes}", integer(level)), number: Some(level), kind: Some(Kind::Count) }
-        }
-        (Some(level), None) => Cell { text: integer(level), number: Some(level), kind: Some(Kind::Count) },
+        (Some(level), Some(causes)) => Cell::labelled(format!("{} · {causes}", integer(level))),
+        (Some(level), None) => Cell::number(integer(level), level, Kind::Count),
         (None, Some(causes)) => Cell::text(causes),
         (None, None) => Cell::text("—"),
     }
@@ -241,13 +332,12 @@ pub fn metiers(tables: &RunTables, bassin: &Bassin) -> Section {
     let rows = by_priority(tables, bassin);
     let unrated: Vec<String> = rows.iter().filter(|r| r.number("niveau_tension").is_none()).map(metier).collect();
     let level = |row: &Row<'_>| match (row.number("niveau_tension"), row.text("libelle_tension")) {
-        (Some(level), Some(label)) => {
-            Cell { text: format!("{} – {label}", integer(level)), number: Some(level), kind: Some(Kind::Count) }
-        }
+        (Some(level), Some(label)) => Cell::labelled(format!("{} – {label}", integer(level))),
         (_, label) => Cell::text(label.unwrap_or_else(|| "—".to_owned())),
     };
     let france_travail = RunTables::of(&tables.france_travail, &bassin.code);
-    let mut headers = vec!["Rang", "Métier", "Niveau de tension"];
+    // The métier heads its row (and its card on a phone); its rank follows.
+    let mut headers = vec!["Métier", "Rang", "Niveau de tension"];
     if !france_travail.is_empty() {
         headers.push("Tension selon France Travail");
     }
@@ -270,7 +360,7 @@ pub fn metiers(tables: &RunTables, bassin: &Bassin) -> Section {
             .iter()
             .take(10)
             .map(|row| {
-                let mut line = vec![Cell::of(row, "priorite", Kind::Count), Cell::text(metier(row)), level(row)];
+                let mut line = vec![Cell::text(metier(row)), Cell::of(row, "priorite", Kind::Count), level(row)];
                 if !france_travail.is_empty() {
                     line.push(france_travail_level(&france_travail, row.text("code_rome")));
                 }
@@ -281,9 +371,9 @@ pub fn metiers(tables: &RunTables, bassin: &Bassin) -> Section {
                         ("taux_ecoulement", Kind::Share),
                         ("part_difficiles", Kind::Share),
                         ("besoin_12m", Kind::Count),
-                        ("capacite_12m", Kind::Decimal),
+                        ("capacite_12m", Kind::Count),
                         ("couverture", Kind::Share),
-                        ("ecart", Kind::Decimal),
+                        ("ecart", Kind::Count),
                     ],
                 ));
                 line
@@ -315,7 +405,7 @@ pub fn gap_bars(tables: &RunTables, bassin: &Bassin) -> Vec<crate::svg::Bar> {
             Some(crate::svg::Bar {
                 label: metier(row),
                 value: row.number("ecart")?,
-                shown: cell(row, "ecart", Kind::Decimal),
+                shown: cell(row, "ecart", Kind::Count),
             })
         })
         .collect()
@@ -394,7 +484,7 @@ pub fn specialties(tables: &RunTables, bassin: &Bassin) -> Section {
                         ("places_12m", Kind::Count),
                         ("taux_remplissage", Kind::Share),
                         ("taux_emploi_6m", Kind::Share),
-                        ("postes_lies", Kind::Decimal),
+                        ("postes_lies", Kind::Count),
                         ("couverture", Kind::Share),
                     ],
                 ));
@@ -426,7 +516,7 @@ pub fn upcoming(tables: &RunTables, bassin: &Bassin) -> Section {
             .map(|row| {
                 let metiers = row.texts("libelles_rome");
                 vec![
-                    Cell::text(row.date("date_fin").map(crate::format::date).unwrap_or_default()),
+                    Cell::date(row.date("date_fin")),
                     Cell::text(row.text("intitule_formation").unwrap_or_default()),
                     Cell::text(row.text("organisme_nom").unwrap_or_default()),
                     Cell::text(if metiers.is_empty() { "—".to_owned() } else { metiers.join(", ") }),
@@ -482,9 +572,9 @@ pub fn evolution(tables: &RunTables, bassin: &Bassin) -> Section {
                     row,
                     &[
                         ("postes", Kind::Count),
-                        ("delta_postes", Kind::Decimal),
-                        ("delta_capacite_12m", Kind::Decimal),
-                        ("delta_ecart", Kind::Decimal),
+                        ("delta_postes", Kind::Count),
+                        ("delta_capacite_12m", Kind::Count),
+                        ("delta_ecart", Kind::Count),
                     ],
                 ));
                 line
@@ -526,7 +616,7 @@ pub fn horizon(tables: &RunTables, bassin: &Bassin) -> Option<Section> {
             "Déséquilibre potentiel par an",
             "Places de formation (12 mois)",
             "Couverture",
-            "Tension en 2019",
+            "Tension en 2019 (1 à 5, 5 = la plus forte)",
         ],
         rows: rows
             .iter()
@@ -540,11 +630,11 @@ pub fn horizon(tables: &RunTables, bassin: &Bassin) -> Option<Section> {
                 line.extend(cells(
                     row,
                     &[
-                        ("postes_a_pourvoir_an", Kind::Decimal),
-                        ("departs_fin_carriere_an", Kind::Decimal),
-                        ("jeunes_debutants_an", Kind::Decimal),
-                        ("desequilibre_an", Kind::Decimal),
-                        ("capacite_12m", Kind::Decimal),
+                        ("postes_a_pourvoir_an", Kind::Count),
+                        ("departs_fin_carriere_an", Kind::Count),
+                        ("jeunes_debutants_an", Kind::Count),
+                        ("desequilibre_an", Kind::Count),
+                        ("capacite_12m", Kind::Count),
                         ("couverture_long_terme", Kind::Share),
                         ("niveau_tension_2019", Kind::Count),
                     ],

@@ -130,7 +130,8 @@ async fn every_column_by_hand_with_the_positions_key_then_the_employment_key() {
     let mut workbook: calamine::Xlsx<_> =
         calamine::open_workbook(session.run_dir.clone().unwrap().join("sheets/fiche-0001.xlsx")).unwrap();
     let horizon = calamine::Reader::worksheet_range(&mut workbook, "Horizon 2030").unwrap();
-    assert_eq!(horizon.get((1, 1)), Some(&calamine::Data::Float(750.0)));
+    let first_row = skillgap_reports::TABLE_HEADER_ROW as usize + 1;
+    assert_eq!(horizon.get((first_row, 1)), Some(&calamine::Data::Float(750.0)));
 
     // Employment key: J5Z 0.6, 0.3, 0.1 (communes summed into their bassin); T4Z has no
     // employment in the region: k and every shared figure NULL.
