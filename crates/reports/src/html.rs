@@ -161,13 +161,13 @@ pub fn sheet(tables: &RunTables, bassin: &Bassin, sections: &[Section], gap: &[B
                             ul { @for row in &section.rows { @if let Some(cell) = row.first() { li { (cell.text) } } } }
                         }
                     } @else {
-                    section id=(section.id) aria-labelledby=(format!("{}-titre", section.id)) {
-                        h2 id=(format!("{}-titre", section.id)) { (section.title) }
-                        (table(section))
-                        @if section.id == sections::METIERS && !gap.is_empty() {
-                            (bars("Écart entre postes offerts et places de formation", "Barres horizontales : à droite (rouge), plus de postes que de places ; à gauche (bleu), plus de places que de postes. La valeur est écrite au bout de chaque barre.", gap))
+                        section id=(section.id) aria-labelledby=(format!("{}-titre", section.id)) {
+                            h2 id=(format!("{}-titre", section.id)) { (section.title) }
+                            (table(section))
+                            @if section.id == sections::METIERS && !gap.is_empty() {
+                                (bars("Écart entre postes offerts et places de formation", "Barres horizontales : à droite (rouge), plus de postes que de places ; à gauche (bleu), plus de places que de postes. La valeur est écrite au bout de chaque barre.", gap))
+                            }
                         }
-                    }
                     }
                 }
                 section id="carte" aria-labelledby="carte-titre" {
