@@ -21,18 +21,6 @@ pub fn integer(value: f64) -> String {
     if rounded < 0 { format!("-{out}") } else { out }
 }
 
-/// A decimal with `decimals` places and a comma (`12,5`); whole numbers without decimals.
-pub fn decimal(value: f64, decimals: usize) -> String {
-    if (value - value.round()).abs() < 1e-9 {
-        return integer(value);
-    }
-    let text = format!("{:.*}", decimals, value.abs());
-    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
-    let whole = integer(whole.parse::<f64>().unwrap_or(0.0));
-    let sign = if value < 0.0 { "-" } else { "" };
-    format!("{sign}{whole},{fraction}")
-}
-
 /// A share as a percentage with one decimal (`56,3 %`).
 pub fn percent(value: f64) -> String {
     format!("{}{NBSP}%", decimal_fixed(value * 100.0, 1))
@@ -86,8 +74,6 @@ mod tests {
         assert_eq!(integer(12345.0), "12\u{202F}345");
         assert_eq!(integer(-1234567.0), "-1\u{202F}234\u{202F}567");
         assert_eq!(integer(999.0), "999");
-        assert_eq!(decimal(12.5, 1), "12,5");
-        assert_eq!(decimal(3.0, 1), "3");
         assert_eq!(percent(0.5634), "56,3\u{A0}%");
         assert_eq!(percent(1.0), "100,0\u{A0}%");
         assert_eq!(decimal_fixed(0.0667, 2), "0,07");

@@ -108,12 +108,13 @@ fn table(section: &Section) -> Markup {
                         @for row in &section.rows {
                             tr {
                                 @for (index, cell) in row.iter().enumerate() {
+                                    @let column = section.headers.get(index).copied().unwrap_or("");
                                     @if index == 0 {
-                                        th scope="row" data-column=(section.headers.get(index).copied().unwrap_or("")) { (cell.text) }
+                                        th scope="row" data-column=(column) { (cell.text) }
                                     } @else if cell.kind.is_some() {
-                                        td.n data-column=(section.headers.get(index).copied().unwrap_or("")) { (cell.text) }
+                                        td.n data-column=(column) { (cell.text) }
                                     } @else {
-                                        td data-column=(section.headers.get(index).copied().unwrap_or("")) { (cell.text) }
+                                        td data-column=(column) { (cell.text) }
                                     }
                                 }
                             }

@@ -266,7 +266,6 @@ pub fn key_figures(tables: &RunTables, bassin: &Bassin) -> Section {
     }
 }
 
-/// The bassin's `competence_gap` rows in priority order.
 /// The bassin's rows of `public.competence_gap`, by priority.
 pub(crate) fn by_priority<'a>(tables: &'a RunTables, bassin: &Bassin) -> Vec<Row<'a>> {
     let mut rows = RunTables::of(&tables.gap, &bassin.code);

@@ -25,15 +25,22 @@ pub use unknown_codes::{UnknownCode, unknown_codes};
 /// A staging script: `crates/models/sql/staging/<name>.sql`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Script {
-    /// The file's stem, and the prefix of the views a model's script creates.
+    /// The file's stem.
     pub name: &'static str,
+    /// `staging.<name>`: the prefix of the views a model's script creates, and the table a
+    /// referential's kept rows are registered as.
+    pub table: &'static str,
     /// Its `CREATE OR REPLACE VIEW` statements, with named parameters.
     pub sql: &'static str,
 }
 
 macro_rules! script {
     ($name:literal) => {
-        Script { name: $name, sql: include_str!(concat!("../../sql/staging/", $name, ".sql")) }
+        Script {
+            name: $name,
+            table: concat!("staging.", $name),
+            sql: include_str!(concat!("../../sql/staging/", $name, ".sql")),
+        }
     };
 }
 
@@ -108,19 +115,19 @@ pub struct Staged {
 
 /// Creates the views of `script` in `context`, its named parameters replaced by `values`.
 async fn create_views(context: &SessionContext, script: Script, values: &[(&str, Value)]) -> Result<()> {
-    let model = format!("staging.{}", script.name);
+    let model = script.table;
     let sql = compile_with(script.sql, values)?;
-    let statements = DFParser::parse_sql(&sql).map_err(in_model(&model))?;
+    let statements = DFParser::parse_sql(&sql).map_err(in_model(model))?;
     let state = context.state();
     for statement in statements {
-        let plan = state.statement_to_plan(statement).await.map_err(in_model(&model))?;
+        let plan = state.statement_to_plan(statement).await.map_err(in_model(model))?;
         if !matches!(plan, LogicalPlan::Ddl(DdlStatement::CreateView(_))) {
             return Err(Error::Script {
                 script: script.name.to_owned(),
                 message: format!("a staging script holds only CREATE VIEW statements, not {}", plan.display()),
             });
         }
-        context.execute_logical_plan(plan).await.map_err(in_model(&model))?;
+        context.execute_logical_plan(plan).await.map_err(in_model(model))?;
     }
     Ok(())
 }
@@ -142,7 +149,7 @@ pub fn compiled(name: &str, grid_polygons: bool, region: Option<&str>) -> Result
 /// Creates the views of a model's script and returns its kept rows and rejects.
 async fn stage(context: &SessionContext, script: Script, values: &[(&str, Value)]) -> Result<Staged> {
     create_views(context, script, values).await?;
-    let view = |suffix: &str| format!("staging.{}_{suffix}", script.name);
+    let view = |suffix: &str| format!("{}_{suffix}", script.table);
     let model = view("kept");
     let rows = context.table(model.as_str()).await.map_err(in_model(&model))?;
     let rejects = context.table(view("rejects").as_str()).await.map_err(in_model(&model))?;
@@ -197,13 +204,7 @@ impl Referential {
 
     /// Its staging table.
     pub fn table(self) -> &'static str {
-        match self {
-            Referential::Rome => "staging.rome",
-            Referential::Communes => "staging.communes",
-            Referential::Nsf => "staging.nsf",
-            Referential::Formacode => "staging.formacode",
-            Referential::RomeFormacode => "staging.rome_formacode",
-        }
+        self.script().table
     }
 
     /// Stages it from bronze (the referentials before it registered in `context`);

@@ -30,104 +30,74 @@ struct Check {
     input: &'static str,
     table: &'static str,
     filter: &'static str,
-    code: String,
+    code: &'static str,
     known: &'static str,
     key: &'static str,
 }
 
-fn checks() -> [Check; 8] {
-    let check = |referential, input, table, filter, code: String, known, key| Check {
-        referential,
-        input,
-        table,
-        filter,
-        code,
-        known,
-        key,
-    };
-    [
-        check(
-            "rome",
-            "offers",
-            "bronze.offers",
-            "true",
-            "upper(trim(rome_code))".to_owned(),
-            "staging.rome",
-            "code_rome",
-        ),
-        check(
-            "rome",
-            "jobseekers",
-            "bronze.jobseekers",
-            "true",
-            "upper(trim(code_rome))".to_owned(),
-            "staging.rome",
-            "code_rome",
-        ),
-        check(
-            "rome",
-            "rome_formacode",
-            "bronze.rome_formacode",
-            "true",
-            "upper(trim(code_rome))".to_owned(),
-            "staging.rome",
-            "code_rome",
-        ),
-        check(
-            "formacode",
-            "rome_formacode",
-            "bronze.rome_formacode",
-            "true",
-            "trim(formacode)".to_owned(),
-            "staging.formacode",
-            "formacode",
-        ),
-        check(
-            "commune",
-            "offers",
-            "bronze.offers",
-            "true",
-            "commune_of(lieu_commune)".to_owned(),
-            "staging.communes",
-            "code_commune",
-        ),
-        check(
-            "commune",
-            "lheo",
-            "bronze.lheo",
-            "true",
-            "commune_of(lieu_code_commune)".to_owned(),
-            "staging.communes",
-            "code_commune",
-        ),
-        check(
-            "bassin",
-            "jobseekers",
-            "bronze.jobseekers",
-            "type_territoire = 'bassin'",
-            "code_territoire".to_owned(),
-            "staging.bassins",
-            "code_bassin",
-        ),
-        // A BMO métier that no ROME of the referential carries: its hiring projects reach no
-        // métier (BMO 2024+ without a ROME → FAP 2021 crosswalk: every métier).
-        check(
-            "bmo_metier",
-            "bmo",
-            "bronze.bmo",
-            "true",
-            "trim(code_metier_bmo)".to_owned(),
-            "staging.rome",
-            "code_metier_bmo",
-        ),
-    ]
+/// A check, by position: referential, input, table, filter, code, known, key.
+const fn check(
+    referential: &'static str,
+    input: &'static str,
+    table: &'static str,
+    filter: &'static str,
+    code: &'static str,
+    known: &'static str,
+    key: &'static str,
+) -> Check {
+    Check { referential, input, table, filter, code, known, key }
 }
+
+const CHECKS: [Check; 8] = [
+    check("rome", "offers", "bronze.offers", "true", "upper(trim(rome_code))", "staging.rome", "code_rome"),
+    check("rome", "jobseekers", "bronze.jobseekers", "true", "upper(trim(code_rome))", "staging.rome", "code_rome"),
+    check(
+        "rome",
+        "rome_formacode",
+        "bronze.rome_formacode",
+        "true",
+        "upper(trim(code_rome))",
+        "staging.rome",
+        "code_rome",
+    ),
+    check(
+        "formacode",
+        "rome_formacode",
+        "bronze.rome_formacode",
+        "true",
+        "trim(formacode)",
+        "staging.formacode",
+        "formacode",
+    ),
+    check("commune", "offers", "bronze.offers", "true", "commune_of(lieu_commune)", "staging.communes", "code_commune"),
+    check(
+        "commune",
+        "lheo",
+        "bronze.lheo",
+        "true",
+        "commune_of(lieu_code_commune)",
+        "staging.communes",
+        "code_commune",
+    ),
+    check(
+        "bassin",
+        "jobseekers",
+        "bronze.jobseekers",
+        "type_territoire = 'bassin'",
+        "code_territoire",
+        "staging.bassins",
+        "code_bassin",
+    ),
+    // A BMO métier that no ROME of the referential carries: its hiring projects reach no
+    // métier (BMO 2024+ without a ROME → FAP 2021 crosswalk: every métier).
+    check("bmo_metier", "bmo", "bronze.bmo", "true", "trim(code_metier_bmo)", "staging.rome", "code_metier_bmo"),
+];
 
 /// Lists the unknown codes of the registered bronze inputs (an input not registered is
 /// skipped), ordered by referential, input and code.
 pub async fn unknown_codes(context: &SessionContext) -> Result<Vec<UnknownCode>> {
     let registered = |table: &str| context.table_exist(table).unwrap_or(false);
-    let mut parts: Vec<String> = checks()
+    let mut parts: Vec<String> = CHECKS
         .iter()
         .filter(|check| registered(check.table) && registered(check.known))
         .map(|Check { referential, input, table, filter, code, known, key }| {
